@@ -1,0 +1,38 @@
+"""Declarative base with an explicit constraint naming convention, and shared mixins.
+
+Named constraints make migrations reproducible: autogenerate and hand-written
+revisions agree on names, and a downgrade can drop what an upgrade created.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Identity, MetaData, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True, sort_order=-10)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), sort_order=100
+    )
+    """When the row was created (database clock)."""
+
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), sort_order=101
+    )
+    """When the row last changed (database clock)."""

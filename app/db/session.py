@@ -1,0 +1,75 @@
+"""Engine, sessions, and the one-transaction-per-request dependency.
+
+A request gets one session from one pooled connection; the session dependency
+commits after the handler returns and *before* the response is sent
+(``Depends(scope="function")``, FastAPI >= 0.121), so a client never sees a
+success that was not durable. Services flush, never commit.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from app.config import Settings
+
+SessionFactory = Callable[[], AsyncSession]
+
+
+def async_url(url: str) -> str:
+    """The SQLAlchemy asyncpg URL for any ``postgresql://`` style URL."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def libpq_url(url: str) -> str:
+    """A plain libpq URL (psycopg, procrastinate) for any SQLAlchemy PostgreSQL URL."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def create_engine(settings: Settings, url: str, **overrides: Any) -> AsyncEngine:
+    options: dict[str, Any] = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+        # A connection broken by a database restart is detected and replaced on
+        # checkout, so the service recovers by itself when the database returns.
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "connect_args": {
+            "timeout": settings.db_connect_timeout,
+            "server_settings": {
+                "application_name": "redgrid",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "timezone": "Asia/Shanghai",
+            },
+        },
+    }
+    options.update(overrides)
+    return create_async_engine(async_url(url), **options)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    factory: SessionFactory = request.app.state.session_factory
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,185 @@
+"""Exception handlers: every error leaves the API as a problem+json body.
+
+Domain errors (:class:`app.errors.AppError`), HTTP-layer errors (unknown route,
+wrong method, body too large), payload validation (422 with each failing field)
+and a database that cannot be reached (503, so clients retry instead of
+reporting a bug). Unexpected errors become 500 in ``RequestContextMiddleware``.
+"""
+
+import logging
+import socket
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from app.errors import AppError, DatabaseUnavailable
+from app.kit.i18n import Lang, negotiate_language
+from app.problems import STATUS_PROBLEMS, problem_response
+
+logger = logging.getLogger("redgrid.errors")
+
+# Chinese wording of pydantic's error types; English keeps pydantic's own message.
+_VALIDATION_ZH: dict[str, str] = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不允许的字段",
+    "string_type": "应为字符串",
+    "string_too_short": "长度过短",
+    "string_too_long": "长度超出上限",
+    "string_pattern_mismatch": "格式不正确",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为布尔值",
+    "bool_parsing": "应为布尔值",
+    "greater_than": "数值过小",
+    "greater_than_equal": "数值过小",
+    "less_than": "数值过大",
+    "less_than_equal": "数值过大",
+    "list_type": "应为列表",
+    "too_long": "条目过多",
+    "too_short": "条目过少",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "date_type": "应为日期",
+    "date_parsing": "日期格式不正确",
+    "date_from_datetime_parsing": "日期格式不正确",
+    "datetime_type": "应为时间",
+    "datetime_parsing": "时间格式不正确",
+    "datetime_from_date_parsing": "时间格式不正确",
+    "timezone_aware": "时间须带时区偏移",
+    "uuid_parsing": "标识格式不正确",
+    "url_parsing": "网址格式不正确",
+    "url_scheme": "网址协议不允许",
+    "json_invalid": "JSON 格式错误",
+    "json_type": "应为 JSON",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "value_error": "取值不正确",
+    "assertion_error": "取值不正确",
+}
+
+
+def _lang(request: Request) -> Lang:
+    return negotiate_language(request.headers.get("accept-language"))
+
+
+def _field_errors(exc: RequestValidationError, lang: Lang) -> list[dict[str, Any]]:
+    fields = []
+    for error in exc.errors()[:50]:
+        loc = [str(part) for part in error.get("loc", ())]
+        kind = error.get("type", "value_error")
+        message = error.get("msg", "")
+        if lang == "zh":
+            ctx_reason = (error.get("ctx") or {}).get("reason_zh")
+            message = ctx_reason or _VALIDATION_ZH.get(kind, message)
+        fields.append(
+            {
+                "field": ".".join(
+                    loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc
+                ),
+                "location": loc[0] if loc else None,
+                "type": kind,
+                "message": message,
+            }
+        )
+    return fields
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    lang = _lang(request)
+    return problem_response(
+        status=exc.status,
+        code=exc.code,
+        title=exc.title(lang),
+        detail=exc.detail(lang),
+        lang=lang,
+        instance=request.url.path,
+        extra=exc.extra,
+        headers=exc.headers,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    lang = _lang(request)
+    code, zh, en = STATUS_PROBLEMS.get(
+        exc.status_code,
+        (f"http.{exc.status_code}", "请求无法处理", "The request cannot be handled"),
+    )
+    return problem_response(
+        status=exc.status_code,
+        code=code,
+        title=en if lang == "en" else zh,
+        detail=en if lang == "en" else zh,
+        lang=lang,
+        instance=request.url.path,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    lang = _lang(request)
+    fields = _field_errors(exc, lang)
+    invalid_json = any(f["type"] in ("json_invalid", "json_type") for f in fields)
+    code = "request.invalid_json" if invalid_json else "request.validation_failed"
+    title_zh, title_en = (
+        ("请求体不是有效的 JSON", "The body is not valid JSON")
+        if invalid_json
+        else (
+            STATUS_PROBLEMS[422][1],
+            STATUS_PROBLEMS[422][2],
+        )
+    )
+    summary = "; ".join(f"{f['field'] or f['location']}: {f['message']}" for f in fields[:5])
+    return problem_response(
+        status=422,
+        code=code,
+        title=title_en if lang == "en" else title_zh,
+        detail=summary,
+        lang=lang,
+        instance=request.url.path,
+        extra={"errors": fields},
+    )
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    unreachable = (
+        isinstance(exc, sa_exc.TimeoutError)
+        or (isinstance(exc, sa_exc.DBAPIError) and _is_connectivity_error(exc))
+        # asyncpg raises these bare when it cannot connect at all.
+        or isinstance(exc, ConnectionError | TimeoutError | socket.gaierror)
+    )
+    if not unreachable:
+        raise exc
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return await _app_error(request, DatabaseUnavailable(headers={"Retry-After": "5"}))
+
+
+def _is_connectivity_error(exc: sa_exc.DBAPIError) -> bool:
+    """True when the database could not be reached, rather than refusing a statement."""
+    if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):
+        return True
+    original = getattr(exc, "orig", None)
+    if isinstance(original, OSError | ConnectionError | TimeoutError):
+        return True
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    # Class 08: connection exception; 57P01-57P03: admin shutdown, crash, cannot connect now.
+    return bool(sqlstate) and (
+        str(sqlstate).startswith("08") or str(sqlstate) in ("57P01", "57P02", "57P03")
+    )
+
+
+def register_exception_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_unavailable)
+    app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
+    app.add_exception_handler(OSError, _database_unavailable)

@@ -1,0 +1,87 @@
+"""The ASGI application: ``create_app()`` wires settings, database, errors and routes."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from app.api import api_router
+from app.config import Settings, get_settings
+from app.db.embedded import resolve_database_url
+from app.db.session import create_engine, create_session_factory
+from app.docs import mount_docs
+from app.handlers import register_exception_handlers
+from app.middleware import RequestContextMiddleware
+from app.observability import POOL_COLLECTOR
+from app.openapi import OPENAPI_TAGS, operation_id
+from app.ops.router import router as ops_router
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+党建引领网格化治理 API — residents order services (居民点单), staff dispatch them
+(社区派单), party members take them on (党员接单) and earn red points (红色积分),
+across the five-level hierarchy 镇 → 社区 → 网格 → 楼栋 → 党员中心户.
+
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable
+`code`; messages are Chinese by default, English with `Accept-Language: en`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    run_worker: bool = False,
+) -> FastAPI:
+    settings = settings or get_settings()
+    url = database_url or resolve_database_url(settings)
+    app = FastAPI(
+        title="redgrid",
+        version="0.1.0",
+        summary="党建引领网格化治理 · Party-building-led grid governance",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan,
+        generate_unique_id_function=operation_id,
+        openapi_tags=OPENAPI_TAGS,
+    )
+    engine = create_engine(settings, url)
+    POOL_COLLECTOR.engines.add(engine)
+    app.state.settings = settings
+    app.state.database_url = url
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.state.run_worker = run_worker
+
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    register_exception_handlers(app)
+    app.include_router(ops_router)
+    app.include_router(api_router)
+    mount_docs(app)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
+        if app.state.run_worker:
+            from app.worker import open_queue
+
+            queue = await stack.enter_async_context(open_queue(app.state.database_url))
+            worker = asyncio.create_task(
+                queue.run_worker_async(install_signal_handlers=False, name="in-process")
+            )
+            stack.push_async_callback(_stop, worker)
+            logger.info("job worker running in-process")
+        yield
+    await app.state.engine.dispose()
+
+
+async def _stop(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,131 @@
+"""Architecture rules of CONVENTIONS.md, checked on the source (STYLE.md principles 1-5)."""
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[1] / "app"
+# Packages with the fixed file roles router → service → repository → models.
+LAYER_RANK = {
+    "router": 3,
+    "tasks": 3,
+    "service": 2,
+    "workflow": 1,
+    "rules": 1,
+    "repository": 1,
+    "models": 0,
+}
+CROSS_DOMAIN_ALLOWED = {
+    "service",
+    "schemas",
+    "errors",
+    "models",
+    "workflow",
+    "rules",
+    "permissions",
+}
+COMMIT_ALLOWED = {"db/session.py", "worker.py"}
+HTTP_LAYER = {"handlers.py", "middleware.py"}
+INFRASTRUCTURE = {"db", "kit", "authz", "integrations"}
+
+
+def _modules() -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(APP.rglob("*.py")):
+        rel = path.relative_to(APP).as_posix()
+        yield rel, ast.parse(path.read_text(encoding="utf-8"), filename=rel)
+
+
+def _imports(tree: ast.Module) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+            for alias in node.names:
+                yield f"{node.module}.{alias.name}"
+
+
+def _domain_packages() -> set[str]:
+    return {
+        p.name
+        for p in APP.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and p.name not in INFRASTRUCTURE | {"static"}
+    }
+
+
+def test_kit_imports_no_domain() -> None:
+    offenders = [
+        f"{rel} imports {name}"
+        for rel, tree in _modules()
+        if rel.startswith("kit/")
+        for name in _imports(tree)
+        if name.startswith("app.") and not name.startswith("app.kit")
+    ]
+    assert offenders == []
+
+
+def test_domains_use_only_public_faces_of_other_domains() -> None:
+    domains = _domain_packages()
+    offenders = []
+    for rel, tree in _modules():
+        own = rel.split("/")[0]
+        if own not in domains:
+            continue
+        for name in _imports(tree):
+            parts = name.split(".")
+            foreign = len(parts) >= 3 and parts[0] == "app" and parts[1] in domains - {own}
+            if foreign and parts[2] not in CROSS_DOMAIN_ALLOWED:
+                offenders.append(f"{rel} imports {name}")
+    assert offenders == [], "call another domain's service, never its repository or router"
+
+
+def test_layers_point_downwards() -> None:
+    offenders = []
+    for rel, tree in _modules():
+        parts = rel.removesuffix(".py").split("/")
+        if len(parts) != 2 or parts[1] not in LAYER_RANK:
+            continue
+        own_rank = LAYER_RANK[parts[1]]
+        for name in _imports(tree):
+            bits = name.split(".")
+            same_domain = len(bits) >= 3 and bits[:2] == ["app", parts[0]]
+            if same_domain and LAYER_RANK.get(bits[2], -1) > own_rank:
+                offenders.append(f"{rel} imports {name}")
+    assert offenders == []
+
+
+def test_nothing_below_the_session_dependency_commits() -> None:
+    offenders = [
+        f"{rel}:{node.lineno}"
+        for rel, tree in _modules()
+        if rel not in COMMIT_ALLOWED
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "commit"
+    ]
+    assert offenders == [], "services flush; only the session dependency and the worker commit"
+
+
+def test_http_exception_only_in_routers() -> None:
+    offenders = [
+        f"{rel} uses HTTPException"
+        for rel, tree in _modules()
+        if not rel.endswith("router.py") and rel not in HTTP_LAYER
+        for name in _imports(tree)
+        if name.endswith(".HTTPException")
+    ]
+    assert offenders == [], "raise an app.errors.AppError subclass instead"
+
+
+def test_domains_never_import_the_app_assembly() -> None:
+    domains = _domain_packages()
+    offenders = [
+        f"{rel} imports {name}"
+        for rel, tree in _modules()
+        if rel.split("/")[0] in domains
+        for name in _imports(tree)
+        if name in ("app.main", "app.api", "app.cli")
+    ]
+    assert offenders == []

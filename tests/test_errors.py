@@ -1,0 +1,185 @@
+"""Every error is RFC 9457 problem+json with a stable code, Chinese by default."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import Field
+
+from app.config import Settings
+from app.errors import Conflict
+from app.kit.schemas import StrictModel
+from app.main import create_app
+from tests.conftest import make_settings
+
+PROBLEM = "application/problem+json"
+
+
+class Sample(StrictModel):
+    name: str = Field(max_length=10)
+    count: int = Field(ge=0)
+
+
+@pytest.fixture(scope="module")
+async def error_app(database_url: str) -> AsyncIterator[FastAPI]:
+    app = create_app(make_settings(max_body_bytes=2048), database_url=database_url)
+
+    @app.post("/_test/echo")
+    async def echo(body: Sample) -> Sample:
+        return body
+
+    @app.get("/_test/conflict")
+    async def conflict() -> None:
+        raise Conflict("订单已关闭", "The order is closed", current_status="closed")
+
+    @app.get("/_test/boom")
+    async def boom() -> None:
+        raise RuntimeError("SELECT secret FROM internals -- must never leak")
+
+    yield app
+    await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def http(error_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=error_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"] == f"urn:redgrid:problem:{code}"
+    assert body["title"] and body["detail"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+class TestUnknownRoute:
+    async def test_chinese_by_default(self, http: httpx.AsyncClient) -> None:
+        body = assert_problem(await http.get("/api/v1/nowhere"), 404, "resource.not_found")
+        assert body["title"] == "资源不存在"
+        assert body["instance"] == "/api/v1/nowhere"
+
+    async def test_english_on_request(self, http: httpx.AsyncClient) -> None:
+        response = await http.get("/nowhere", headers={"Accept-Language": "en-US,en;q=0.9"})
+        body = assert_problem(response, 404, "resource.not_found")
+        assert body["title"] == "The resource does not exist"
+        assert response.headers["content-language"] == "en"
+
+    async def test_chinese_preferred_over_english(self, http: httpx.AsyncClient) -> None:
+        response = await http.get("/nowhere", headers={"Accept-Language": "zh-CN,en;q=0.8"})
+        assert assert_problem(response, 404, "resource.not_found")["title"] == "资源不存在"
+
+
+class TestWrongMethod:
+    async def test_405_with_allow(self, http: httpx.AsyncClient) -> None:
+        response = await http.delete("/healthz")
+        assert_problem(response, 405, "request.method_not_allowed")
+        assert response.headers["allow"] == "GET"
+
+
+class TestBodyLimit:
+    async def test_declared_length_over_limit(self, http: httpx.AsyncClient) -> None:
+        response = await http.post("/_test/echo", content=b"{" + b" " * 4096 + b"}")
+        assert_problem(response, 413, "request.too_large")
+
+    async def test_streamed_body_over_limit(self, http: httpx.AsyncClient) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(8):
+                yield b" " * 512
+
+        response = await http.post(
+            "/_test/echo", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+        assert "content-length" not in response.request.headers
+        assert_problem(response, 413, "request.too_large")
+
+    async def test_body_under_limit_passes(self, http: httpx.AsyncClient) -> None:
+        response = await http.post("/_test/echo", json={"name": "张三", "count": 1})
+        assert response.status_code == 200
+        assert response.json() == {"name": "张三", "count": 1}
+
+
+class TestValidation:
+    async def test_each_failing_field_is_listed(self, http: httpx.AsyncClient) -> None:
+        response = await http.post("/_test/echo", json={"name": "x" * 11, "count": -1})
+        body = assert_problem(response, 422, "request.validation_failed")
+        fields = {e["field"]: e for e in body["errors"]}  # type: ignore[union-attr]
+        assert set(fields) == {"name", "count"}
+        assert fields["name"]["message"] == "长度超出上限"
+        assert fields["count"]["type"] == "greater_than_equal"
+
+    async def test_unknown_field_refused(self, http: httpx.AsyncClient) -> None:
+        response = await http.post("/_test/echo", json={"name": "a", "count": 1, "admin": True})
+        body = assert_problem(response, 422, "request.validation_failed")
+        assert body["errors"] == [  # type: ignore[comparison-overlap]
+            {
+                "field": "admin",
+                "location": "body",
+                "type": "extra_forbidden",
+                "message": "不允许的字段",
+            }
+        ]
+
+    async def test_missing_field_in_english(self, http: httpx.AsyncClient) -> None:
+        response = await http.post(
+            "/_test/echo", json={"name": "a"}, headers={"Accept-Language": "en"}
+        )
+        body = assert_problem(response, 422, "request.validation_failed")
+        assert body["errors"][0]["field"] == "count"  # type: ignore[index]
+        assert body["errors"][0]["message"] == "Field required"  # type: ignore[index]
+
+    async def test_invalid_json(self, http: httpx.AsyncClient) -> None:
+        response = await http.post(
+            "/_test/echo", content=b'{"name": ', headers={"Content-Type": "application/json"}
+        )
+        assert_problem(response, 422, "request.invalid_json")
+
+
+class TestDomainError:
+    async def test_app_error_carries_extension_members(self, http: httpx.AsyncClient) -> None:
+        body = assert_problem(await http.get("/_test/conflict"), 409, "resource.conflict")
+        assert body["detail"] == "订单已关闭"
+        assert body["current_status"] == "closed"
+
+    async def test_app_error_detail_in_english(self, http: httpx.AsyncClient) -> None:
+        response = await http.get("/_test/conflict", headers={"Accept-Language": "en"})
+        assert assert_problem(response, 409, "resource.conflict")["detail"] == "The order is closed"
+
+
+class TestUnexpectedError:
+    async def test_500_has_request_id_and_no_internals(self, http: httpx.AsyncClient) -> None:
+        response = await http.get("/_test/boom", headers={"X-Request-ID": "trace-42"})
+        body = assert_problem(response, 500, "internal.error")
+        assert body["request_id"] == "trace-42"
+        assert "SELECT" not in response.text and "Traceback" not in response.text
+
+
+class TestRequestId:
+    async def test_honours_incoming_id(self, http: httpx.AsyncClient) -> None:
+        response = await http.get("/healthz", headers={"X-Request-ID": "abc-123"})
+        assert response.headers["x-request-id"] == "abc-123"
+
+    async def test_replaces_unsafe_id(self, http: httpx.AsyncClient) -> None:
+        response = await http.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+        assert response.headers["x-request-id"] != "bad id\twith spaces"
+        assert len(response.headers["x-request-id"]) == 32
+
+
+class TestSettings:
+    def test_default_secrets_refused_outside_development(self) -> None:
+        with pytest.raises(ValueError, match="REDGRID_SECRET_KEY"):
+            Settings(env="production", pii_key="p" * 40)
+
+    def test_short_secret_refused_outside_development(self) -> None:
+        with pytest.raises(ValueError, match="REDGRID_PII_KEY"):
+            Settings(env="production", secret_key="s" * 40, pii_key="short")
+
+    def test_development_accepts_defaults(self) -> None:
+        assert Settings(env="development").secret_key
