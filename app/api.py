@@ -2,7 +2,22 @@
 
 from fastapi import APIRouter
 
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.hierarchy.router import router as hierarchy_router
 from app.kit.schemas import problem_responses
+from app.people.router import members_router
+from app.people.router import router as people_router
+from app.users.router import router as users_router
 
 # Every API operation can answer these; each router adds its own (404, 409, 412 …).
 api_router = APIRouter(prefix="/api/v1", responses=problem_responses(413, 422, 503))
+for domain_router in (
+    auth_router,
+    users_router,
+    hierarchy_router,
+    people_router,
+    members_router,
+    audit_router,
+):
+    api_router.include_router(domain_router)

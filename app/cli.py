@@ -36,6 +36,7 @@ def migrate(url: str, revision: str = "head") -> None:
 
 
 async def _with_session(url: str, settings: Settings, work):  # type: ignore[no-untyped-def]
+    import app.db.models  # noqa: F401  (every mapper must be configured before use)
     from app.db.session import create_engine, create_session_factory
 
     engine = create_engine(settings, url, pool_size=1, max_overflow=0)

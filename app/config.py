@@ -52,11 +52,36 @@ class Settings(BaseSettings):
     db_connect_timeout: float = 5.0
     db_statement_timeout_ms: int = 30_000
 
+    access_token_ttl_seconds: int = 900
+    """Access tokens are short-lived; clients refresh them."""
+
+    refresh_token_ttl_days: int = 30
+
+    login_max_failures: int = 5
+    """等保 2.0: this many failed sign-ins within the window lock the account."""
+
+    login_failure_window_minutes: int = 15
+    login_lockout_minutes: int = 15
+
+    wechat_base_url: str = "https://api.weixin.qq.com"
+    """code2Session endpoint base; tests point it at a fake server on loopback."""
+
+    wechat_apps: dict[str, str] = {}
+    """Mini-program appid → app secret, as JSON: {"wx123": "secret"}."""
+
+    audit_retention_days: int = 180
+    """Audit events older than this are purged (never fewer than 180 days)."""
+
+    max_upload_bytes: int = 64 * 1024 * 1024
+    """Limit for import uploads (paths ending in /import)."""
+
     log_level: str = "INFO"
     log_json: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> "Settings":
+        if self.audit_retention_days < 180:
+            raise ValueError("REDGRID_AUDIT_RETENTION_DAYS must be at least 180 (等保 2.0)")
         if self.env != "development":
             weak = [
                 name

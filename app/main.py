@@ -57,7 +57,11 @@ def create_app(
     app.state.session_factory = create_session_factory(engine)
     app.state.run_worker = run_worker
 
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     register_exception_handlers(app)
     app.include_router(ops_router)
     app.include_router(api_router)

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.kit.i18n import negotiate_language
-from app.observability import HTTP_LATENCY, HTTP_REQUESTS, set_request_id
+from app.observability import HTTP_LATENCY, HTTP_REQUESTS, set_client_ip, set_request_id
 from app.problems import STATUS_PROBLEMS, problem_response
 
 logger = logging.getLogger("redgrid.http")
@@ -29,9 +29,11 @@ class BodyTooLarge(HTTPException):
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Bulk imports (paths ending in /import) take files far larger than JSON bodies.
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,6 +44,7 @@ class RequestContextMiddleware:
         incoming = headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         set_request_id(request_id)
+        set_client_ip((scope.get("client") or (None,))[0])
         lang = negotiate_language(headers.get("accept-language"))
         started = time.perf_counter()
         status = 500
@@ -59,19 +62,24 @@ class RequestContextMiddleware:
             await send(message)
 
         received = 0
+        limit = (
+            self.max_upload_bytes
+            if scope.get("path", "").endswith("/import")
+            else self.max_body_bytes
+        )
 
         async def receive_wrapper() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise BodyTooLarge()
             return message
 
         try:
             declared = headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            if declared is not None and declared.isdigit() and int(declared) > limit:
                 raise BodyTooLarge()
             await self.app(scope, receive_wrapper, send_wrapper)
         except BodyTooLarge:

@@ -20,8 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
+_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+
+
 def current_request_id() -> str | None:
     return _request_id.get()
+
+
+def current_client_ip() -> str | None:
+    return _client_ip.get()
+
+
+def set_client_ip(value: str | None) -> None:
+    _client_ip.set(value)
 
 
 def set_request_id(value: str | None) -> None:

@@ -14,6 +14,12 @@ _NO_DATABASE = "postgresql://openapi@127.0.0.1:9/none"
 
 
 OPENAPI_TAGS = [
+    {"name": "auth", "description": "Sign-in, tokens and the current caller · 登录与令牌"},
+    {"name": "users", "description": "Accounts and their role grants · 账号与授权"},
+    {"name": "org-units", "description": "The five-level hierarchy · 五级组织体系"},
+    {"name": "people", "description": "Residents and other people · 人员"},
+    {"name": "members", "description": "Party members and dual registration · 党员与双报到"},
+    {"name": "audit-log", "description": "Who did what, when · 审计日志"},
     {"name": "ops", "description": "Health, readiness and metrics for operators · 运维探针"},
 ]
 

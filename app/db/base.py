@@ -26,6 +26,21 @@ class IdMixin:
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True, sort_order=-10)
 
 
+class ScopedMixin:
+    """The ids of a row's place in the hierarchy, written when the row is created.
+
+    A grant at a node reaches the rows whose ``<level>_id`` equals the node, so a
+    scoped list is a B-tree lookup rather than a recursive query (DESIGN.md, "Rules
+    that keep it fast"). Levels below the row's own place are null.
+    """
+
+    town_id: Mapped[int] = mapped_column(BigInteger, index=True, sort_order=90)
+    community_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=91)
+    grid_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=92)
+    building_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=93)
+    household_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=94)
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), sort_order=100

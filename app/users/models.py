@@ -1,8 +1,17 @@
-"""User accounts (用户账号): who signs in. Linked to a person in the people domain."""
+"""User accounts (用户账号): who signs in, and the external identities linked to them."""
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
@@ -23,3 +32,32 @@ class UserAccount(IdMixin, TimestampMixin, Base):
     """System administrator of the deployment: every permission everywhere."""
 
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    person_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("person.id"), unique=True)
+    """The person this account acts as (居民/党员), if any."""
+
+    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Failed password sign-ins in the current window (等保 2.0 lockout)."""
+
+    failure_window_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+class UserIdentity(IdMixin, TimestampMixin, Base):
+    """An external identity (WeChat openid per app, unionid) linked to our own account.
+
+    WeChat gives a different openid per app, so identities point at our user id and
+    are never used as it.
+    """
+
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("provider", "app_id", "subject"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(32))
+    """``wechat_openid`` or ``wechat_unionid``."""
+    app_id: Mapped[str] = mapped_column(String(64), server_default=text("''"))
+    """The mini-program's appid for openids; empty for unionids (shared across apps)."""
+    subject: Mapped[str] = mapped_column(String(128))

@@ -1,0 +1,46 @@
+"""Refresh tokens (rotating, in families) and integration clients."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, TimestampMixin
+
+
+class RefreshToken(IdMixin, Base):
+    """One refresh token. Using it spends it and issues the next one in its family;
+    presenting a spent one revokes the whole family (OAuth 2.0 Security BCP §4.14)."""
+
+    __tablename__ = "refresh_token"
+    __table_args__ = (Index("ix_refresh_token_family_id", "family_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the opaque token; the token itself is never stored."""
+    family_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    issued_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiClient(IdMixin, TimestampMixin, Base):
+    """An integration client (government system, script) using client_credentials."""
+
+    __tablename__ = "api_client"
+
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default=text("'{}'"))
+    """Permissions the client may use (e.g. ``org.read``), within its node."""
+    org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))
+    """The node whose subtree the client reaches."""
+    is_active: Mapped[bool] = mapped_column(server_default=text("true"))

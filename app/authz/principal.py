@@ -1,0 +1,45 @@
+"""Who is calling: a user (with grants) or an integration client (with scopes)."""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from app.authz.scope import Scope
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    org_unit_id: int
+    level: str
+    permissions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: Literal["user", "client"]
+    subject: str
+    """``user:<id>`` or ``client:<client_id>``: what the audit log records."""
+    display_name: str
+    user_id: int | None = None
+    person_id: int | None = None
+    is_superuser: bool = False
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        if self.is_superuser:
+            from app.authz.permissions import ALL
+
+            return ALL
+        return frozenset().union(*(g.permissions for g in self.grants))
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def scope(self, permission: str) -> Scope:
+        """The subtrees this caller reaches with ``permission``."""
+        if self.is_superuser:
+            return Scope.everything()
+        return Scope.of(
+            (g.level, g.org_unit_id) for g in self.grants if permission in g.permissions
+        )

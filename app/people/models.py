@@ -1,0 +1,60 @@
+"""People (人员) and party members (党员) with their dual registration (双报到)."""
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, LargeBinary, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, ScopedMixin, TimestampMixin
+
+
+class Person(IdMixin, ScopedMixin, TimestampMixin, Base):
+    """A resident or member. Scoped by the home node (household or building)."""
+
+    __tablename__ = "person"
+
+    name: Mapped[str] = mapped_column(String(50))
+    mobile: Mapped[str | None] = mapped_column(String(11), index=True)
+    """Mainland mobile number; masked (138****5678) for callers without ``pii``."""
+
+    id_number_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """身份证号, AES-256-GCM encrypted at rest (PIPL)."""
+
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """Keyed HMAC of the ID number: finds a person by it without decrypting."""
+
+    id_number_last4: Mapped[str | None] = mapped_column(String(4))
+    """Kept to show the masked form without decrypting."""
+
+    gender: Mapped[str | None] = mapped_column(String(8))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    home_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"), index=True)
+    address_building: Mapped[str | None] = mapped_column(String(20))
+    address_unit: Mapped[str | None] = mapped_column(String(20))
+    address_room: Mapped[str | None] = mapped_column(String(20))
+    is_archived: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+class PartyMember(IdMixin, ScopedMixin, TimestampMixin, Base):
+    """A person's party membership. Scoped by the branch that holds the relationship."""
+
+    __tablename__ = "party_member"
+
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), unique=True)
+    branch_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"), index=True)
+    """The branch (grid-level 党支部) holding the organisational relationship (组织关系)."""
+    join_date: Mapped[date] = mapped_column(Date)
+    is_in_service: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    """在职党员: employed, so registered both where they live and where they work."""
+    employer_unit: Mapped[str | None] = mapped_column(String(100))
+    residence_community_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("org_unit.id"), index=True
+    )
+    """双报到: the community where the member lives."""
+    employer_community_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("org_unit.id"), index=True
+    )
+    """双报到: the community the employer is linked to (挂钩联系)."""
+    is_archived: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
