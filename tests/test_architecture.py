@@ -129,3 +129,46 @@ def test_domains_never_import_the_app_assembly() -> None:
         if name in ("app.main", "app.api", "app.cli")
     ]
     assert offenders == []
+
+
+SCOPE_COLUMNS = {"town_id", "community_id", "grid_id", "building_id", "household_id"}
+# Structural rewrites (moving a subtree) legitimately match on an ancestor column;
+# they are not visibility filters. Each entry is (module, function).
+STRUCTURAL_FILTERS: set[tuple[str, str]] = {
+    ("people/repository.py", "reassign_ancestors"),
+    ("people/repository.py", "count_live_under"),
+    ("hierarchy/repository.py", "reassign_subtree"),
+    ("hierarchy/repository.py", "subtree_counts"),
+    ("hierarchy/repository.py", "count_live_children"),
+}
+
+
+def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.AST]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node.name, node
+
+
+def test_no_hand_written_scope_filters() -> None:
+    """Visibility filters come only from app.authz.scope (STYLE.md principle 4)."""
+    offenders = []
+    for rel, tree in _modules():
+        if rel.startswith("authz/"):
+            continue
+        for name, function in _functions(tree):
+            if (rel, name) in STRUCTURAL_FILTERS:
+                continue
+            for node in ast.walk(function):
+                compared = []
+                if isinstance(node, ast.Compare):
+                    compared = [node.left, *node.comparators]
+                elif (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("in_", "is_", "is_not", "not_in")
+                ):
+                    compared = [node.func.value]
+                for side in compared:
+                    if isinstance(side, ast.Attribute) and side.attr in SCOPE_COLUMNS:
+                        offenders.append(f"{rel}:{node.lineno} in {name}()")
+    assert offenders == [], "filter visibility through principal.scope(...).clause(Model)"
