@@ -15,6 +15,19 @@ MEMBERS_WRITE: Final = "members.write"
 USERS_READ: Final = "users.read"
 USERS_WRITE: Final = "users.write"
 AUDIT_READ: Final = "audit.read"
+ORDERS_SUBMIT: Final = "orders.submit"
+"""居民点单: file and follow one's own orders, answer 回访, second (附议)."""
+ORDERS_SUBMIT_FOR: Final = "orders.submit_for"
+"""File on a resident's behalf (网格员发现问题, phone, walk-in)."""
+ORDERS_READ: Final = "orders.read"
+ORDERS_DISPATCH: Final = "orders.dispatch"
+"""分拣 and 派单: triage, reject, merge, dispatch, pool, escalate."""
+ORDERS_WORK: Final = "orders.work"
+"""党员接单: claim from pools in scope, work on one's own assignments."""
+ORDERS_DEPARTMENT: Final = "orders.department"
+"""部门报到: act on orders dispatched to one's department."""
+ORDERS_STATS: Final = "orders.stats"
+ORDERS_CONFIG: Final = "orders.config"
 
 ALL: Final = frozenset(
     {
@@ -29,6 +42,14 @@ ALL: Final = frozenset(
         USERS_READ,
         USERS_WRITE,
         AUDIT_READ,
+        ORDERS_SUBMIT,
+        ORDERS_SUBMIT_FOR,
+        ORDERS_READ,
+        ORDERS_DISPATCH,
+        ORDERS_WORK,
+        ORDERS_DEPARTMENT,
+        ORDERS_STATS,
+        ORDERS_CONFIG,
     }
 )
 

@@ -5,10 +5,41 @@ from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
 from app.hierarchy.models import OrgUnit
+from app.integrations.models import IdempotencyRecord, OutboxEvent
+from app.orders.models import (
+    CalendarOverride,
+    Department,
+    DepartmentArrival,
+    DepartmentMember,
+    KpiSetting,
+    OrderCategory,
+    OrderNumberCounter,
+    OrderSecond,
+    ServiceOrder,
+    ServiceOrderEvent,
+    TimeLimitClass,
+    VolunteerTeam,
+    VolunteerTeamMember,
+)
 from app.people.models import PartyMember, Person
 from app.users.models import UserAccount, UserIdentity
 
 __all__ = [
+    "CalendarOverride",
+    "Department",
+    "DepartmentArrival",
+    "DepartmentMember",
+    "IdempotencyRecord",
+    "KpiSetting",
+    "OrderCategory",
+    "OrderNumberCounter",
+    "OrderSecond",
+    "OutboxEvent",
+    "ServiceOrder",
+    "ServiceOrderEvent",
+    "TimeLimitClass",
+    "VolunteerTeam",
+    "VolunteerTeamMember",
     "ApiClient",
     "AuditEvent",
     "Base",
