@@ -106,7 +106,10 @@ def _response(
 
 async def purge_expired(session: AsyncSession, *, older_than_hours: int = 48) -> int:
     result = await session.execute(
-        text("DELETE FROM idempotency_record WHERE created_at < now() - make_interval(hours => :h)"),
+        text(
+            "DELETE FROM idempotency_record"
+            " WHERE created_at < now() - make_interval(hours => :h)"
+        ),
         {"h": older_than_hours},
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

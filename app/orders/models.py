@@ -138,7 +138,11 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
                 "status IN ('triaged', 'dispatched', 'pooled', 'in_progress')"
             ),
         ),
-        Index("ix_service_order_resolved_at", "resolved_at", postgresql_where=text("status = 'resolved'")),
+        Index(
+            "ix_service_order_resolved_at",
+            "resolved_at",
+            postgresql_where=text("status = 'resolved'"),
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -231,7 +235,9 @@ class OrderSecond(Base):
         BigInteger, ForeignKey("service_order.id"), primary_key=True
     )
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
 
 
 class DepartmentArrival(IdMixin, Base):
