@@ -1,6 +1,7 @@
 """Builders for test data: org units with their ancestor ids, users with grants, tokens."""
 
 import itertools
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +11,9 @@ from app.config import Settings
 from app.hierarchy.models import OrgUnit
 from app.kit.hashing import hash_password
 from app.users.models import UserAccount
+
+if TYPE_CHECKING:
+    from app.people.models import PartyMember, Person
 
 _counter = itertools.count(1)
 PASSWORD = "Test!pass123"
@@ -112,3 +116,53 @@ async def make_user(
 def bearer(settings: Settings, user: UserAccount) -> dict[str, str]:
     token, _ = issue_access_token(settings, f"user:{user.id}")
     return {"Authorization": f"Bearer {token}"}
+
+
+async def make_person(
+    db: AsyncSession, home: OrgUnit, *, name: str | None = None, mobile: str | None = None
+) -> "Person":
+    """A person living at ``home`` (a household or building), without an ID number."""
+    from app.people.models import Person
+
+    n = next(_counter)
+    person = Person(
+        name=name or f"居民{n}",
+        mobile=mobile,
+        home_unit_id=home.id,
+        town_id=home.town_id,
+        community_id=home.community_id,
+        grid_id=home.grid_id,
+        building_id=home.building_id,
+        household_id=home.household_id,
+    )
+    db.add(person)
+    await db.flush()
+    return person
+
+
+async def make_member(db: AsyncSession, person: "Person", branch: OrgUnit) -> "PartyMember":
+    """A party membership of ``person`` held by the grid-level ``branch``."""
+    from datetime import date
+
+    from app.people.models import PartyMember
+
+    member = PartyMember(
+        person_id=person.id,
+        branch_id=branch.id,
+        join_date=date(2010, 7, 1),
+        town_id=branch.town_id,
+        community_id=branch.community_id,
+        grid_id=branch.grid_id,
+    )
+    db.add(member)
+    await db.flush()
+    return member
+
+
+async def make_resident_user(
+    db: AsyncSession, home: OrgUnit, *, role: str = "resident"
+) -> tuple[UserAccount, "Person"]:
+    """A person at ``home`` with an account holding ``role`` at that node."""
+    person = await make_person(db, home)
+    user = await make_user(db, (role, home), person_id=person.id)
+    return user, person
