@@ -6,8 +6,11 @@ from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.hierarchy.router import router as hierarchy_router
 from app.kit.schemas import problem_responses
+from app.orders.config_router import router as order_config_router
+from app.orders.router import router as orders_router
 from app.people.router import members_router
 from app.people.router import router as people_router
+from app.reporting.router import router as stats_router
 from app.users.router import router as users_router
 
 # Every API operation can answer these; each router adds its own (404, 409, 412 …).
@@ -18,6 +21,9 @@ for domain_router in (
     hierarchy_router,
     people_router,
     members_router,
+    orders_router,
+    order_config_router,
+    stats_router,
     audit_router,
 ):
     api_router.include_router(domain_router)
