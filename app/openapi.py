@@ -20,7 +20,10 @@ OPENAPI_TAGS = [
     {"name": "people", "description": "Residents and other people · 人员"},
     {"name": "members", "description": "Party members and dual registration · 党员与双报到"},
     {"name": "orders", "description": "Service orders: 居民点单 · 社区派单 · 党员接单"},
-    {"name": "order-config", "description": "Categories, time limits, calendar, departments, teams · 工单配置"},
+    {
+        "name": "order-config",
+        "description": "Categories, time limits, calendar, departments, teams · 工单配置",
+    },
     {"name": "stats", "description": "KPIs (三率) over any subtree and period · 统计"},
     {"name": "audit-log", "description": "Who did what, when · 审计日志"},
     {"name": "ops", "description": "Health, readiness and metrics for operators · 运维探针"},
