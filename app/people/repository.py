@@ -1,0 +1,251 @@
+"""All SQL of people (人员) and party members (党员).
+
+Visibility always comes from the caller's ``Scope`` (``scope.clause(Model)``); the
+two structural functions at the end match on an ancestor column on purpose (see
+their docstrings) and are listed as such in tests/test_architecture.py.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.authz.scope import Scope
+from app.hierarchy.models import OrgUnit
+from app.people.models import PartyMember, Person
+
+ID_NUMBER_UNIQUE = "uq_person_id_number_hash"
+MEMBER_PERSON_UNIQUE = "uq_party_member_person_id"
+ANCESTOR_COLUMNS = ("town_id", "community_id", "grid_id", "building_id", "household_id")
+LEVELS = ("town", "community", "grid", "building", "household")
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _violated(exc: IntegrityError) -> str | None:
+    """The constraint an IntegrityError names (asyncpg exposes it on the cause)."""
+    cause = getattr(exc.orig, "__cause__", None)
+    return getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
+
+
+async def flush_unique(session: AsyncSession, constraint: str) -> bool:
+    """Flush; False when ``constraint`` (a unique one) refused it, re-raise anything else.
+
+    A concurrent insert of the same key blocks on the unique index until the other
+    transaction ends, then fails here: the database, not a prior SELECT, decides.
+    """
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if _violated(exc) == constraint:
+            return False
+        raise
+    return True
+
+
+# ---------------------------------------------------------------- org units
+
+
+async def get_unit(session: AsyncSession, unit_id: int) -> OrgUnit | None:
+    """Any node by id (references that need no scope, e.g. 双报到 communities)."""
+    return await session.get(OrgUnit, unit_id)
+
+
+async def get_unit_in_scope(session: AsyncSession, unit_id: int, scope: Scope) -> OrgUnit | None:
+    return (
+        await session.execute(select(OrgUnit).where(OrgUnit.id == unit_id, scope.clause(OrgUnit)))
+    ).scalar_one_or_none()
+
+
+# ---------------------------------------------------------------- people
+
+
+async def get_person(
+    session: AsyncSession, person_id: int, scope: Scope, *, for_update: bool = False
+) -> Person | None:
+    query = select(Person).where(Person.id == person_id, scope.clause(Person))
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def id_number_holder(session: AsyncSession, id_number_hash: str) -> int | None:
+    """Who holds an ID number, anywhere: uniqueness is global, not per scope."""
+    return (
+        await session.execute(select(Person.id).where(Person.id_number_hash == id_number_hash))
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class PersonFilter:
+    q: str | None = None
+    mobile: str | None = None
+    id_number_hash: str | None = None
+    home_unit_id: int | None = None
+    include_archived: bool = False
+
+
+async def list_people(
+    session: AsyncSession, scope: Scope, where: PersonFilter, after_id: int | None, limit: int
+) -> list[Person]:
+    """Newest first, keyset on id."""
+    query = select(Person).where(scope.clause(Person))
+    if where.q:
+        query = query.where(Person.name.ilike(_like(where.q)))
+    if where.mobile is not None:
+        query = query.where(Person.mobile == where.mobile)
+    if where.id_number_hash is not None:
+        query = query.where(Person.id_number_hash == where.id_number_hash)
+    if where.home_unit_id is not None:
+        query = query.where(Person.home_unit_id == where.home_unit_id)
+    if not where.include_archived:
+        query = query.where(Person.is_archived.is_(False))
+    if after_id is not None:
+        query = query.where(Person.id < after_id)
+    return list((await session.scalars(query.order_by(Person.id.desc()).limit(limit))).all())
+
+
+async def has_live_membership(session: AsyncSession, person_id: int) -> bool:
+    query = select(
+        exists().where(PartyMember.person_id == person_id, PartyMember.is_archived.is_(False))
+    )
+    return bool((await session.execute(query)).scalar())
+
+
+# ---------------------------------------------------------------- members
+
+
+def member_visibility(scope: Scope) -> ColumnElement[bool]:
+    """Members in scope through their branch, or through 双报到.
+
+    A member registers at the community where they live and at the community their
+    employer is linked to; the admins of either must find them. "Communities the
+    caller reaches" is itself a scope query on org units, so this stays a
+    composition of ``Scope.clause`` (no hand-written org filter).
+    """
+    if scope.unrestricted:
+        return scope.clause(PartyMember)
+    communities = select(OrgUnit.id).where(OrgUnit.level == "community", scope.clause(OrgUnit))
+    return or_(
+        scope.clause(PartyMember),
+        PartyMember.residence_community_id.in_(communities),
+        PartyMember.employer_community_id.in_(communities),
+    )
+
+
+def _members() -> Select[PartyMember, Person]:
+    return select(PartyMember, Person).join(Person, Person.id == PartyMember.person_id)
+
+
+async def get_member(
+    session: AsyncSession,
+    member_id: int,
+    scope: Scope,
+    *,
+    dual_registration: bool = False,
+    for_update: bool = False,
+) -> tuple[PartyMember, Person] | None:
+    """A member in scope through its branch, or also through 双报到 when asked."""
+    visible = member_visibility(scope) if dual_registration else scope.clause(PartyMember)
+    query = _members().where(PartyMember.id == member_id, visible)
+    if for_update:
+        query = query.with_for_update(of=PartyMember)
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    branch_id: int | None = None
+    is_in_service: bool | None = None
+    residence_community_id: int | None = None
+    employer_community_id: int | None = None
+    q: str | None = None
+    include_archived: bool = False
+
+
+async def list_members(
+    session: AsyncSession, scope: Scope, where: MemberFilter, after_id: int | None, limit: int
+) -> list[tuple[PartyMember, Person]]:
+    """Newest first, keyset on id; visible through the branch or through 双报到."""
+    query = _members().where(member_visibility(scope))
+    if where.branch_id is not None:
+        query = query.where(PartyMember.branch_id == where.branch_id)
+    if where.is_in_service is not None:
+        query = query.where(PartyMember.is_in_service.is_(where.is_in_service))
+    if where.residence_community_id is not None:
+        query = query.where(PartyMember.residence_community_id == where.residence_community_id)
+    if where.employer_community_id is not None:
+        query = query.where(PartyMember.employer_community_id == where.employer_community_id)
+    if where.q:
+        query = query.where(Person.name.ilike(_like(where.q)))
+    if not where.include_archived:
+        query = query.where(PartyMember.is_archived.is_(False))
+    if after_id is not None:
+        query = query.where(PartyMember.id < after_id)
+    rows = await session.execute(query.order_by(PartyMember.id.desc()).limit(limit))
+    return [(member, person) for member, person in rows.tuples()]
+
+
+async def membership_of(session: AsyncSession, person_id: int) -> int | None:
+    return (
+        await session.execute(select(PartyMember.id).where(PartyMember.person_id == person_id))
+    ).scalar_one_or_none()
+
+
+# ---------------------------------------------------------------- structural
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}")
+
+
+async def count_live_under(session: AsyncSession, level: str, node_id: int) -> int:
+    """Live people plus live memberships placed in the subtree of (level, node_id).
+
+    A structural question about the tree (may this node be archived?), not a
+    visibility filter: the caller already holds the node, so the ancestor column
+    is matched directly.
+    """
+    _check_level(level)
+    people = (
+        select(func.count())
+        .select_from(Person)
+        .where(getattr(Person, f"{level}_id") == node_id, Person.is_archived.is_(False))
+        .scalar_subquery()
+    )
+    members = (
+        select(func.count())
+        .select_from(PartyMember)
+        .where(getattr(PartyMember, f"{level}_id") == node_id, PartyMember.is_archived.is_(False))
+        .scalar_subquery()
+    )
+    return int((await session.execute(select(people + members))).scalar_one())
+
+
+async def reassign_ancestors(
+    session: AsyncSession, level: str, node_id: int, ancestors: Mapping[str, int | None]
+) -> None:
+    """Rewrite the ancestor columns above ``level`` of every row under (level, node_id).
+
+    A structural rewrite after a subtree moved, not a visibility filter: every row
+    whose ``<level>_id`` is the moved node takes the node's new ancestors. One
+    UPDATE per table, whatever the subtree's size; rows keep their version (their
+    own data did not change) but ``updated_at`` moves.
+    """
+    _check_level(level)
+    unknown = set(ancestors) - set(ANCESTOR_COLUMNS[: LEVELS.index(level)])
+    if unknown:
+        raise ValueError(f"columns {sorted(unknown)} are not above level {level!r}")
+    if not ancestors:
+        return
+    for model in (Person, PartyMember):
+        await session.execute(
+            update(model).where(getattr(model, f"{level}_id") == node_id).values(**ancestors)
+        )

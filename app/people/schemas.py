@@ -1,0 +1,395 @@
+"""Request and response bodies of /people and /members.
+
+Phone and ID numbers in every response are masked (``138****5678``,
+``**************1234``) unless the caller holds ``pii`` over the person (PIPL).
+"""
+
+import enum
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic_core import PydanticCustomError
+
+from app.kit.idcard import InvalidIdNumber, normalize_id_number
+from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.phone import InvalidMobile, normalize_mobile
+from app.kit.schemas import StrictModel
+
+# Business dates are Asia/Shanghai (DESIGN.md, API conventions).
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+
+_ID_REASONS = {
+    "format": ("格式不正确，应为 18 位", "wrong format, 18 characters expected"),
+    "checksum": ("校验位不正确", "the check character does not match (GB 11643)"),
+    "birth_date": ("出生日期无效", "the birth date is not a valid past date"),
+}
+
+
+def business_today() -> date:
+    return datetime.now(BUSINESS_TZ).date()
+
+
+def _id_number(value: str) -> str:
+    try:
+        return normalize_id_number(value, today=business_today())
+    except InvalidIdNumber as exc:
+        zh, en = _ID_REASONS[exc.reason]
+        # The handler shows reason_zh in Chinese and the rendered template in English;
+        # the number itself never appears in the error (it may be logged).
+        raise PydanticCustomError(
+            "person.invalid_id_number",
+            "Invalid ID number ({reason}): {detail}",
+            {
+                "reason": exc.reason,
+                "detail": en,
+                "reason_zh": f"身份证号无效（{exc.reason}）：{zh}",
+            },
+        ) from None
+
+
+def _mobile(value: str) -> str:
+    try:
+        return normalize_mobile(value)
+    except InvalidMobile:
+        raise PydanticCustomError(
+            "person.invalid_mobile",
+            "Invalid mainland mobile number",
+            {"reason_zh": "手机号格式不正确，应为 11 位大陆手机号"},
+        ) from None
+
+
+def _not_future(value: date) -> date:
+    if value > business_today():
+        raise PydanticCustomError(
+            "member.join_date_in_future",
+            "The join date must not be in the future",
+            {"reason_zh": "入党日期不能晚于今天"},
+        )
+    return value
+
+
+IdNumber = Annotated[
+    str,
+    Field(max_length=18, description="身份证号 (GB 11643, 18 characters); stored encrypted"),
+    AfterValidator(_id_number),
+]
+Mobile = Annotated[
+    str,
+    Field(max_length=20, description="Mainland mobile; +86, spaces and hyphens are dropped"),
+    AfterValidator(_mobile),
+]
+JoinDate = Annotated[date, AfterValidator(_not_future)]
+Name = Annotated[str, Field(min_length=1, max_length=50, description="姓名 · full name")]
+AddressPart = Annotated[str, Field(max_length=20)]
+EmployerUnit = Annotated[str, Field(max_length=100, description="工作单位 · employer")]
+
+
+class Gender(enum.StrEnum):
+    """性别 · gender, derived from the ID number's sequence digit (GB 11643)."""
+
+    male = "male"
+    """男 · male."""
+    female = "female"
+    """女 · female."""
+
+
+class Placement(BaseModel):
+    """Ancestor ids of a row's place in the hierarchy (its own place included)."""
+
+    town_id: int
+    community_id: int | None
+    grid_id: int | None
+    building_id: int | None
+    household_id: int | None
+
+
+# ---------------------------------------------------------------- people
+
+
+class PersonCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "张三",
+                    "home_unit_id": 42,
+                    "mobile": "13812345678",
+                    "id_number": "11010119900307123X",
+                    "address_building": "1号楼",
+                    "address_unit": "2单元",
+                    "address_room": "301",
+                }
+            ]
+        }
+    )
+
+    name: Name
+    home_unit_id: int = Field(description="Home node: a building (楼栋) or household (中心户)")
+    mobile: Mobile | None = None
+    id_number: IdNumber | None = None
+    address_building: AddressPart | None = Field(default=None, description="楼栋 · building")
+    address_unit: AddressPart | None = Field(default=None, description="单元 · entrance")
+    address_room: AddressPart | None = Field(default=None, description="房号 · room")
+
+
+def _reject_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError(
+            "request.null_not_allowed",
+            "This field cannot be cleared",
+            {"reason_zh": "该字段不能置空"},
+        )
+    return value
+
+
+class _Patch(StrictModel):
+    """A PATCH body: only the fields sent change; ``null`` clears an optional field."""
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class PersonUpdate(_Patch):
+    """Only the fields sent change; ``null`` clears mobile, ID number or an address part."""
+
+    _name_not_null = field_validator("name", "home_unit_id")(_reject_null)
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"mobile": "13900001111", "address_room": "502"}]}
+    )
+
+    name: Name | None = None
+    home_unit_id: int | None = Field(
+        default=None, description="Moving home rewrites the person's ancestor ids"
+    )
+    mobile: Mobile | None = None
+    id_number: IdNumber | None = None
+    address_building: AddressPart | None = None
+    address_unit: AddressPart | None = None
+    address_room: AddressPart | None = None
+
+
+class PersonRead(Placement):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "name": "张三",
+                    "mobile": "138****5678",
+                    "id_number": "**************123X",
+                    "pii_masked": True,
+                    "gender": "male",
+                    "birth_date": None,
+                    "home_unit_id": 42,
+                    "address_building": "1号楼",
+                    "address_unit": "2单元",
+                    "address_room": "301",
+                    "town_id": 1,
+                    "community_id": 2,
+                    "grid_id": 3,
+                    "building_id": 4,
+                    "household_id": 42,
+                    "is_archived": False,
+                    "version": 1,
+                    "created_at": "2026-11-21T09:30:00+08:00",
+                    "updated_at": "2026-11-21T09:30:00+08:00",
+                }
+            ]
+        }
+    )
+
+    id: int
+    name: str
+    mobile: str | None = Field(description="Masked (138****5678) without `pii` over the person")
+    id_number: str | None = Field(
+        description="In full with `pii` over the person, else only the last four"
+    )
+    pii_masked: bool = Field(description="True when mobile and ID number are masked")
+    gender: Gender | None
+    birth_date: date | None = Field(
+        description="From the ID number; null without `pii` (it is part of the number)"
+    )
+    home_unit_id: int
+    address_building: str | None
+    address_unit: str | None
+    address_room: str | None
+    is_archived: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonPage(Page[PersonRead]):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [], "next_cursor": None}]})
+
+
+class PersonQuery(BaseModel):
+    """Filters of the people list and export."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"q": "张", "home_unit_id": 42, "limit": 20}]}
+    )
+
+    q: str | None = Field(default=None, max_length=50, description="Name contains")
+    mobile: Mobile | None = Field(default=None, description="Exact mobile (normalised)")
+    id_number: IdNumber | None = Field(
+        default=None, description="Exact ID number, matched through its keyed hash"
+    )
+    home_unit_id: int | None = None
+    include_archived: bool = False
+
+
+class PersonListQuery(PersonQuery):
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class ExportFormat(enum.StrEnum):
+    """导出格式 · export file format."""
+
+    csv = "csv"
+    """CSV (UTF-8 with BOM, opens in Excel)."""
+    xlsx = "xlsx"
+    """Excel workbook."""
+
+
+class PersonExportQuery(PersonQuery):
+    format: ExportFormat = ExportFormat.csv
+
+
+# ---------------------------------------------------------------- members
+
+
+class MemberCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "person_id": 7,
+                    "branch_id": 3,
+                    "join_date": "2008-07-01",
+                    "is_in_service": True,
+                    "employer_unit": "区税务局",
+                    "residence_community_id": 2,
+                    "employer_community_id": 5,
+                }
+            ]
+        }
+    )
+
+    person_id: int
+    branch_id: int = Field(description="党支部: the grid-level unit holding 组织关系")
+    join_date: JoinDate = Field(description="入党日期 · not in the future")
+    is_in_service: bool = Field(default=False, description="在职党员 · employed")
+    employer_unit: EmployerUnit | None = None
+    residence_community_id: int | None = Field(
+        default=None, description="双报到: community where the member lives"
+    )
+    employer_community_id: int | None = Field(
+        default=None, description="双报到: community the employer is linked to (挂钩联系)"
+    )
+
+
+class MemberUpdate(_Patch):
+    """Only the fields sent change; ``null`` clears the optional ones."""
+
+    _required_not_null = field_validator("branch_id", "join_date", "is_in_service")(_reject_null)
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"is_in_service": False, "employer_community_id": None}]}
+    )
+
+    branch_id: int | None = None
+    join_date: JoinDate | None = None
+    is_in_service: bool | None = None
+    employer_unit: EmployerUnit | None = None
+    residence_community_id: int | None = None
+    employer_community_id: int | None = None
+
+
+PERSON_BRIEF_EXAMPLE: dict[str, JsonValue] = {
+    "id": 7,
+    "name": "张三",
+    "mobile": "138****5678",
+    "id_number": "**************123X",
+    "pii_masked": True,
+    "gender": "male",
+    "home_unit_id": 42,
+}
+
+
+class PersonBrief(BaseModel):
+    """The person behind a membership, under the same masking rule as /people."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [PERSON_BRIEF_EXAMPLE]})
+
+    id: int
+    name: str
+    mobile: str | None
+    id_number: str | None
+    pii_masked: bool
+    gender: Gender | None
+    home_unit_id: int
+
+
+class MemberRead(Placement):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 11,
+                    "person": PERSON_BRIEF_EXAMPLE,
+                    "branch_id": 3,
+                    "join_date": "2008-07-01",
+                    "is_in_service": True,
+                    "employer_unit": "区税务局",
+                    "residence_community_id": 2,
+                    "employer_community_id": 5,
+                    "town_id": 1,
+                    "community_id": 2,
+                    "grid_id": 3,
+                    "building_id": None,
+                    "household_id": None,
+                    "is_archived": False,
+                    "version": 1,
+                    "created_at": "2026-11-21T09:30:00+08:00",
+                    "updated_at": "2026-11-21T09:30:00+08:00",
+                }
+            ]
+        }
+    )
+
+    id: int
+    person: PersonBrief
+    branch_id: int
+    join_date: date
+    is_in_service: bool
+    employer_unit: str | None
+    residence_community_id: int | None
+    employer_community_id: int | None
+    is_archived: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberPage(Page[MemberRead]):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [], "next_cursor": None}]})
+
+
+class MemberListQuery(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"branch_id": 3, "is_in_service": True, "limit": 20}]}
+    )
+
+    branch_id: int | None = None
+    is_in_service: bool | None = None
+    residence_community_id: int | None = None
+    employer_community_id: int | None = None
+    q: str | None = Field(default=None, max_length=50, description="Name contains")
+    include_archived: bool = False
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, max_length=200)

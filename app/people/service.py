@@ -1,0 +1,331 @@
+"""Use cases of people (人员): create, read, list, update, archive, export.
+
+Each write records one audit event in the same transaction; summaries name ids and
+fields, never a phone or ID number (PIPL). Masking follows one rule everywhere:
+phone and ID numbers in full only for callers with ``pii`` over the person.
+"""
+
+from collections.abc import AsyncIterator, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.authz.permissions import PEOPLE_READ, PEOPLE_WRITE, PII
+from app.authz.principal import Principal
+from app.authz.scope import Scope
+from app.hierarchy.models import OrgUnit
+from app.kit.etag import check_version
+from app.kit.pagination import decode_cursor, encode_cursor
+from app.people import export, repository
+from app.people.errors import (
+    HomeUnitNotFound,
+    IdNumberTaken,
+    InvalidHomeUnit,
+    PersonArchived,
+    PersonHasMembership,
+    PersonNotFound,
+    PersonReadOnly,
+)
+from app.people.models import Person
+from app.people.pii import PiiCodec, shown_id_number, shown_mobile
+from app.people.schemas import (
+    Gender,
+    PersonBrief,
+    PersonCreate,
+    PersonExportQuery,
+    PersonListQuery,
+    PersonPage,
+    PersonQuery,
+    PersonRead,
+    PersonUpdate,
+)
+
+HOME_LEVELS = ("building", "household")
+ANCESTORS = repository.ANCESTOR_COLUMNS
+EXPORT_BATCH = 1000
+
+
+# ---------------------------------------------------------------- presentation
+
+
+def present_person(person: Person, pii_scope: Scope, codec: PiiCodec) -> PersonRead:
+    reveal = pii_scope.covers(person)
+    return PersonRead(
+        id=person.id,
+        name=person.name,
+        mobile=shown_mobile(person.mobile, reveal),
+        id_number=shown_id_number(codec, person.id_number_cipher, person.id_number_last4, reveal),
+        pii_masked=not reveal,
+        gender=None if person.gender is None else Gender(person.gender),
+        birth_date=person.birth_date if reveal else None,
+        home_unit_id=person.home_unit_id,
+        address_building=person.address_building,
+        address_unit=person.address_unit,
+        address_room=person.address_room,
+        town_id=person.town_id,
+        community_id=person.community_id,
+        grid_id=person.grid_id,
+        building_id=person.building_id,
+        household_id=person.household_id,
+        is_archived=person.is_archived,
+        version=person.version,
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+    )
+
+
+def brief_person(person: Person, pii_scope: Scope, codec: PiiCodec) -> PersonBrief:
+    full = present_person(person, pii_scope, codec)
+    return PersonBrief.model_validate(full.model_dump(include=set(PersonBrief.model_fields)))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+async def _home_unit(session: AsyncSession, principal: Principal, unit_id: int) -> OrgUnit:
+    """The home node, which the caller must reach with ``people.write``."""
+    unit = await repository.get_unit_in_scope(session, unit_id, principal.scope(PEOPLE_WRITE))
+    if unit is None:
+        raise HomeUnitNotFound()
+    if unit.level not in HOME_LEVELS or unit.is_archived:
+        raise InvalidHomeUnit()
+    return unit
+
+
+def _place(person: Person, unit: OrgUnit) -> None:
+    person.home_unit_id = unit.id
+    for column in ANCESTORS:
+        setattr(person, column, getattr(unit, column))
+
+
+async def _set_id_number(
+    session: AsyncSession, person: Person, codec: PiiCodec, id_number: str | None
+) -> None:
+    if id_number is None:
+        person.id_number_cipher = person.id_number_hash = person.id_number_last4 = None
+        person.birth_date = person.gender = None
+        return
+    sealed = codec.seal(id_number)
+    holder = await repository.id_number_holder(session, sealed.hash)
+    if holder is not None and holder != person.id:
+        raise IdNumberTaken()
+    person.id_number_cipher, person.id_number_hash = sealed.cipher, sealed.hash
+    person.id_number_last4, person.birth_date = sealed.last4, sealed.birth_date
+    person.gender = sealed.gender
+
+
+async def _flush_person(session: AsyncSession) -> None:
+    # The SELECT in _set_id_number answers the common case; two concurrent writers
+    # of the same number are separated here by the unique index.
+    if not await repository.flush_unique(session, repository.ID_NUMBER_UNIQUE):
+        raise IdNumberTaken()
+
+
+async def _writable_person(session: AsyncSession, principal: Principal, person_id: int) -> Person:
+    """The person, locked, if the caller may write it: 404 if unseen, 403 if read-only."""
+    person = await repository.get_person(
+        session, person_id, principal.scope(PEOPLE_WRITE), for_update=True
+    )
+    if person is not None:
+        return person
+    if await repository.get_person(session, person_id, principal.scope(PEOPLE_READ)):
+        raise PersonReadOnly()
+    raise PersonNotFound()
+
+
+# ---------------------------------------------------------------- use cases
+
+
+async def create_person(
+    session: AsyncSession, principal: Principal, codec: PiiCodec, body: PersonCreate
+) -> PersonRead:
+    unit = await _home_unit(session, principal, body.home_unit_id)
+    person = Person(
+        name=body.name,
+        mobile=body.mobile,
+        address_building=body.address_building,
+        address_unit=body.address_unit,
+        address_room=body.address_room,
+    )
+    _place(person, unit)
+    await _set_id_number(session, person, codec, body.id_number)
+    session.add(person)
+    await _flush_person(session)
+    await session.refresh(person)
+    await audit_service.record(
+        session,
+        principal,
+        "person.create",
+        summary=f"created person #{person.id} at org unit #{unit.id}",
+        target_type="person",
+        target_id=person.id,
+        place=person,
+    )
+    return present_person(person, principal.scope(PII), codec)
+
+
+async def get_person(
+    session: AsyncSession, principal: Principal, codec: PiiCodec, person_id: int
+) -> PersonRead:
+    person = await repository.get_person(session, person_id, principal.scope(PEOPLE_READ))
+    if person is None:
+        raise PersonNotFound()
+    return present_person(person, principal.scope(PII), codec)
+
+
+def _filter(query: PersonQuery, codec: PiiCodec) -> repository.PersonFilter:
+    return repository.PersonFilter(
+        q=query.q,
+        mobile=query.mobile,
+        id_number_hash=None if query.id_number is None else codec.index(query.id_number),
+        home_unit_id=query.home_unit_id,
+        include_archived=query.include_archived,
+    )
+
+
+async def list_people(
+    session: AsyncSession, principal: Principal, codec: PiiCodec, query: PersonListQuery
+) -> PersonPage:
+    after = decode_cursor(query.cursor, 1)
+    rows = await repository.list_people(
+        session,
+        principal.scope(PEOPLE_READ),
+        _filter(query, codec),
+        after_id=None if after is None else int(after[0]),
+        limit=query.limit + 1,
+    )
+    page, more = rows[: query.limit], len(rows) > query.limit
+    pii_scope = principal.scope(PII)
+    return PersonPage(
+        items=[present_person(p, pii_scope, codec) for p in page],
+        next_cursor=encode_cursor([page[-1].id]) if more else None,
+    )
+
+
+async def update_person(
+    session: AsyncSession,
+    principal: Principal,
+    codec: PiiCodec,
+    person_id: int,
+    body: PersonUpdate,
+    if_match: str | None,
+) -> PersonRead:
+    person = await _writable_person(session, principal, person_id)
+    check_version(if_match, person.version)
+    if person.is_archived:
+        raise PersonArchived()
+    changes = body.changes()
+    if "home_unit_id" in changes:
+        _place(person, await _home_unit(session, principal, changes.pop("home_unit_id")))
+    if "id_number" in changes:
+        await _set_id_number(session, person, codec, changes.pop("id_number"))
+    for field, value in changes.items():
+        setattr(person, field, value)
+    person.version += 1
+    await _flush_person(session)
+    await session.refresh(person)
+    await audit_service.record(
+        session,
+        principal,
+        "person.update",
+        summary=f"updated person #{person.id}: {', '.join(sorted(body.model_fields_set))}",
+        target_type="person",
+        target_id=person.id,
+        place=person,
+    )
+    return present_person(person, principal.scope(PII), codec)
+
+
+async def archive_person(
+    session: AsyncSession,
+    principal: Principal,
+    codec: PiiCodec,
+    person_id: int,
+    if_match: str | None,
+) -> PersonRead:
+    person = await _writable_person(session, principal, person_id)
+    check_version(if_match, person.version)
+    if person.is_archived:
+        raise PersonArchived()
+    if await repository.has_live_membership(session, person.id):
+        raise PersonHasMembership()
+    person.is_archived = True
+    person.version += 1
+    await session.flush()
+    await session.refresh(person)
+    await audit_service.record(
+        session,
+        principal,
+        "person.archive",
+        summary=f"archived person #{person.id}",
+        target_type="person",
+        target_id=person.id,
+        place=person,
+    )
+    return present_person(person, principal.scope(PII), codec)
+
+
+# ---------------------------------------------------------------- export
+
+
+async def record_export(
+    session: AsyncSession, principal: Principal, query: PersonExportQuery
+) -> None:
+    """Exporting personal data is itself audited (PIPL); the file streams afterwards."""
+    full = "with full numbers where the caller holds pii" if principal.has(PII) else "masked"
+    await audit_service.record(
+        session,
+        principal,
+        "person.export",
+        summary=f"exported people as {query.format.value} ({full})",
+        target_type="person",
+    )
+
+
+async def export_people(
+    session_factory: Callable[[], AsyncSession],
+    principal: Principal,
+    codec: PiiCodec,
+    query: PersonExportQuery,
+) -> AsyncIterator[bytes]:
+    """The export file, streamed in keyset batches from its own session.
+
+    The request's session is committed and released before a streamed body starts,
+    so the stream reads through a session of its own: one connection at a time, and
+    memory bounded by one batch (plus the workbook's temporary file for xlsx).
+    """
+    scope, pii_scope = principal.scope(PEOPLE_READ), principal.scope(PII)
+    where = _filter(query, codec)
+    writer = export.writer_for(query.format)
+    async with session_factory() as session:
+        if head := await writer.header(export.PEOPLE_COLUMNS):
+            yield head
+        after: int | None = None
+        while True:
+            batch = await repository.list_people(session, scope, where, after, EXPORT_BATCH)
+            if not batch:
+                break
+            after = batch[-1].id
+            rows = [export.person_row(present_person(p, pii_scope, codec)) for p in batch]
+            session.expunge_all()
+            if chunk := await writer.rows(rows):
+                yield chunk
+    async for chunk in writer.finish():
+        yield chunk
+
+
+# ---------------------------------------------------------------- for the hierarchy
+
+
+async def count_live_people_under(session: AsyncSession, level: str, node_id: int) -> int:
+    """Non-archived people plus non-archived memberships placed in that subtree."""
+    return await repository.count_live_under(session, level, node_id)
+
+
+async def reassign_ancestors(
+    session: AsyncSession, level: str, node_id: int, ancestors: dict[str, int | None]
+) -> None:
+    """After the subtree at (level, node_id) moved: rewrite the ancestor columns above
+    ``level`` (keys among town_id, community_id, grid_id, building_id) of every person
+    and party-member row under it. One UPDATE per table."""
+    await repository.reassign_ancestors(session, level, node_id, ancestors)
