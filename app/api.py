@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.audit.router import router as audit_router
+from app.auth.router import clients_router as api_clients_router
 from app.auth.router import router as auth_router
 from app.hierarchy.router import router as hierarchy_router
 from app.kit.schemas import problem_responses
@@ -10,6 +11,8 @@ from app.orders.config_router import router as order_config_router
 from app.orders.router import router as orders_router
 from app.people.router import members_router
 from app.people.router import router as people_router
+from app.points.router import rewards_router
+from app.points.router import router as points_router
 from app.reporting.router import router as stats_router
 from app.users.router import router as users_router
 
@@ -18,12 +21,15 @@ api_router = APIRouter(prefix="/api/v1", responses=problem_responses(413, 422, 5
 for domain_router in (
     auth_router,
     users_router,
+    api_clients_router,
     hierarchy_router,
     people_router,
     members_router,
     orders_router,
     order_config_router,
     stats_router,
+    points_router,
+    rewards_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

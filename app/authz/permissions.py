@@ -28,6 +28,15 @@ ORDERS_DEPARTMENT: Final = "orders.department"
 """部门报到: act on orders dispatched to one's department."""
 ORDERS_STATS: Final = "orders.stats"
 ORDERS_CONFIG: Final = "orders.config"
+POINTS_READ: Final = "points.read"
+"""Read balances, statements and leaderboards of members in scope (one's own always)."""
+POINTS_AWARD: Final = "points.award"
+"""Manual awards and deductions with a reason."""
+POINTS_RULES: Final = "points.rules"
+POINTS_REDEEM: Final = "points.redeem"
+"""A member redeems their own points at the shop."""
+REWARDS_MANAGE: Final = "rewards.manage"
+REWARDS_HANDOVER: Final = "rewards.handover"
 
 ALL: Final = frozenset(
     {
@@ -50,6 +59,12 @@ ALL: Final = frozenset(
         ORDERS_DEPARTMENT,
         ORDERS_STATS,
         ORDERS_CONFIG,
+        POINTS_READ,
+        POINTS_AWARD,
+        POINTS_RULES,
+        POINTS_REDEEM,
+        REWARDS_MANAGE,
+        REWARDS_HANDOVER,
     }
 )
 

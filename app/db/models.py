@@ -22,6 +22,15 @@ from app.orders.models import (
     VolunteerTeamMember,
 )
 from app.people.models import PartyMember, Person
+from app.points.models import (
+    PointsAccount,
+    PointsPeriodTotal,
+    PointsPosting,
+    PointsRule,
+    PointsTransaction,
+    Redemption,
+    Reward,
+)
 from app.users.models import UserAccount, UserIdentity
 
 __all__ = [
@@ -46,6 +55,13 @@ __all__ = [
     "OrgUnit",
     "PartyMember",
     "Person",
+    "PointsAccount",
+    "PointsPeriodTotal",
+    "PointsPosting",
+    "PointsRule",
+    "PointsTransaction",
+    "Redemption",
+    "Reward",
     "RefreshToken",
     "Role",
     "RoleGrant",

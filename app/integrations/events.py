@@ -2,13 +2,29 @@
 
 ``publish`` adds an outbox row to the caller's transaction; the worker delivers
 committed rows later (webhooks), so a rolled-back change never emits an event.
+
+Other domains may also *subscribe* to an event type: their handler runs inside the
+same transaction, before ``publish`` returns (closing an order awards its points
+atomically, without the orders domain knowing about points). A handler that
+raises aborts the whole change.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.integrations.models import OutboxEvent
+
+Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+_subscribers: dict[str, list[Handler]] = {}
+
+
+def subscribe(event_type: str, handler: Handler) -> None:
+    """Run ``handler(session, payload)`` in-transaction whenever ``event_type`` is published."""
+    handlers = _subscribers.setdefault(event_type, [])
+    if handler not in handlers:
+        handlers.append(handler)
 
 
 async def publish(
@@ -30,3 +46,5 @@ async def publish(
         )
     )
     await session.flush()
+    for handler in _subscribers.get(event_type, ()):
+        await handler(session, payload)
