@@ -189,7 +189,7 @@ async def list_members(
     if after_id is not None:
         query = query.where(PartyMember.id < after_id)
     rows = await session.execute(query.order_by(PartyMember.id.desc()).limit(limit))
-    return [(member, person) for member, person in rows.tuples()]
+    return [(member, person) for member, person in rows]
 
 
 async def membership_of(session: AsyncSession, person_id: int) -> int | None:
