@@ -1,3 +1,492 @@
-from fastapi import APIRouter
+"""The configuration orders depend on: categories (服务类别), time limits (办理时限), the
+working-day calendar (调休), departments (职能部门) and volunteer teams (志愿服务队).
 
-router = APIRouter(tags=["order-config"])
+Categories, time-limit classes and the calendar are global: any caller holding an
+``orders.*`` permission reads them; superusers and holders of ``orders.config`` at a
+town change them. Departments and teams are read with ``orders.read`` or
+``orders.config`` and changed with ``orders.config``, each within the caller's scope.
+"""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from app.authz import permissions as perms
+from app.authz.deps import CurrentPrincipal, require
+from app.authz.principal import Principal
+from app.db.session import DbSession
+from app.errors import Forbidden
+from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.schemas import problem_responses
+from app.orders import config_service as service
+from app.orders.config_schemas import (
+    CalendarOverrideIn,
+    CalendarOverrideRead,
+    CalendarYear,
+    DepartmentCreate,
+    DepartmentMemberIn,
+    DepartmentMemberPage,
+    DepartmentMemberRead,
+    DepartmentPage,
+    DepartmentRead,
+    DepartmentUpdate,
+    OrderCategoryCreate,
+    OrderCategoryPage,
+    OrderCategoryRead,
+    OrderCategoryUpdate,
+    TeamMemberIn,
+    TeamMemberPage,
+    TeamMemberRead,
+    TimeLimitClassCreate,
+    TimeLimitClassPage,
+    TimeLimitClassRead,
+    TimeLimitClassUpdate,
+    VolunteerTeamCreate,
+    VolunteerTeamPage,
+    VolunteerTeamRead,
+    VolunteerTeamUpdate,
+    WorkingDays,
+)
+
+router = APIRouter(tags=["order-config"], responses=problem_responses(401, 403))
+
+ORDER_PERMISSIONS = (
+    perms.ORDERS_SUBMIT,
+    perms.ORDERS_SUBMIT_FOR,
+    perms.ORDERS_READ,
+    perms.ORDERS_DISPATCH,
+    perms.ORDERS_WORK,
+    perms.ORDERS_DEPARTMENT,
+    perms.ORDERS_STATS,
+    perms.ORDERS_CONFIG,
+)
+
+
+def require_any(*permissions: str):  # type: ignore[no-untyped-def]
+    """Admits callers holding at least one of ``permissions`` somewhere (else 403)."""
+
+    async def guard(principal: CurrentPrincipal) -> Principal:
+        if not any(principal.has(p) for p in permissions):
+            raise Forbidden()
+        return principal
+
+    return Depends(guard)
+
+
+InOrders = require_any(*ORDER_PERMISSIONS)
+CanReadConfig = require_any(perms.ORDERS_READ, perms.ORDERS_CONFIG)
+CanConfigure = require(perms.ORDERS_CONFIG)
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+Cursor = Annotated[
+    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+]
+Search = Annotated[
+    str | None, Query(min_length=1, max_length=100, description="Part of the name, any case")
+]
+Code = Annotated[str, Path(max_length=32, description="The stable code, e.g. `repair`")]
+_404 = problem_responses(404)
+_WRITE = problem_responses(404, 409)
+
+
+def _located(request: Request, response: Response, name: str, **params: str) -> None:
+    response.headers["Location"] = request.app.url_path_for(name, **params)
+
+
+# ---------------------------------------------------------------- categories
+
+
+@router.get("/order-categories", dependencies=[InOrders], summary="List categories · 服务类别")
+async def list_order_categories(
+    session: DbSession,
+    is_active: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> OrderCategoryPage:
+    """All categories (or only active / inactive ones), by code."""
+    return await service.list_categories(session, limit=limit, cursor=cursor, is_active=is_active)
+
+
+@router.post(
+    "/order-categories",
+    status_code=201,
+    dependencies=[CanConfigure],
+    responses=problem_responses(409),
+    summary="Add a category · 新增服务类别",
+)
+async def create_order_category(
+    body: OrderCategoryCreate,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> OrderCategoryRead:
+    """Global data: superusers and holders of ``orders.config`` at a town only."""
+    created = await service.create_category(session, principal, body)
+    _located(request, response, "get_order_category", code=created.code)
+    return created
+
+
+@router.get(
+    "/order-categories/{code}",
+    dependencies=[InOrders],
+    responses=_404,
+    summary="Read a category · 查看服务类别",
+)
+async def get_order_category(code: Code, session: DbSession) -> OrderCategoryRead:
+    return await service.get_category(session, code)
+
+
+@router.patch(
+    "/order-categories/{code}",
+    dependencies=[CanConfigure],
+    responses=_404,
+    summary="Change a category · 修改服务类别",
+)
+async def update_order_category(
+    code: Code, body: OrderCategoryUpdate, principal: CurrentPrincipal, session: DbSession
+) -> OrderCategoryRead:
+    """Names, default time-limit class, active flag. An inactive category takes no new
+    orders; orders already filed keep it. Superusers and town-level ``orders.config``."""
+    return await service.update_category(session, principal, code, body)
+
+
+# ------------------------------------------------------------ time limits
+
+
+@router.get(
+    "/time-limit-classes", dependencies=[InOrders], summary="List time-limit classes · 办理时限"
+)
+async def list_time_limit_classes(
+    session: DbSession, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> TimeLimitClassPage:
+    return await service.list_time_limits(session, limit=limit, cursor=cursor)
+
+
+@router.post(
+    "/time-limit-classes",
+    status_code=201,
+    dependencies=[CanConfigure],
+    responses=problem_responses(409),
+    summary="Add a time-limit class · 新增办理时限",
+)
+async def create_time_limit_class(
+    body: TimeLimitClassCreate,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> TimeLimitClassRead:
+    """Global data: superusers and holders of ``orders.config`` at a town only."""
+    created = await service.create_time_limit(session, principal, body)
+    _located(request, response, "get_time_limit_class", code=created.code)
+    return created
+
+
+@router.get(
+    "/time-limit-classes/{code}",
+    dependencies=[InOrders],
+    responses=_404,
+    summary="Read a time-limit class · 查看办理时限",
+)
+async def get_time_limit_class(code: Code, session: DbSession) -> TimeLimitClassRead:
+    return await service.get_time_limit(session, code)
+
+
+@router.patch(
+    "/time-limit-classes/{code}",
+    dependencies=[CanConfigure],
+    responses=_404,
+    summary="Change a time-limit class · 修改办理时限",
+)
+async def update_time_limit_class(
+    code: Code, body: TimeLimitClassUpdate, principal: CurrentPrincipal, session: DbSession
+) -> TimeLimitClassRead:
+    """Deadlines are computed and stored on each order at triage (分拣), so a change
+    applies only to orders triaged afterwards; orders already in work keep theirs."""
+    return await service.update_time_limit(session, principal, code, body)
+
+
+# ---------------------------------------------------------------- calendar
+
+
+@router.get(
+    "/calendar-overrides", dependencies=[InOrders], summary="Hand-set days of a year · 调休设置"
+)
+async def list_calendar_overrides(
+    session: DbSession, year: Annotated[int, Query(ge=2000, le=2100)]
+) -> CalendarYear:
+    """``library_covers`` says whether the ``chinesecalendar`` library already knows the
+    year's holidays (国务院办公厅放假安排); when it does not, enter the year here."""
+    return await service.get_calendar_year(session, year)
+
+
+@router.put(
+    "/calendar-overrides/{day}",
+    dependencies=[CanConfigure],
+    responses={201: {"model": CalendarOverrideRead, "description": "Created"}},
+    summary="Set a day's working status · 设置工作日/休息日",
+)
+async def put_calendar_override(
+    day: date,
+    body: CalendarOverrideIn,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> CalendarOverrideRead:
+    """Enter the State Council's schedule for a year the calendar library does not know
+    yet: holidays as days off, make-up workdays (调休上班) as working days. Overrides win
+    over the library. 201 when the day had none, 200 when replaced. Global data:
+    superusers and town-level ``orders.config``. Orders triaged afterwards use it."""
+    override, created = await service.put_override(session, principal, day, body)
+    response.status_code = 201 if created else 200
+    return override
+
+
+@router.delete(
+    "/calendar-overrides/{day}",
+    status_code=204,
+    dependencies=[CanConfigure],
+    responses=_404,
+    summary="Remove a day's override · 删除工作日设置",
+)
+async def delete_calendar_override(
+    day: date, principal: CurrentPrincipal, session: DbSession
+) -> Response:
+    await service.delete_override(session, principal, day)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/calendar/working-days",
+    dependencies=[InOrders],
+    summary="Working days in a date range · 工作日查询",
+)
+async def get_working_days(
+    session: DbSession,
+    first: Annotated[date, Query(alias="from", description="First day, included")],
+    last: Annotated[date, Query(alias="to", description="Last day, included (≤ 366 days)")],
+) -> WorkingDays:
+    """Statutory holidays and make-up workdays (调休) from the calendar library and the
+    overrides; ``is_exact`` is false when part of the range lies in a year neither
+    covers (weekends are then the only days off)."""
+    return await service.working_days(session, first, last)
+
+
+# ------------------------------------------------------------ departments
+
+
+@router.post(
+    "/departments",
+    status_code=201,
+    dependencies=[CanConfigure],
+    responses=_WRITE,
+    summary="Add a department · 新增职能部门",
+)
+async def create_department(
+    body: DepartmentCreate,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> DepartmentRead:
+    """A department of a town; needs ``orders.config`` over the town node."""
+    created = await service.create_department(session, principal, body)
+    _located(request, response, "get_department", department_id=str(created.id))
+    return created
+
+
+@router.get("/departments", dependencies=[CanReadConfig], summary="List departments · 职能部门")
+async def list_departments(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    town_id: int | None = None,
+    q: Search = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> DepartmentPage:
+    """Departments of the towns the caller's ``orders.read`` or ``orders.config`` reaches,
+    by id; ``q`` matches name or code."""
+    return await service.list_departments(
+        session, principal, limit=limit, cursor=cursor, town_id=town_id, q=q
+    )
+
+
+@router.get(
+    "/departments/{department_id}",
+    dependencies=[CanReadConfig],
+    responses=_404,
+    summary="Read a department · 查看职能部门",
+)
+async def get_department(
+    department_id: int, principal: CurrentPrincipal, session: DbSession
+) -> DepartmentRead:
+    return await service.get_department(session, principal, department_id)
+
+
+@router.patch(
+    "/departments/{department_id}",
+    dependencies=[CanConfigure],
+    responses=_WRITE,
+    summary="Change a department · 修改职能部门",
+)
+async def update_department(
+    department_id: int, body: DepartmentUpdate, principal: CurrentPrincipal, session: DbSession
+) -> DepartmentRead:
+    """Name and code (unique); the town never changes."""
+    return await service.update_department(session, principal, department_id, body)
+
+
+@router.get(
+    "/departments/{department_id}/members",
+    dependencies=[CanReadConfig],
+    responses=_404,
+    summary="Accounts acting for a department · 部门成员",
+)
+async def list_department_members(
+    department_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> DepartmentMemberPage:
+    return await service.list_department_members(
+        session, principal, department_id, limit=limit, cursor=cursor
+    )
+
+
+@router.post(
+    "/departments/{department_id}/members",
+    status_code=201,
+    dependencies=[CanConfigure],
+    responses=_WRITE,
+    summary="Add an account to a department · 添加部门成员",
+)
+async def add_department_member(
+    department_id: int, body: DepartmentMemberIn, principal: CurrentPrincipal, session: DbSession
+) -> DepartmentMemberRead:
+    """The account must be active and hold a grant inside the caller's ``orders.config``
+    scope; it needs ``department_staff`` (``orders.department``) to act on orders."""
+    return await service.add_department_member(session, principal, department_id, body.user_id)
+
+
+@router.delete(
+    "/departments/{department_id}/members/{user_id}",
+    status_code=204,
+    dependencies=[CanConfigure],
+    responses=_404,
+    summary="Remove an account from a department · 移除部门成员",
+)
+async def remove_department_member(
+    department_id: int, user_id: int, principal: CurrentPrincipal, session: DbSession
+) -> Response:
+    await service.remove_department_member(session, principal, department_id, user_id)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------- volunteer teams
+
+
+@router.post(
+    "/volunteer-teams",
+    status_code=201,
+    dependencies=[CanConfigure],
+    responses=_WRITE,
+    summary="Add a volunteer team · 新建志愿服务队",
+)
+async def create_volunteer_team(
+    body: VolunteerTeamCreate,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> VolunteerTeamRead:
+    """A team at a node the caller's ``orders.config`` reaches; names are unique per node."""
+    created = await service.create_team(session, principal, body)
+    _located(request, response, "get_volunteer_team", team_id=str(created.id))
+    return created
+
+
+@router.get(
+    "/volunteer-teams", dependencies=[CanReadConfig], summary="List volunteer teams · 志愿服务队"
+)
+async def list_volunteer_teams(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    org_unit_id: int | None = None,
+    q: Search = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> VolunteerTeamPage:
+    """Teams inside the caller's ``orders.read`` or ``orders.config`` scope, by id."""
+    return await service.list_teams(
+        session, principal, limit=limit, cursor=cursor, org_unit_id=org_unit_id, q=q
+    )
+
+
+@router.get(
+    "/volunteer-teams/{team_id}",
+    dependencies=[CanReadConfig],
+    responses=_404,
+    summary="Read a volunteer team · 查看志愿服务队",
+)
+async def get_volunteer_team(
+    team_id: int, principal: CurrentPrincipal, session: DbSession
+) -> VolunteerTeamRead:
+    return await service.get_team(session, principal, team_id)
+
+
+@router.patch(
+    "/volunteer-teams/{team_id}",
+    dependencies=[CanConfigure],
+    responses=_WRITE,
+    summary="Rename a volunteer team · 修改志愿服务队",
+)
+async def update_volunteer_team(
+    team_id: int, body: VolunteerTeamUpdate, principal: CurrentPrincipal, session: DbSession
+) -> VolunteerTeamRead:
+    return await service.update_team(session, principal, team_id, body)
+
+
+@router.get(
+    "/volunteer-teams/{team_id}/members",
+    dependencies=[CanReadConfig],
+    responses=_404,
+    summary="Members of a volunteer team · 志愿服务队成员",
+)
+async def list_volunteer_team_members(
+    team_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> TeamMemberPage:
+    return await service.list_team_members(session, principal, team_id, limit=limit, cursor=cursor)
+
+
+@router.post(
+    "/volunteer-teams/{team_id}/members",
+    status_code=201,
+    dependencies=[CanConfigure],
+    responses=_WRITE,
+    summary="Add a party member to a team · 添加志愿服务队成员",
+)
+async def add_volunteer_team_member(
+    team_id: int, body: TeamMemberIn, principal: CurrentPrincipal, session: DbSession
+) -> TeamMemberRead:
+    """Only party members (党员) the caller sees, where they live or by their branch."""
+    return await service.add_team_member(session, principal, team_id, body.person_id)
+
+
+@router.delete(
+    "/volunteer-teams/{team_id}/members/{person_id}",
+    status_code=204,
+    dependencies=[CanConfigure],
+    responses=_404,
+    summary="Remove a member from a team · 移除志愿服务队成员",
+)
+async def remove_volunteer_team_member(
+    team_id: int, person_id: int, principal: CurrentPrincipal, session: DbSession
+) -> Response:
+    await service.remove_team_member(session, principal, team_id, person_id)
+    return Response(status_code=204)
