@@ -1,0 +1,225 @@
+"""SQL of the KPI reports. Orders are never loaded: one aggregate scan answers a report.
+
+The figures of the subtree, of each category and of each child node come from one
+``GROUP BY GROUPING SETS`` over the orders in scope and period, with ``FILTER``
+clauses for each count; the ranking of children is a window over those groups
+(STYLE.md principle 8, SQL-first reports).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    Row,
+    RowMapping,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.authz.scope import Scope
+from app.hierarchy.models import OrgUnit
+from app.orders.models import KpiSetting, OrderCategory, ServiceOrder
+from app.orders.workflow import OrderStatus
+from app.reporting.rules import STILL_WORKING
+
+O = ServiceOrder  # noqa: E741 - short alias keeps the aggregate expressions readable
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    visible: Scope
+    """The caller's ``orders.stats`` scope."""
+    subtree: Scope
+    """The report's unit and everything below it."""
+    start: datetime
+    end: datetime
+    as_of: datetime
+    child_column: str | None
+    excluded_statuses: Sequence[str]
+    exclude_flagged: bool
+    resolution_credits: Mapping[str, Decimal]
+    satisfaction_credits: Mapping[str, Decimal]
+
+
+async def kpi_settings(session: AsyncSession) -> dict[str, Any]:
+    rows = await session.execute(select(KpiSetting.key, KpiSetting.value))
+    return {key: value for key, value in rows}
+
+
+async def find_unit(
+    session: AsyncSession, scope: Scope, unit_id: int
+) -> Row[int, str, str, str] | None:
+    return (
+        await session.execute(
+            select(OrgUnit.id, OrgUnit.name, OrgUnit.code, OrgUnit.level).where(
+                OrgUnit.id == unit_id, scope.clause(OrgUnit)
+            )
+        )
+    ).first()
+
+
+async def first_town(session: AsyncSession) -> int | None:
+    """The oldest live town: where a superuser's report starts without a unit."""
+    return await session.scalar(
+        select(OrgUnit.id)
+        .where(OrgUnit.level == "town", OrgUnit.is_archived.is_(False))
+        .order_by(OrgUnit.id)
+        .limit(1)
+    )
+
+
+async def children_of(session: AsyncSession, unit_id: int) -> list[Row[int, str, str, str, bool]]:
+    rows = await session.execute(
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.code, OrgUnit.level, OrgUnit.is_archived)
+        .where(OrgUnit.parent_id == unit_id)
+        .order_by(OrgUnit.id)
+    )
+    return list(rows)
+
+
+async def categories(session: AsyncSession) -> list[Row[str, str, str, bool]]:
+    rows = await session.execute(
+        select(
+            OrderCategory.code,
+            OrderCategory.name_zh,
+            OrderCategory.name_en,
+            OrderCategory.is_active,
+        ).order_by(OrderCategory.code)
+    )
+    return list(rows)
+
+
+def _credit(column: Any, credits: Mapping[str, Decimal]) -> ColumnElement[Any]:
+    whens = [(column == answer, literal(c, Numeric)) for answer, c in credits.items() if c]
+    zero = literal(Decimal(0), Numeric)
+    return case(*whens, else_=zero) if whens else zero
+
+
+def _hours(later: Any) -> ColumnElement[Any]:
+    return extract("epoch", later - O.received_at) / 3600
+
+
+def _figures(q: ReportQuery) -> list[Any]:
+    """The aggregate columns of one group; every KPI counts only non-excluded orders."""
+    excluded: ColumnElement[bool] = O.status.in_(list(q.excluded_statuses))
+    if q.exclude_flagged:
+        excluded = or_(excluded, O.is_excluded)
+    counted = not_(excluded)
+    working = O.status.in_(STILL_WORKING)
+    finished = and_(O.resolved_at.is_not(None), not_(working))
+    response_due = and_(
+        counted,
+        O.response_due_at.is_not(None),
+        or_(O.first_contact_at.is_not(None), O.response_due_at < q.as_of),
+    )
+    res_answered = and_(counted, O.feedback_resolved.is_not(None))
+    sat_answered = and_(counted, O.feedback_satisfaction.is_not(None))
+    accepted = and_(counted, O.accepted_at.is_not(None))
+    count = func.count
+    return [
+        count().label("total"),
+        count().filter(excluded).label("excluded"),
+        *(count().filter(O.status == s.value).label(f"st_{s.value}") for s in OrderStatus),
+        count().filter(response_due).label("response_due"),
+        count().filter(counted, O.first_contact_at <= O.response_due_at).label("response_on_time"),
+        count().filter(res_answered).label("resolution_answered"),
+        func.coalesce(
+            func.sum(_credit(O.feedback_resolved, q.resolution_credits)).filter(res_answered), 0
+        ).label("resolution_credit"),
+        count().filter(sat_answered).label("satisfaction_answered"),
+        func.coalesce(
+            func.sum(_credit(O.feedback_satisfaction, q.satisfaction_credits)).filter(sat_answered),
+            0,
+        ).label("satisfaction_credit"),
+        count().filter(accepted).label("accepted"),
+        func.round(cast(func.avg(_hours(O.accepted_at)).filter(accepted), Numeric), 2).label(
+            "hours_to_accept"
+        ),
+        count().filter(counted, finished).label("resolved"),
+        func.round(
+            cast(func.avg(_hours(O.resolved_at)).filter(counted, finished), Numeric), 2
+        ).label("hours_to_resolve"),
+        count()
+        .filter(
+            counted,
+            or_(
+                and_(working, O.resolve_due_at < q.as_of),
+                and_(finished, O.resolved_at > O.resolve_due_at),
+            ),
+        )
+        .label("overdue"),
+        count().filter(counted, O.escalation_level > 0).label("escalated"),
+    ]
+
+
+def _rate(numerator: Any, denominator: Any) -> ColumnElement[Any]:
+    return cast(numerator, Numeric) / func.nullif(denominator, 0)
+
+
+async def kpi_rows(session: AsyncSession, q: ReportQuery) -> list[RowMapping]:
+    """One row for the whole subtree, one per category, one per child (and one for orders
+    placed at the unit itself, ``child_id`` null), told apart by ``GROUPING()``."""
+    child = getattr(O, q.child_column) if q.child_column else null()
+    sets = [tuple_(), tuple_(O.category)]
+    if q.child_column:
+        sets.append(tuple_(child))
+    groups = (
+        select(
+            func.grouping(O.category).label("g_category"),
+            (func.grouping(child) if q.child_column else literal(1)).label("g_child"),
+            O.category.label("category"),
+            child.label("child_id"),
+            *_figures(q),
+        )
+        .where(
+            q.visible.clause(O),
+            q.subtree.clause(O),
+            O.received_at >= q.start,
+            O.received_at < q.end,
+        )
+        .group_by(func.grouping_sets(*sets))
+        .subquery("groups")
+    )
+    g = groups.c
+    response = _rate(g.response_on_time, g.response_due)
+    resolution = _rate(g.resolution_credit, g.resolution_answered)
+    satisfaction = _rate(g.satisfaction_credit, g.satisfaction_answered)
+    rankable = and_(
+        g.g_category == 1,
+        g.g_child == 0,
+        g.child_id.is_not(None),
+        or_(g.response_due > 0, g.resolution_answered > 0, g.satisfaction_answered > 0),
+    )
+    rank = func.rank().over(
+        partition_by=rankable,
+        order_by=(
+            satisfaction.desc().nulls_last(),
+            resolution.desc().nulls_last(),
+            response.desc().nulls_last(),
+        ),
+    )
+    rows = await session.execute(
+        select(
+            groups,
+            func.round(response, 4).label("response_rate"),
+            func.round(resolution, 4).label("resolution_rate"),
+            func.round(satisfaction, 4).label("satisfaction_rate"),
+            case((rankable, rank), else_=null()).label("rank"),
+        )
+    )
+    return list(rows.mappings())
