@@ -44,6 +44,9 @@ class OrgUnit(IdMixin, ScopedMixin, TimestampMixin, Base):
     """A node of the hierarchy; its ``<level>_id`` columns include itself."""
 
     __tablename__ = "org_unit"
+    # Timestamps and defaults come back with RETURNING, so no lazy refresh is needed
+    # after a flush (a lazy load cannot run under asyncio).
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
     __table_args__ = (
         CheckConstraint(
             "level IN ('town', 'community', 'grid', 'building', 'household')", name="level"
