@@ -1,3 +1,620 @@
-from fastapi import APIRouter
+"""``/api/v1/orders``: 居民点单 · 社区派单 · 党员接单, each step ``POST /orders/{id}/<step>``.
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+Every POST takes an ``Idempotency-Key`` (a replay returns the first response with
+``Idempotent-Replayed: true``); every step takes an optional ``If-Match`` (412 when
+stale). An illegal step answers 409 ``order.invalid_transition`` and changes nothing.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.authz.deps import CurrentPrincipal
+from app.authz.permissions import (
+    ORDERS_DEPARTMENT,
+    ORDERS_DISPATCH,
+    ORDERS_READ,
+    ORDERS_SUBMIT,
+    ORDERS_SUBMIT_FOR,
+    ORDERS_WORK,
+)
+from app.authz.principal import Principal
+from app.db.session import DbSession
+from app.errors import Forbidden
+from app.integrations.idempotency import Outcome, fingerprint, run_idempotent
+from app.kit.etag import etag_for
+from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.schemas import problem_responses
+from app.orders import service
+from app.orders.schemas import (
+    ArrivalRead,
+    ContactIn,
+    DispatchIn,
+    FeedbackIn,
+    MergeIn,
+    NoteIn,
+    OrderCreate,
+    OrderEventPage,
+    OrderFilters,
+    OrderPage,
+    OrderRead,
+    ReasonIn,
+    ResolveIn,
+    SecondRead,
+    TriageIn,
+)
+from app.orders.steps import assignment, intake, work
+from app.orders.workflow import OrderStatus
+
+router = APIRouter(prefix="/orders", tags=["orders"], responses=problem_responses(401, 403, 404))
+
+
+def _require_any(*permissions: str) -> Any:
+    """Admits callers holding any of ``permissions`` somewhere (else 403)."""
+
+    async def guard(principal: CurrentPrincipal) -> Principal:
+        if not any(principal.has(p) for p in permissions):
+            raise Forbidden()
+        return principal
+
+    guard.__name__ = "require_any_" + "_".join(p.replace(".", "_") for p in permissions)
+    return Depends(guard)
+
+
+CanSubmit = _require_any(ORDERS_SUBMIT, ORDERS_SUBMIT_FOR)
+CanRead = _require_any(ORDERS_READ, ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT)
+CanDispatch = _require_any(ORDERS_DISPATCH)
+IsResident = _require_any(ORDERS_SUBMIT)
+CanClaim = _require_any(ORDERS_WORK)
+CanHandle = _require_any(ORDERS_WORK, ORDERS_DEPARTMENT)
+IsDepartment = _require_any(ORDERS_DEPARTMENT)
+
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=64, description='Optional ETag from a read, e.g. `W/"3"` (412 when stale)'),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=255,
+        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
+        "returns the first response; the same key with another body is 422",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+Cursor = Annotated[
+    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+]
+_POST = problem_responses(400, 409)
+_STEP = problem_responses(400, 409, 412)
+
+
+async def _once(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel | None,
+    produce: Callable[[], Awaitable[BaseModel]],
+    *,
+    status: int = 200,
+) -> JSONResponse:
+    """Runs ``produce`` under the Idempotency-Key; the ETag travels with the response."""
+
+    async def execute() -> Outcome:
+        result = await produce()
+        headers: dict[str, str] = {}
+        if isinstance(result, OrderRead):
+            headers["ETag"] = etag_for(result.version)
+            if status == 201:
+                headers["Location"] = request.app.url_path_for("get_order", order_id=str(result.id))
+        return status, result.model_dump(mode="json"), headers
+
+    return await run_idempotent(
+        session,
+        subject=principal.subject,
+        key=key,
+        request_fingerprint=fingerprint(
+            "POST", request.url.path, body.model_dump(mode="json") if body else None
+        ),
+        execute=execute,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[CanSubmit],
+    response_model=OrderRead,
+    responses=_POST,
+    summary="File an order · 点单",
+)
+async def create_order(
+    body: OrderCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A resident files for themselves (``orders.submit``); staff and grid workers for a
+    resident in their scope, or for nobody with a location (``orders.submit_for``)."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.submit_order(session, principal, body),
+        status=201,
+    )
+
+
+@router.get("", dependencies=[CanRead], summary="List orders · 工单列表")
+async def list_orders(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    status: OrderStatus | None = None,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+    unit_id: Annotated[int | None, Query(description="Only orders located in this subtree")] = None,
+    assignee: Annotated[
+        str | None, Query(pattern="^me$", description="`me`: orders I hold")
+    ] = None,
+    pool: Annotated[bool, Query(description="Only pooled orders (抢单池)")] = False,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Title or number")
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> OrderPage:
+    """Orders the caller may see, newest first: residents their own, members what they
+    hold and the pools in their scope, departments theirs, staff their scope."""
+    filters = OrderFilters(
+        status=status,
+        category=category,
+        unit_id=unit_id,
+        assignee_me=assignee == "me",
+        pool=pool,
+        q=q,
+    )
+    return await service.list_orders(session, principal, filters, limit=limit, cursor=cursor)
+
+
+@router.get("/{order_id}", dependencies=[CanRead], summary="Read an order · 工单详情")
+async def get_order(
+    order_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+) -> OrderRead:
+    """With ``ETag``; send it back as ``If-Match`` on a step to detect concurrent changes."""
+    order = await service.get_order(session, principal, order_id)
+    response.headers["ETag"] = etag_for(order.version)
+    return order
+
+
+@router.get(
+    "/{order_id}/events", dependencies=[CanRead], summary="An order's history · 工单流转记录"
+)
+async def list_order_events(
+    order_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> OrderEventPage:
+    """Every step taken, oldest first (append-only)."""
+    return await service.list_events(session, principal, order_id, limit=limit, cursor=cursor)
+
+
+# ---------------------------------------------------------------- 分拣 (dispatchers)
+
+
+@router.post(
+    "/{order_id}/triage",
+    dependencies=[CanDispatch],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Triage · 分拣受理",
+)
+async def triage_order(
+    order_id: int,
+    body: TriageIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Accept into work: priority, time-limit class (default: the category's) and the
+    deadlines it sets (响应时限 in hours, 办结时限 in hours or Chinese working days)."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: intake.triage(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/reject",
+    dependencies=[CanDispatch],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Reject · 驳回",
+)
+async def reject_order(
+    order_id: int,
+    body: ReasonIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: intake.reject(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/merge",
+    dependencies=[CanDispatch],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Merge a duplicate · 合并重复工单",
+)
+async def merge_order(
+    order_id: int,
+    body: MergeIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Into another open order the caller may dispatch; this order's resident and
+    seconds become that order's 附议."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: intake.merge(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/dispatch",
+    dependencies=[CanDispatch],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Dispatch · 派单",
+)
+async def dispatch_order(
+    order_id: int,
+    body: DispatchIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """To a party member whose branch is in the caller's scope, a volunteer team in
+    scope, or a department of the order's town (吹哨: the department must 报到)."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: assignment.dispatch(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/pool",
+    dependencies=[CanDispatch],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Offer to the claim pool · 放入抢单池",
+)
+async def pool_order(
+    order_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Members with ``orders.work`` over the order's place may then claim it."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        None,
+        lambda: assignment.pool(session, principal, order_id, if_match=if_match),
+    )
+
+
+# ---------------------------------------------------------------- residents
+
+
+@router.post(
+    "/{order_id}/cancel",
+    dependencies=[IsResident],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Cancel my order · 撤销",
+)
+async def cancel_order(
+    order_id: int,
+    body: ReasonIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """By the resident it is for, before anyone accepted it."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: intake.cancel(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/second",
+    dependencies=[IsResident],
+    response_model=SecondRead,
+    responses=_STEP,
+    summary="Second an open order · 附议",
+)
+async def second_order(
+    order_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A resident with the same problem backs an open order in their community instead
+    of filing a duplicate; once per person (409 ``order.already_seconded``)."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        None,
+        lambda: intake.second(session, principal, order_id, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/feedback",
+    dependencies=[IsResident],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Answer the follow-up · 回访评价",
+)
+async def give_order_feedback(
+    order_id: int,
+    body: FeedbackIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Resolved yes and satisfied or basically satisfied closes the order (confirm);
+    any other answer reopens it to the same holder (reopen, 返工)."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: work.feedback(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+# ---------------------------------------------------------------- members, teams, departments
+
+
+@router.post(
+    "/{order_id}/claim",
+    dependencies=[CanClaim],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Claim from the pool · 抢单",
+)
+async def claim_order(
+    order_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Exactly one of any number of concurrent claimants wins; the others get 409
+    ``order.already_claimed``. The winner holds it, accepted."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        None,
+        lambda: assignment.claim(session, principal, order_id, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/accept",
+    dependencies=[CanHandle],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Accept · 接单",
+)
+async def accept_order(
+    order_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """By the named member, any member of the team, or staff of the department."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        None,
+        lambda: assignment.accept(session, principal, order_id, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/decline",
+    dependencies=[CanHandle],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Decline · 退单",
+)
+async def decline_order(
+    order_id: int,
+    body: ReasonIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Back to the dispatcher, unassigned, with the reason in the history."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: assignment.decline(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/contact",
+    dependencies=[CanHandle],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Record contact with the resident · 联系居民",
+)
+async def contact_order_resident(
+    order_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    body: ContactIn | None = None,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The first one sets ``first_contact_at`` (响应率); later ones only add history."""
+    data = body or ContactIn()
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        data,
+        lambda: work.contact(session, principal, order_id, data, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/note",
+    dependencies=[CanHandle],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Add a progress note · 进展",
+)
+async def add_order_note(
+    order_id: int,
+    body: NoteIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: work.note(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/resolve",
+    dependencies=[CanHandle],
+    response_model=OrderRead,
+    responses=_STEP,
+    summary="Report resolved · 办结",
+)
+async def resolve_order(
+    order_id: int,
+    body: ResolveIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """With the result and photo URLs; the resident is then asked (回访)."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: work.resolve(session, principal, order_id, body, if_match=if_match),
+    )
+
+
+@router.post(
+    "/{order_id}/arrive",
+    dependencies=[IsDepartment],
+    response_model=ArrivalRead,
+    responses=_POST,
+    summary="Department reports in · 部门报到",
+)
+async def report_department_arrival(
+    order_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """By staff of a department the order was dispatched to (吹哨报到); ``is_late`` when
+    after the limit (kpi_setting ``department_arrival_minutes``, 30 by default)."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        None,
+        lambda: assignment.arrive(session, principal, order_id),
+    )

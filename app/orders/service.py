@@ -1,0 +1,433 @@
+"""Use cases of service orders: filing (点单), reading, and the machinery every
+workflow step shares (``app.orders.steps``). Services flush, never commit.
+
+A step is looked up in the transition table (``workflow.next_status``), never
+decided here; each step bumps the version, appends to the order's history and
+publishes ``order.<past tense of the step>`` to the outbox, all in the caller's
+transaction, so a rolled-back step leaves neither history nor event.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.authz.permissions import ORDERS_SUBMIT, ORDERS_SUBMIT_FOR, PII
+from app.authz.principal import Principal
+from app.authz.scope import Scope
+from app.errors import Forbidden
+from app.hierarchy.models import OrgUnit
+from app.integrations.events import publish
+from app.kit.calendar import BUSINESS_TZ
+from app.kit.etag import check_version
+from app.kit.masking import mask_mobile
+from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.orders import repository, visibility
+from app.orders.errors import (
+    CategoryUnavailable,
+    InvalidTransition,
+    LocationInvalid,
+    OrderNotFound,
+    PersonRequired,
+    ResidentInvalid,
+)
+from app.orders.models import ServiceOrder, ServiceOrderEvent
+from app.orders.schemas import (
+    AssigneeRead,
+    FeedbackRead,
+    OrderCreate,
+    OrderEventPage,
+    OrderEventRead,
+    OrderFilters,
+    OrderPage,
+    OrderRead,
+    OrderSummary,
+)
+from app.orders.workflow import (
+    IllegalStep,
+    OrderStatus,
+    OrderStep,
+    allowed_steps,
+    next_status,
+)
+from app.people.models import Person
+
+SUBMIT = "submit"
+EVENT_TYPES: dict[str, str] = {
+    SUBMIT: "order.submitted",
+    OrderStep.triage: "order.triaged",
+    OrderStep.reject: "order.rejected",
+    OrderStep.merge: "order.merged",
+    OrderStep.cancel: "order.cancelled",
+    OrderStep.dispatch: "order.dispatched",
+    OrderStep.pool: "order.pooled",
+    OrderStep.claim: "order.claimed",
+    OrderStep.accept: "order.accepted",
+    OrderStep.decline: "order.declined",
+    OrderStep.contact: "order.contacted",
+    OrderStep.note: "order.noted",
+    OrderStep.resolve: "order.resolved",
+    OrderStep.confirm: "order.confirmed",
+    OrderStep.reopen: "order.reopened",
+    OrderStep.auto_close: "order.auto_closed",
+    OrderStep.escalate: "order.escalated",
+    OrderStep.second: "order.seconded",
+}
+"""Outbox event type per step (``order.confirmed`` and ``order.auto_closed`` close it)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who took a step: a user, or the system (deadlines, auto-close)."""
+
+    user_id: int | None
+    name: str
+
+    @classmethod
+    def of(cls, principal: Principal) -> "Actor":
+        return cls(user_id=principal.user_id, name=principal.display_name[:64])
+
+
+SYSTEM = Actor(user_id=None, name="system")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- shared by the steps
+
+
+async def find(
+    session: AsyncSession,
+    order_id: int,
+    where: ColumnElement[bool],
+    *,
+    holder: ColumnElement[bool] | None = None,
+    lock: bool = False,
+    if_match: str | None = None,
+) -> tuple[ServiceOrder, bool]:
+    """The order ``where`` admits (else 404), whether the caller holds it, and the
+    If-Match check (412 when stale; optional on steps)."""
+    found = await repository.load(session, order_id, where, holder=holder, lock=lock)
+    if found is None:
+        raise OrderNotFound()
+    if if_match is not None:
+        check_version(if_match, found[0].version)
+    return found
+
+
+def check_step(order: ServiceOrder, step: OrderStep) -> OrderStatus:
+    try:
+        return next_status(OrderStatus(order.status), step)
+    except IllegalStep as illegal:
+        raise InvalidTransition(
+            f"工单状态为 {illegal.status.value}，不能执行 {step.value}",
+            f"Step {step.value} is not allowed from status {illegal.status.value}",
+            current_status=illegal.status.value,
+            step=step.value,
+            allowed_steps=[s.value for s in allowed_steps(illegal.status)],
+        ) from None
+
+
+def sources_of(step: OrderStep) -> list[str]:
+    """Statuses the table allows ``step`` from (for guarded UPDATEs and batch jobs)."""
+    return [status.value for status in OrderStatus if _allows(status, step)]
+
+
+def _allows(status: OrderStatus, step: OrderStep) -> bool:
+    try:
+        next_status(status, step)
+    except IllegalStep:
+        return False
+    return True
+
+
+async def advance(
+    session: AsyncSession,
+    actor: Actor,
+    order: ServiceOrder,
+    step: OrderStep,
+    *,
+    now: datetime,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    **changes: Any,
+) -> None:
+    """Take ``step`` on a locked order: transition, changes, version, history, event."""
+    before = order.status
+    target = check_step(order, step)
+    for column, value in changes.items():
+        setattr(order, column, value)
+    order.status = target.value
+    order.version += 1
+    await record(session, actor, order, step, before, now=now, note=note, data=data)
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    order: ServiceOrder,
+    step: str,
+    from_status: str | None,
+    *,
+    now: datetime,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append the history entry and publish the outbox event of a step just taken."""
+    event = ServiceOrderEvent(
+        order_id=order.id,
+        step=step,
+        from_status=from_status,
+        to_status=order.status,
+        actor_user_id=actor.user_id,
+        actor_name=actor.name,
+        note=note,
+        data=data or {},
+        occurred_at=now,
+    )
+    await repository.add(session, event)
+    payload = {
+        "order_id": order.id,
+        "number": order.number,
+        "step": step,
+        "from_status": from_status,
+        "status": order.status,
+        "category": order.category,
+        "resident_person_id": order.resident_person_id,
+        "assignee": _assignee(order),
+        "town_id": order.town_id,
+        "community_id": order.community_id,
+        "grid_id": order.grid_id,
+        "actor_user_id": actor.user_id,
+        "occurred_at": now.isoformat(),
+        "data": data or {},
+    }
+    await publish(
+        session,
+        EVENT_TYPES[step],
+        aggregate_type="order",
+        aggregate_id=order.id,
+        payload=payload,
+        town_id=order.town_id,
+    )
+
+
+def _assignee(order: ServiceOrder) -> dict[str, Any] | None:
+    if order.assignee_kind is None:
+        return None
+    return {
+        "kind": order.assignee_kind,
+        "person_id": order.assignee_person_id,
+        "team_id": order.assignee_team_id,
+        "department_id": order.assignee_department_id,
+    }
+
+
+def present(principal: Principal, order: ServiceOrder, *, held: bool = False) -> OrderRead:
+    """The read model; the contact phone is masked unless the caller is the resident,
+    holds the order or has ``pii`` over it (PIPL)."""
+    own = principal.person_id is not None and principal.person_id in (
+        order.resident_person_id,
+        order.assignee_person_id,
+    )
+    phone = order.contact_phone
+    if not (held or own or principal.scope(PII).covers(order)):
+        phone = mask_mobile(phone)
+    status = OrderStatus(order.status)
+    fields = {name: getattr(order, name) for name in _PLAIN_FIELDS}
+    return OrderRead(
+        **fields,
+        status=status,
+        allowed_steps=list(allowed_steps(status)),
+        contact_phone=phone,
+        assignee=AssigneeRead.model_validate(a) if (a := _assignee(order)) else None,
+        feedback=_feedback(order),
+    )
+
+
+_PLAIN_FIELDS = tuple(
+    name
+    for name in OrderRead.model_fields
+    if name not in {"status", "allowed_steps", "contact_phone", "assignee", "feedback"}
+)
+
+
+def _feedback(order: ServiceOrder) -> FeedbackRead | None:
+    if order.feedback_at is None or order.feedback_resolved is None:
+        return None
+    return FeedbackRead.model_validate(
+        {
+            "resolved": order.feedback_resolved,
+            "satisfied": order.feedback_satisfaction,
+            "comment": order.feedback_comment,
+            "answered_at": order.feedback_at,
+        }
+    )
+
+
+# ---------------------------------------------------------------- 点单
+
+
+async def submit_order(session: AsyncSession, principal: Principal, data: OrderCreate) -> OrderRead:
+    category = await repository.active_category(session, data.category)
+    if category is None:
+        raise CategoryUnavailable()
+    resident, unit = await _resident_and_place(session, principal, data)
+    now = utcnow()
+    order = ServiceOrder(
+        number=await _next_number(session, now),
+        status=OrderStatus.submitted.value,
+        received_at=now,
+        resident_person_id=resident.id if resident else None,
+        submitted_by_user_id=principal.user_id,
+        location_unit_id=unit.id,
+        contact_name=data.contact_name or (resident.name if resident else None),
+        contact_phone=data.contact_phone or (resident.mobile if resident else None),
+        **_fresh_columns(),
+        **_place_of(unit),
+        **data.model_dump(
+            exclude={"resident_person_id", "location_unit_id", "contact_name", "contact_phone"}
+        ),
+    )
+    await repository.add(session, order)
+    await record(session, Actor.of(principal), order, SUBMIT, None, now=now)
+    return present(principal, order)
+
+
+def _fresh_columns() -> dict[str, Any]:
+    """Server defaults, set here so the new row needs no reload (no lazy loads in async)."""
+    return {
+        "priority": 3,
+        "seconds_count": 0,
+        "escalation_level": 0,
+        "is_excluded": False,
+        "rework_count": 0,
+        "result_photos": [],
+        "version": 1,
+    }
+
+
+def _place_of(unit: OrgUnit) -> dict[str, int | None]:
+    """The location's ancestor ids (its own included): every scoped list is an index lookup."""
+    columns = ("town_id", "community_id", "grid_id", "building_id", "household_id")
+    return {column: getattr(unit, column) for column in columns}
+
+
+async def _next_number(session: AsyncSession, now: datetime) -> str:
+    day = now.astimezone(BUSINESS_TZ).date()
+    value = await repository.next_number_value(session, day)
+    return f"GD{day:%Y%m%d}-{value:06d}"
+
+
+async def _resident_and_place(
+    session: AsyncSession, principal: Principal, data: OrderCreate
+) -> tuple[Person | None, OrgUnit]:
+    """A resident files for themselves, at home or an ancestor of home (their grid,
+    community …); staff file for a resident in their ``orders.submit_for`` scope, or
+    for nobody (网格员巡查) with a location in that scope."""
+    for_self = principal.has(ORDERS_SUBMIT) and (
+        data.resident_person_id == principal.person_id
+        if data.resident_person_id is not None
+        else not principal.has(ORDERS_SUBMIT_FOR)
+    )
+    if for_self:
+        if principal.person_id is None:
+            raise PersonRequired()
+        person = await repository.live_person(session, principal.person_id)
+        if person is None:
+            raise PersonRequired()
+        unit = await _place(session, data.location_unit_id or person.home_unit_id)
+        if not Scope.of([(unit.level, unit.id)]).covers(person):
+            raise LocationInvalid(
+                "居民只能在本人住址及其上级网格、社区点单", "Residents file at or above home"
+            )
+        return person, unit
+    return await _filed_for(session, principal, data)
+
+
+async def _filed_for(
+    session: AsyncSession, principal: Principal, data: OrderCreate
+) -> tuple[Person | None, OrgUnit]:
+    if not principal.has(ORDERS_SUBMIT_FOR):
+        raise Forbidden("居民只能为本人点单", "Residents file orders for themselves only")
+    scope = principal.scope(ORDERS_SUBMIT_FOR)
+    resident = None
+    if data.resident_person_id is not None:
+        resident = await repository.live_person(
+            session, data.resident_person_id, scope.clause(Person)
+        )
+        if resident is None:
+            raise ResidentInvalid()
+    unit_id = data.location_unit_id or (resident.home_unit_id if resident else None)
+    if unit_id is None:
+        raise LocationInvalid("未指定居民时须填写位置", "Give a location when filing for nobody")
+    unit = await _place(session, unit_id)
+    if not scope.covers(unit):
+        raise LocationInvalid()
+    return resident, unit
+
+
+async def _place(session: AsyncSession, unit_id: int) -> OrgUnit:
+    unit = await repository.live_unit(session, unit_id)
+    if unit is None:
+        raise LocationInvalid()
+    return unit
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def get_order(session: AsyncSession, principal: Principal, order_id: int) -> OrderRead:
+    order, held = await find(
+        session, order_id, visibility.readable(principal), holder=visibility.held(principal)
+    )
+    return present(principal, order, held=held)
+
+
+async def list_orders(
+    session: AsyncSession,
+    principal: Principal,
+    filters: OrderFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> OrderPage:
+    """Visible orders, newest first (keyset on id)."""
+    where = [visibility.readable(principal)]
+    if filters.unit_id is not None:
+        unit = await repository.any_unit(session, filters.unit_id)
+        if unit is None:
+            return OrderPage(items=[], next_cursor=None)
+        where.append(Scope.of([(unit.level, unit.id)]).clause(ServiceOrder))
+    if filters.assignee_me:
+        where.append(visibility.held(principal))
+    rows = await repository.list_orders(
+        session, where, filters, before_id=_cursor_id(cursor), limit=limit
+    )
+    items = [OrderSummary.model_validate(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return OrderPage(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
+
+
+async def list_events(
+    session: AsyncSession, principal: Principal, order_id: int, *, limit: int, cursor: str | None
+) -> OrderEventPage:
+    """The order's history, oldest first."""
+    await find(session, order_id, visibility.readable(principal))
+    rows = await repository.list_events(session, order_id, after_id=_cursor_id(cursor), limit=limit)
+    items = [OrderEventRead.model_validate(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return OrderEventPage(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
+
+
+def _cursor_id(cursor: str | None) -> int | None:
+    key = decode_cursor(cursor, 1)
+    if key is None:
+        return None
+    if not isinstance(key[0], int) or isinstance(key[0], bool):
+        raise InvalidCursor()
+    return key[0]

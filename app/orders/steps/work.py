@@ -1,0 +1,114 @@
+"""处置 by whoever holds the order (first contact, notes, resolve) and the
+resident's 回访, which closes it or sends it back (返工)."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.authz.principal import Principal
+from app.orders import visibility
+from app.orders.schemas import ContactIn, FeedbackIn, NoteIn, OrderRead, ResolveIn
+from app.orders.service import Actor, advance, find, present, utcnow
+from app.orders.workflow import OrderStep
+
+
+async def contact(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    data: ContactIn,
+    *,
+    if_match: str | None,
+) -> OrderRead:
+    """First contact with the resident (响应率 counts the first one only)."""
+    order, held = await find(
+        session, order_id, visibility.held(principal), lock=True, if_match=if_match
+    )
+    now = utcnow()
+    await advance(
+        session,
+        Actor.of(principal),
+        order,
+        OrderStep.contact,
+        now=now,
+        note=data.note,
+        first_contact_at=order.first_contact_at or now,
+    )
+    return present(principal, order, held=held)
+
+
+async def note(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    data: NoteIn,
+    *,
+    if_match: str | None,
+) -> OrderRead:
+    order, held = await find(
+        session, order_id, visibility.held(principal), lock=True, if_match=if_match
+    )
+    await advance(session, Actor.of(principal), order, OrderStep.note, now=utcnow(), note=data.text)
+    return present(principal, order, held=held)
+
+
+async def resolve(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    data: ResolveIn,
+    *,
+    if_match: str | None,
+) -> OrderRead:
+    order, held = await find(
+        session, order_id, visibility.held(principal), lock=True, if_match=if_match
+    )
+    now = utcnow()
+    await advance(
+        session,
+        Actor.of(principal),
+        order,
+        OrderStep.resolve,
+        now=now,
+        note=data.result[:1000],
+        data={"photos": data.photos},
+        resolved_at=now,
+        result=data.result,
+        result_photos=data.photos,
+    )
+    return present(principal, order, held=held)
+
+
+async def feedback(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    data: FeedbackIn,
+    *,
+    if_match: str | None,
+) -> OrderRead:
+    """回访 by the resident it is for: resolved and (basically) satisfied closes it
+    (OrderStep.confirm); any other answer reopens it to the same holder (reopen, 返工)."""
+    order, held = await find(
+        session, order_id, visibility.owned(principal), lock=True, if_match=if_match
+    )
+    now = utcnow()
+    answers = {"resolved": data.resolved.value, "satisfied": data.satisfied.value}
+    step, outcome = (
+        (OrderStep.confirm, {"closed_at": now})
+        if data.is_happy
+        else (OrderStep.reopen, {"rework_count": order.rework_count + 1})
+    )
+    await advance(
+        session,
+        Actor.of(principal),
+        order,
+        step,
+        now=now,
+        note=data.comment,
+        data=answers,
+        feedback_resolved=data.resolved.value,
+        feedback_satisfaction=data.satisfied.value,
+        feedback_comment=data.comment,
+        feedback_at=now,
+        **outcome,
+    )
+    return present(principal, order, held=held)
