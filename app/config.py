@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     wechat_apps: dict[str, str] = {}
     """Mini-program appid → app secret, as JSON: {"wx123": "secret"}."""
 
+    wechat_timeout_seconds: float = 5.0
+    """How long a code2Session call may take before sign-in answers 502."""
+
     audit_retention_days: int = 180
     """Audit events older than this are purged (never fewer than 180 days)."""
 

@@ -42,3 +42,7 @@ async def open_queue(database_url: str, *, max_size: int = 10) -> AsyncIterator[
             yield queue
     finally:
         await pool.close()
+
+
+# Domain task modules register their tasks on import; they import ``queue`` above.
+import app.audit.tasks  # noqa: E402, F401

@@ -2,13 +2,18 @@
 write and its audit record commit or roll back together."""
 
 import ipaddress
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import repository
+from app.audit.errors import AuditEventNotFound
 from app.audit.models import AuditEvent
+from app.audit.schemas import AuditEventRead, AuditQuery
+from app.authz.permissions import AUDIT_READ
 from app.authz.principal import Principal
 from app.authz.scope import Placed
+from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from app.observability import current_client_ip, current_request_id
 
 
@@ -50,3 +55,53 @@ async def record(
         household_id=place.household_id if place else None,
     )
     await repository.add(session, event)
+
+
+async def list_events(
+    session: AsyncSession, principal: Principal, query: AuditQuery
+) -> Page[AuditEventRead]:
+    """Newest first, within the caller's ``audit.read`` subtrees (events filed at no
+    place, such as sign-ins to unknown usernames, only for superusers)."""
+    rows = await repository.list_events(
+        session,
+        principal.scope(AUDIT_READ),
+        action_prefix=query.action,
+        actor_user_id=query.actor_user_id,
+        target_type=query.target_type,
+        target_id=query.target_id,
+        outcome=query.outcome,
+        since=query.since,
+        until=query.until,
+        before=_decode(query.cursor),
+        limit=query.limit + 1,
+    )
+    items = [AuditEventRead.model_validate(row) for row in rows[: query.limit]]
+    last = items[-1] if len(rows) > query.limit else None
+    cursor = encode_cursor([last.occurred_at.isoformat(), last.id]) if last else None
+    return Page(items=items, next_cursor=cursor)
+
+
+def _decode(cursor: str | None) -> tuple[datetime, int] | None:
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
+    try:
+        occurred_at = datetime.fromisoformat(key[0])
+    except (TypeError, ValueError):
+        raise InvalidCursor() from None
+    if not isinstance(key[1], int) or occurred_at.tzinfo is None:
+        raise InvalidCursor()
+    return occurred_at, key[1]
+
+
+async def read_event(session: AsyncSession, principal: Principal, event_id: int) -> AuditEventRead:
+    event = await repository.get_event(session, event_id, principal.scope(AUDIT_READ))
+    if event is None:
+        raise AuditEventNotFound()
+    return AuditEventRead.model_validate(event)
+
+
+async def purge_expired(session: AsyncSession, retention_days: int) -> int:
+    """Retention (等保 2.0: at least 180 days): deletes events older than
+    ``retention_days``; returns how many."""
+    return await repository.purge_older_than(session, retention_days)

@@ -1,3 +1,182 @@
-from fastapi import APIRouter
+"""Sign-in (OAuth 2.0 token endpoint, WeChat), sign-out, the current caller, and the
+integration clients that use ``client_credentials``."""
+
+import base64
+import binascii
+from typing import Annotated
+from urllib.parse import unquote_plus
+
+from fastapi import APIRouter, Form, Path, Query, Request, Response
+
+from app.auth import clients, service
+from app.auth.schemas import (
+    ApiClientCreate,
+    ApiClientRead,
+    ApiClientSecret,
+    Logout,
+    TokenForm,
+    TokenResponse,
+    WechatSignIn,
+)
+from app.authz.deps import CurrentPrincipal, require
+from app.authz.permissions import USERS_READ, USERS_WRITE
+from app.authz.principal import Principal
+from app.config import Settings
+from app.db.session import DbSession
+from app.errors import AppError
+from app.kit.i18n import negotiate_language
+from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.schemas import problem_responses
+from app.problems import problem_response
+from app.users import service as users_service
+from app.users.schemas import Me
 
 router = APIRouter(tags=["auth"])
+clients_router = APIRouter(
+    prefix="/api-clients", tags=["api-clients"], responses=problem_responses(401, 403)
+)
+
+# RFC 6749 §5.1: token responses must not be cached.
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _refusal(request: Request, error: AppError) -> Response:
+    """A refused sign-in, answered without raising so its audit record commits."""
+    lang = negotiate_language(request.headers.get("accept-language"))
+    return problem_response(
+        status=error.status,
+        code=error.code,
+        title=error.title(lang),
+        detail=error.detail(lang),
+        lang=lang,
+        instance=request.url.path,
+        extra=error.extra,
+        headers={**_NO_STORE, **error.headers},
+    )
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    """HTTP Basic client authentication (RFC 6749 §2.3.1: form-encoded, then base64)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return unquote_plus(client_id)[:64], unquote_plus(secret)[:128]
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    responses=problem_responses(400, 401, 423),
+)
+async def issue_token(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    form: Annotated[TokenForm, Form()],
+) -> TokenResponse | Response:
+    """OAuth 2.0 token endpoint: `password`, `refresh_token` (rotating: each refresh
+    token works once; presenting a used one revokes its whole family) and
+    `client_credentials` (client_id/secret in the form or as HTTP Basic). Five wrong
+    passwords within 15 minutes lock the account for 15 minutes (423, 等保 2.0)."""
+    outcome = await service.issue_token(
+        session, _settings(request), form, _basic_credentials(request)
+    )
+    if isinstance(outcome, AppError):
+        return _refusal(request, outcome)
+    response.headers.update(_NO_STORE)
+    return outcome
+
+
+@router.post(
+    "/auth/wechat",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    responses=problem_responses(401, 403, 502),
+)
+async def sign_in_with_wechat(
+    request: Request, response: Response, session: DbSession, body: WechatSignIn
+) -> TokenResponse | Response:
+    """WeChat mini-program login with the `code` of `wx.login()` (code2Session). The
+    first sign-in creates an account; a unionid seen from another mini-program signs in
+    to the same account."""
+    outcome = await service.sign_in_with_wechat(session, _settings(request), body)
+    if isinstance(outcome, AppError):
+        return _refusal(request, outcome)
+    response.headers.update(_NO_STORE)
+    return outcome
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(session: DbSession, body: Logout) -> None:
+    """Signs this device out: the refresh token's whole family is revoked. Answers 204
+    whether or not the token was known."""
+    await service.logout(session, body.refresh_token)
+
+
+@router.get("/me", response_model=Me, responses=problem_responses(401))
+async def read_me(session: DbSession, principal: CurrentPrincipal) -> Me:
+    """The caller: account, linked person (mobile masked), grants, effective permissions."""
+    return await users_service.read_me(session, principal)
+
+
+Reader = Annotated[Principal, require(USERS_READ)]
+Writer = Annotated[Principal, require(USERS_WRITE)]
+ApiClientId = Annotated[int, Path(gt=0)]
+
+
+@clients_router.post(
+    "", status_code=201, response_model=ApiClientSecret, responses=problem_responses(404)
+)
+async def create_api_client(
+    session: DbSession, principal: Writer, body: ApiClientCreate
+) -> ApiClientSecret:
+    """Registers an integration client at a node. The secret is in this response only.
+    Its scopes may not exceed what the caller holds over that node."""
+    return await clients.create_api_client(session, principal, body)
+
+
+@clients_router.get("", response_model=Page[ApiClientRead], responses=problem_responses(400))
+async def list_api_clients(
+    session: DbSession,
+    principal: Reader,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ApiClientRead]:
+    return await clients.list_api_clients(session, principal, cursor=cursor, limit=limit)
+
+
+@clients_router.get(
+    "/{api_client_id}", response_model=ApiClientRead, responses=problem_responses(404)
+)
+async def read_api_client(
+    session: DbSession, principal: Reader, api_client_id: ApiClientId
+) -> ApiClientRead:
+    return await clients.read_api_client(session, principal, api_client_id)
+
+
+@clients_router.post(
+    "/{api_client_id}/secret", response_model=ApiClientSecret, responses=problem_responses(404)
+)
+async def rotate_api_client_secret(
+    session: DbSession, principal: Writer, api_client_id: ApiClientId
+) -> ApiClientSecret:
+    """Issues a new secret; the old one stops working at once."""
+    return await clients.rotate_api_client_secret(session, principal, api_client_id)
+
+
+@clients_router.delete("/{api_client_id}", status_code=204, responses=problem_responses(404))
+async def deactivate_api_client(
+    session: DbSession, principal: Writer, api_client_id: ApiClientId
+) -> None:
+    """Deactivates the client: its tokens stop working at once; the record stays."""
+    await clients.deactivate_api_client(session, principal, api_client_id)

@@ -1,4 +1,4 @@
-from app.errors import BusinessRuleViolation, Conflict
+from app.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound
 
 
 class UsernameTaken(Conflict):
@@ -8,9 +8,55 @@ class UsernameTaken(Conflict):
 
 
 class WeakPassword(BusinessRuleViolation):
+    """Carries ``violations``: too_short, too_long, too_few_classes."""
+
     code = "user.weak_password"
     message_zh = "密码不符合要求：至少 8 位，且包含大写字母、小写字母、数字、符号中的三类"
     message_en = (
         "The password must have at least 8 characters from three of: "
         "upper case, lower case, digits, symbols"
     )
+
+
+class UserNotFound(NotFound):
+    code = "user.not_found"
+    message_zh = "账号不存在"
+    message_en = "The user account does not exist"
+
+
+class GrantNotFound(NotFound):
+    code = "user.grant_not_found"
+    message_zh = "授权不存在"
+    message_en = "The role grant does not exist"
+
+
+class GrantExists(Conflict):
+    code = "user.grant_exists"
+    message_zh = "该账号已在此节点拥有该角色"
+    message_en = "The user already holds this role at this node"
+
+
+class GrantEscalation(Forbidden):
+    """No privilege escalation: a role is granted only by someone holding all of it."""
+
+    code = "user.grant_escalation"
+    message_zh = "不能授予或撤销含有您在该节点上并不具备的权限的角色"
+    message_en = "You cannot grant or revoke a role with permissions you do not hold there"
+
+
+class OutranksCaller(Forbidden):
+    code = "user.outranks_caller"
+    message_zh = "该账号拥有超出您管理范围的权限，不能由您修改"
+    message_en = "This account holds permissions beyond your reach; you cannot change it"
+
+
+class GrantRequired(BusinessRuleViolation):
+    code = "user.grant_required"
+    message_zh = "新建账号须至少授予一个您管理范围内的角色"
+    message_en = "A new account needs at least one role grant within your scope"
+
+
+class PersonAlreadyLinked(Conflict):
+    code = "user.person_already_linked"
+    message_zh = "该人员已绑定其他账号"
+    message_en = "The person is already linked to another account"

@@ -1,3 +1,107 @@
-from fastapi import APIRouter
+"""Accounts (用户账号) and their role grants (角色授权)."""
 
-router = APIRouter(prefix="/users", tags=["users"])
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from app.authz.deps import require
+from app.authz.permissions import USERS_READ, USERS_WRITE
+from app.authz.principal import Principal
+from app.db.session import DbSession
+from app.kit.etag import etag_for
+from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.schemas import problem_responses
+from app.users import service
+from app.users.schemas import (
+    GrantCreate,
+    GrantRead,
+    RoleCode,
+    UserCreate,
+    UserRead,
+    UserSummary,
+    UserUpdate,
+)
+
+router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 403))
+
+Reader = Annotated[Principal, require(USERS_READ)]
+Writer = Annotated[Principal, require(USERS_WRITE)]
+UserId = Annotated[int, Path(gt=0)]
+
+
+@router.get("", response_model=Page[UserSummary], responses=problem_responses(400))
+async def list_users(
+    session: DbSession,
+    principal: Reader,
+    q: Annotated[str | None, Query(max_length=64, description="Part of username or name")] = None,
+    role: Annotated[RoleCode | None, Query(description="Holds this role")] = None,
+    org_unit_id: Annotated[int | None, Query(gt=0, description="Holds a role here")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[UserSummary]:
+    """Accounts holding a role inside the caller's scope (or acting as a person there)."""
+    return await service.list_users(
+        session, principal, q=q, role=role, org_unit_id=org_unit_id, cursor=cursor, limit=limit
+    )
+
+
+@router.post("", status_code=201, response_model=UserRead, responses=problem_responses(404, 409))
+async def create_user(
+    session: DbSession, principal: Writer, body: UserCreate, response: Response
+) -> UserRead:
+    """Creates an account with its initial grants; the password must meet the policy."""
+    user = await service.create_user(session, principal, body)
+    response.headers["ETag"] = etag_for(user.version)
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    return user
+
+
+@router.get("/{user_id}", response_model=UserRead, responses=problem_responses(404))
+async def read_user(
+    session: DbSession, principal: Reader, user_id: UserId, response: Response
+) -> UserRead:
+    user = await service.read_user(session, principal, user_id)
+    response.headers["ETag"] = etag_for(user.version)
+    return user
+
+
+@router.patch(
+    "/{user_id}", response_model=UserRead, responses=problem_responses(404, 409, 412, 428)
+)
+async def update_user(
+    session: DbSession,
+    principal: Writer,
+    user_id: UserId,
+    body: UserUpdate,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=64)] = None,
+) -> UserRead:
+    """Renames, disables, links a person, or resets the password (which also unlocks
+    sign-in and signs the account out everywhere). Requires ``If-Match``."""
+    user = await service.update_user(session, principal, user_id, body, if_match)
+    response.headers["ETag"] = etag_for(user.version)
+    return user
+
+
+@router.post(
+    "/{user_id}/grants",
+    status_code=201,
+    response_model=GrantRead,
+    responses=problem_responses(404, 409),
+)
+async def grant_role(
+    session: DbSession, principal: Writer, user_id: UserId, body: GrantCreate
+) -> GrantRead:
+    """Grants a role at a node. The caller must hold, over that node, every permission
+    the role carries (no privilege escalation: 403 ``user.grant_escalation``)."""
+    return await service.grant_role(session, principal, user_id, body)
+
+
+@router.delete("/{user_id}/grants/{grant_id}", status_code=204, responses=problem_responses(404))
+async def revoke_grant(
+    session: DbSession,
+    principal: Writer,
+    user_id: UserId,
+    grant_id: Annotated[int, Path(gt=0)],
+) -> None:
+    await service.revoke_grant(session, principal, user_id, grant_id)

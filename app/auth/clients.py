@@ -1,0 +1,125 @@
+"""Use cases on integration clients (接口客户端, ``/api-clients``): the service layer of
+``client_credentials``. A client is placed at a node and reaches its subtree with its
+scopes; it is managed by whoever holds ``users.write`` over that node, and never given
+scopes its creator does not hold there. Flush, never commit.
+"""
+
+import asyncio
+import secrets
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.auth import repository
+from app.auth.errors import ApiClientNotFound, ClientScopeEscalation
+from app.auth.models import ApiClient
+from app.auth.schemas import ApiClientCreate, ApiClientRead, ApiClientSecret
+from app.authz.permissions import USERS_READ, USERS_WRITE
+from app.authz.principal import Principal
+from app.errors import NotFound
+from app.hierarchy.models import OrgUnit
+from app.kit.hashing import hash_password
+from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from app.users.rules import escalates
+
+
+async def create_api_client(
+    session: AsyncSession, principal: Principal, body: ApiClientCreate
+) -> ApiClientSecret:
+    unit = await repository.get_live_unit(session, body.org_unit_id, principal.scope(USERS_WRITE))
+    if unit is None:
+        raise NotFound("组织节点不存在", "The org unit does not exist")
+    scopes = sorted(set(body.scopes))
+    if escalates(principal, unit, scopes):
+        raise ClientScopeEscalation()
+    secret = secrets.token_urlsafe(32)
+    client = ApiClient(
+        client_id=f"cli_{secrets.token_hex(8)}",
+        name=body.name,
+        secret_hash=await asyncio.to_thread(hash_password, secret),
+        scopes=scopes,
+        org_unit_id=unit.id,
+    )
+    await repository.add_client(session, client)
+    await _audit(session, principal, "api_client.create", client, unit, f"权限：{' '.join(scopes)}")
+    return _with_secret(client, secret)
+
+
+async def list_api_clients(
+    session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
+) -> Page[ApiClientRead]:
+    key = decode_cursor(cursor, 1)
+    if key is not None and not isinstance(key[0], int):
+        raise InvalidCursor()
+    rows = await repository.list_clients(
+        session, principal.scope(USERS_READ), after_id=key[0] if key else None, limit=limit + 1
+    )
+    items = [ApiClientRead.model_validate(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
+
+
+async def read_api_client(
+    session: AsyncSession, principal: Principal, api_client_id: int
+) -> ApiClientRead:
+    client, _ = await _visible(session, principal, api_client_id, USERS_READ)
+    return ApiClientRead.model_validate(client)
+
+
+async def rotate_api_client_secret(
+    session: AsyncSession, principal: Principal, api_client_id: int
+) -> ApiClientSecret:
+    """Whoever learns the secret wields the client's scopes, so rotating needs them all."""
+    client, unit = await _visible(session, principal, api_client_id, USERS_WRITE)
+    if escalates(principal, unit, client.scopes):
+        raise ClientScopeEscalation()
+    secret = secrets.token_urlsafe(32)
+    client.secret_hash = await asyncio.to_thread(hash_password, secret)
+    await repository.save_client(session, client)
+    await _audit(session, principal, "api_client.rotate_secret", client, unit, "更换密钥")
+    return _with_secret(client, secret)
+
+
+async def deactivate_api_client(
+    session: AsyncSession, principal: Principal, api_client_id: int
+) -> None:
+    client, unit = await _visible(session, principal, api_client_id, USERS_WRITE)
+    if client.is_active:
+        client.is_active = False
+        await repository.save_client(session, client)
+        await _audit(session, principal, "api_client.deactivate", client, unit, "停用")
+
+
+async def _visible(
+    session: AsyncSession, principal: Principal, api_client_id: int, permission: str
+) -> tuple[ApiClient, OrgUnit]:
+    found = await repository.get_visible_client(
+        session, api_client_id, principal.scope(permission), for_update=permission == USERS_WRITE
+    )
+    if found is None:
+        raise ApiClientNotFound()
+    return found
+
+
+def _with_secret(client: ApiClient, secret: str) -> ApiClientSecret:
+    read = ApiClientRead.model_validate(client)
+    return ApiClientSecret(**read.model_dump(), client_secret=secret)
+
+
+async def _audit(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    client: ApiClient,
+    unit: OrgUnit,
+    detail: str,
+) -> None:
+    await audit_service.record(
+        session,
+        principal,
+        action,
+        summary=f"接口客户端 {client.client_id}（节点 #{unit.id}）：{detail}",
+        target_type="api_client",
+        target_id=client.id,
+        place=unit,
+    )

@@ -1,0 +1,164 @@
+"""Sign-in (OAuth 2.0, RFC 6749) and integration clients on the wire."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic.config import JsonDict
+
+from app.authz.permissions import ALL
+from app.kit.schemas import StrictModel
+
+
+def _known_permission(value: str) -> str:
+    if value not in ALL:
+        raise ValueError(f"unknown permission {value!r}")
+    return value
+
+
+Permission = Annotated[
+    str,
+    AfterValidator(_known_permission),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(ALL),
+            "description": "A permission name (权限), e.g. `org.read`; see README, "
+            "'Roles and scopes'",
+        }
+    ),
+]
+"""A client's scopes are permission names from the catalogue (app.authz.permissions)."""
+
+
+class TokenForm(BaseModel):
+    """``application/x-www-form-urlencoded`` token request (RFC 6749 §4.3, §4.4, §6).
+    Unknown parameters are ignored, as §3.2 requires."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "grant_type": "password",
+                    "username": "hongxing_admin",
+                    "password": "Hongxing#2026",
+                },
+                {"grant_type": "refresh_token", "refresh_token": "m0rKq3…"},
+                {
+                    "grant_type": "client_credentials",
+                    "client_id": "cli_3f9a1c0d5e7b2a64",
+                    "client_secret": "s3cr3t…",
+                    "scope": "org.read people.read",
+                },
+            ]
+        },
+    )
+    grant_type: str = Field(
+        max_length=64,
+        description="`password` (账号密码), `refresh_token` (刷新令牌) or "
+        "`client_credentials` (接口客户端)",
+    )
+    username: str | None = Field(default=None, max_length=64)
+    password: str | None = Field(default=None, max_length=128)
+    refresh_token: str | None = Field(default=None, max_length=128)
+    client_id: str | None = Field(
+        default=None, max_length=64, description="Or send HTTP Basic credentials"
+    )
+    client_secret: str | None = Field(default=None, max_length=128)
+    scope: str | None = Field(
+        default=None, max_length=1000, description="Space-separated permissions (clients)"
+    )
+
+
+class TokenResponse(BaseModel):
+    """RFC 6749 §5.1 access token response."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…",
+                    "token_type": "bearer",
+                    "expires_in": 900,
+                    "refresh_token": "m0rKq3…",
+                }
+            ]
+        }
+    )
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_token: str | None = Field(
+        default=None, description="Single use: each refresh returns the next one"
+    )
+    scope: str | None = Field(default=None, description="Granted scopes (clients)")
+
+
+class WechatSignIn(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"code": "0a3Xk1ll2Wc9Ee4l…", "app_id": "wx8a7b6c5d4e3f2a1b"}]
+        }
+    )
+    code: str = Field(
+        min_length=1, max_length=128, description="From wx.login() in the mini-program"
+    )
+    app_id: str = Field(min_length=1, max_length=64, description="The mini-program's appid")
+
+
+class Logout(StrictModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"refresh_token": "m0rKq3…"}]})
+    refresh_token: str = Field(min_length=1, max_length=128)
+
+
+class ApiClientCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "区 12345 热线对接",
+                    "org_unit_id": 3,
+                    "scopes": ["org.read", "people.read"],
+                }
+            ]
+        }
+    )
+    name: str = Field(min_length=1, max_length=100)
+    org_unit_id: int = Field(gt=0, description="The node whose subtree the client reaches")
+    scopes: list[Permission] = Field(
+        max_length=20, description="Permissions the client may use there; at most the caller's"
+    )
+
+
+_CLIENT_EXAMPLE: JsonDict = {
+    "id": 5,
+    "client_id": "cli_3f9a1c0d5e7b2a64",
+    "name": "区 12345 热线对接",
+    "org_unit_id": 3,
+    "scopes": ["org.read", "people.read"],
+    "is_active": True,
+    "created_at": "2026-11-21T17:30:00+08:00",
+}
+
+
+class ApiClientRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [_CLIENT_EXAMPLE]}
+    )
+    id: int
+    client_id: str = Field(max_length=64)
+    name: str = Field(max_length=100)
+    org_unit_id: int
+    scopes: list[str] = Field(max_length=20)
+    is_active: bool
+    created_at: datetime
+
+
+class ApiClientSecret(ApiClientRead):
+    """Returned once, when the client is created or its secret rotated; store it now."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_CLIENT_EXAMPLE, "client_secret": "Zk3…"}]}
+    )
+    client_secret: str = Field(description="Shown only this once; only a hash is kept")

@@ -1,0 +1,247 @@
+"""Accounts (用户账号) and their role grants (角色授权) on the wire."""
+
+import enum
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from app.kit.schemas import StrictModel
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,64}$"
+
+
+class RoleCode(enum.StrEnum):
+    """A role granted at a node; what it may do is data (``role_permission``)."""
+
+    town_admin = "town_admin"
+    """镇(街道)管理员 · town administrator."""
+    community_admin = "community_admin"
+    """社区管理员 · community administrator."""
+    dispatcher = "dispatcher"
+    """派单员 · dispatcher."""
+    grid_worker = "grid_worker"
+    """网格员 · grid worker."""
+    department_staff = "department_staff"
+    """职能部门人员 · functional department staff."""
+    member = "member"
+    """党员 · party member."""
+    resident = "resident"
+    """居民 · resident."""
+    auditor = "auditor"
+    """审计员 · auditor (read-only, sees the audit log)."""
+
+
+class OrgLevelName(enum.StrEnum):
+    """Level of the node a grant is held at."""
+
+    town = "town"
+    """镇(街道) · town."""
+    community = "community"
+    """社区 · community."""
+    grid = "grid"
+    """网格 · grid."""
+    building = "building"
+    """楼栋 · building."""
+    household = "household"
+    """党员中心户 · household."""
+
+
+class GrantCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"role": "dispatcher", "org_unit_id": 12}]}
+    )
+    role: RoleCode
+    org_unit_id: int = Field(gt=0, description="The node the role is held at; reaches its subtree")
+
+
+_GRANT_EXAMPLE: JsonDict = {
+    "id": 31,
+    "role": "community_admin",
+    "org_unit_id": 12,
+    "org_unit_name": "红星社区",
+    "org_unit_level": "community",
+    "created_at": "2026-11-21T17:30:00+08:00",
+}
+
+
+class GrantRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [_GRANT_EXAMPLE]}
+    )
+    id: int
+    role: RoleCode
+    org_unit_id: int
+    org_unit_name: str = Field(max_length=100)
+    org_unit_level: OrgLevelName
+    created_at: datetime
+
+
+class UserCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "hongxing_admin",
+                    "display_name": "王芳",
+                    "password": "Hongxing#2026",
+                    "grants": [{"role": "community_admin", "org_unit_id": 12}],
+                }
+            ]
+        }
+    )
+    username: str = Field(
+        pattern=USERNAME_PATTERN,
+        max_length=64,
+        description="Login name: 3-64 of letters, digits and _ . @ -",
+    )
+    display_name: str = Field(min_length=1, max_length=64)
+    password: str = Field(
+        max_length=128,
+        description="At least 8 characters from three of: upper, lower, digits, symbols",
+    )
+    person_id: int | None = Field(default=None, gt=0, description="Link to a person (人员)")
+    grants: list[GrantCreate] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Initial role grants; at least one unless the caller is a superuser",
+    )
+
+
+class UserUpdate(StrictModel):
+    """Only the fields sent change; ``person_id: null`` unlinks the person."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"display_name": "王芳（红星社区）"},
+                {"is_active": False},
+                {"password": "Reset#Pass2026"},
+                {"person_id": 88},
+            ]
+        }
+    )
+    display_name: str | None = Field(default=None, min_length=1, max_length=64)
+    is_active: bool | None = None
+    password: str | None = Field(
+        default=None, max_length=128, description="Reset by an administrator; also unlocks"
+    )
+    person_id: int | None = Field(default=None, gt=0)
+
+
+class UserSummary(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "username": "hongxing_admin",
+                    "display_name": "王芳",
+                    "is_active": True,
+                    "is_superuser": False,
+                    "person_id": None,
+                    "last_login_at": "2026-11-21T09:12:00+08:00",
+                    "created_at": "2026-11-20T17:30:00+08:00",
+                }
+            ]
+        },
+    )
+    id: int
+    username: str = Field(max_length=64)
+    display_name: str = Field(max_length=64)
+    is_active: bool
+    is_superuser: bool
+    person_id: int | None
+    last_login_at: datetime | None
+    created_at: datetime
+
+
+class UserRead(UserSummary):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "username": "hongxing_admin",
+                    "display_name": "王芳",
+                    "is_active": True,
+                    "is_superuser": False,
+                    "person_id": None,
+                    "last_login_at": "2026-11-21T09:12:00+08:00",
+                    "created_at": "2026-11-20T17:30:00+08:00",
+                    "updated_at": "2026-11-21T09:12:00+08:00",
+                    "locked_until": None,
+                    "version": 3,
+                    "grants": [_GRANT_EXAMPLE],
+                }
+            ]
+        },
+    )
+    updated_at: datetime
+    locked_until: datetime | None = Field(description="Set while sign-in is locked (等保 2.0)")
+    version: int = Field(description="Also the ETag; send it back in If-Match")
+    grants: list[GrantRead] = Field(
+        max_length=1000, description="The grants at nodes within the caller's scope"
+    )
+
+
+_PERSON_EXAMPLE: JsonDict = {"id": 88, "name": "李建国", "mobile": "138****5678"}
+_ME_GRANT_EXAMPLE: JsonDict = {
+    "role": "community_admin",
+    "org_unit_id": 12,
+    "org_unit_name": "红星社区",
+    "org_unit_level": "community",
+}
+
+
+class MePerson(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PERSON_EXAMPLE]})
+    id: int
+    name: str = Field(max_length=50)
+    mobile: str | None = Field(max_length=11, description="Always masked (PIPL)")
+
+
+class MeGrant(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ME_GRANT_EXAMPLE]})
+    role: str = Field(max_length=32, description="A role code, or `client` for integration clients")
+    org_unit_id: int
+    org_unit_name: str = Field(max_length=100)
+    org_unit_level: OrgLevelName
+
+
+class CallerKind(enum.StrEnum):
+    """Who is calling."""
+
+    user = "user"
+    """用户账号 · a user account."""
+    client = "client"
+    """接口客户端 · an integration client (client_credentials)."""
+
+
+class Me(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "user",
+                    "id": 7,
+                    "username": "hongxing_admin",
+                    "display_name": "王芳",
+                    "is_superuser": False,
+                    "person": _PERSON_EXAMPLE,
+                    "grants": [_ME_GRANT_EXAMPLE],
+                    "permissions": ["audit.read", "org.read", "users.read"],
+                }
+            ]
+        }
+    )
+    kind: CallerKind
+    id: int | None = Field(description="The account id; null for integration clients")
+    username: str = Field(max_length=64, description="Login name, or the client_id of a client")
+    display_name: str = Field(max_length=100)
+    is_superuser: bool
+    person: MePerson | None
+    grants: list[MeGrant] = Field(max_length=1000)
+    permissions: list[str] = Field(max_length=100, description="Effective permissions, sorted")

@@ -1,0 +1,81 @@
+"""A small world for scope tests: one caller of each kind around community c1.
+
+- ``admin``: community_admin at c1 (in scope for everything under c1);
+- ``sibling``: community_admin at c2 (a sibling subtree: c1's objects are 404);
+- ``weak``: dispatcher at c1 (no users.* or audit.read: 403);
+- ``auditor``: auditor at c1 (reads users and the audit log, writes nothing);
+- ``target``: a grid worker at g1, the account the admins act on;
+- ``root``: a superuser.
+"""
+
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.models import AuditEvent
+from app.authz.models import Role, RolePermission
+from app.config import Settings
+from app.hierarchy.models import OrgUnit
+from app.users.models import UserAccount
+from tests.support.factory import bearer, make_tree, make_user
+
+PROBLEM = "application/problem+json"
+
+
+@dataclass
+class World:
+    tree: dict[str, OrgUnit]
+    admin: UserAccount
+    sibling: UserAccount
+    weak: UserAccount
+    auditor: UserAccount
+    target: UserAccount
+    root: UserAccount
+    settings: Settings
+
+    def as_(self, who: str | None) -> dict[str, str]:
+        """Headers for caller ``who`` (None: no token)."""
+        return {} if who is None else bearer(self.settings, getattr(self, who))
+
+
+async def make_world(db: AsyncSession, settings: Settings) -> World:
+    tree = await make_tree(db)
+    return World(
+        tree=tree,
+        admin=await make_user(db, ("community_admin", tree["c1"])),
+        sibling=await make_user(db, ("community_admin", tree["c2"])),
+        weak=await make_user(db, ("dispatcher", tree["c1"])),
+        auditor=await make_user(db, ("auditor", tree["c1"])),
+        target=await make_user(db, ("grid_worker", tree["g1"])),
+        root=await make_user(db, superuser=True),
+        settings=settings,
+    )
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, object] = response.json()
+    assert body["code"] == code, body
+    return body
+
+
+async def audit_events(db: AsyncSession, **filters: object) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    for name, value in filters.items():
+        query = query.where(getattr(AuditEvent, name) == value)
+    return list((await db.execute(query)).scalars().all())
+
+
+async def make_user_manager(db: AsyncSession, unit: OrgUnit) -> UserAccount:
+    """An account manager at ``unit`` holding only users.read and users.write: a role
+    made for the test (roles are data), to show what it may not hand out."""
+    db.add(Role(code="user_manager", name_zh="账号管理员", name_en="User manager"))
+    await db.flush()
+    db.add_all(
+        RolePermission(role="user_manager", permission=p) for p in ("users.read", "users.write")
+    )
+    await db.flush()
+    return await make_user(db, ("user_manager", unit))
