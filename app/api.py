@@ -11,8 +11,8 @@ from app.orders.config_router import router as order_config_router
 from app.orders.router import router as orders_router
 from app.people.router import members_router
 from app.people.router import router as people_router
+from app.points.points_router import router as points_router
 from app.points.router import rewards_router
-from app.points.router import router as points_router
 from app.reporting.router import router as stats_router
 from app.users.router import router as users_router
 

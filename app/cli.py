@@ -126,6 +126,18 @@ def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+def cmd_verify_ledger(args: argparse.Namespace, settings: Settings) -> int:
+    """Recompute the red points ledger; print each difference; exit 1 on any."""
+    from app.points import verify
+
+    def emit(message: str) -> None:
+        print(message, flush=True)
+
+    report = asyncio.run(verify.run(settings, _database_url(settings), emit=emit))
+    print(report.summary())
+    return 0 if report.clean else 1
+
+
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from app.worker import open_queue
 
@@ -166,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--username", required=True)
     admin.add_argument("--password", required=True)
     admin.set_defaults(func=cmd_create_admin)
+
+    ledger = sub.add_parser(
+        "verify-ledger", help="recompute the red points ledger and report every difference"
+    )
+    ledger.set_defaults(func=cmd_verify_ledger)
 
     spec = sub.add_parser("openapi", help="print or write the OpenAPI document")
     spec.add_argument("--output", "-o", default="-")

@@ -36,6 +36,9 @@ def create_app(
     database_url: str | None = None,
     run_worker: bool = False,
 ) -> FastAPI:
+    # In-transaction subscribers register on import (closing an order awards points).
+    from app.points import handlers as _points_handlers  # noqa: F401
+
     settings = settings or get_settings()
     url = database_url or resolve_database_url(settings)
     app = FastAPI(

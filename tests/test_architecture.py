@@ -140,6 +140,12 @@ STRUCTURAL_FILTERS: set[tuple[str, str]] = {
     ("hierarchy/repository.py", "reassign_subtree"),
     ("hierarchy/repository.py", "subtree_counts"),
     ("hierarchy/repository.py", "count_live_children"),
+    # Natural keys, not visibility: a person's account in a town, a town's system
+    # accounts, and the rules in force for a town (its own, else the default).
+    ("points/repository.py", "member_account"),
+    ("points/repository.py", "system_account_ids"),
+    ("points/repository.py", "rules_in_force"),
+    ("points/repository.py", "close_current_rule"),
 }
 
 

@@ -13,7 +13,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -160,7 +160,7 @@ async def _apply_leg(
         )
     )
     await session.flush()
-    await _add_to_period_totals(session, leg, bucket)
+    await _add_to_period_totals(session, txn_id, leg, bucket)
 
 
 def period_starts(day: date) -> dict[str, date]:
@@ -172,19 +172,22 @@ def period_starts(day: date) -> dict[str, date]:
     }
 
 
-async def _add_to_period_totals(session: AsyncSession, leg: Leg, bucket: str) -> None:
+async def _add_to_period_totals(session: AsyncSession, txn_id: int, leg: Leg, bucket: str) -> None:
     earned, spent = (leg.amount, 0) if bucket == "earned" else (0, -leg.amount)
+    # The period is the business date of the transaction row itself (not the
+    # application clock), so verify-ledger can recompute it from created_at.
     place = (
         await session.execute(
             text(
-                "SELECT p.town_id, p.community_id, p.grid_id, p.building_id, p.household_id"
-                " FROM points_account a JOIN person p ON p.id = a.person_id WHERE a.id = :id"
+                "SELECT p.town_id, p.community_id, p.grid_id, p.building_id, p.household_id,"
+                " (t.created_at AT TIME ZONE 'Asia/Shanghai')::date AS day"
+                " FROM points_account a JOIN person p ON p.id = a.person_id"
+                " CROSS JOIN points_transaction t WHERE a.id = :id AND t.id = :txn"
             ),
-            {"id": leg.account_id},
+            {"id": leg.account_id, "txn": txn_id},
         )
     ).one()
-    today = datetime.now(BUSINESS_TZ).date()
-    for period, start in period_starts(today).items():
+    for period, start in period_starts(place.day).items():
         statement = insert(PointsPeriodTotal).values(
             account_id=leg.account_id,
             period=period,

@@ -1,0 +1,184 @@
+"""HTTP endpoints of ``/api/v1/points`` (红色积分): balances, statements,
+leaderboards, the 公示 list, awards, deductions, reversals and rule changes.
+Handlers stay thin; the shop's ``/rewards`` endpoints live in ``router.py``."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from app.authz.deps import CurrentPrincipal, require
+from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
+from app.authz.principal import Principal
+from app.db.session import DbSession
+from app.kit.schemas import problem_responses
+from app.points import read_service, service
+from app.points.schemas import (
+    AccountSummary,
+    ActivityAwardCreate,
+    AdjustmentCreate,
+    Leaderboard,
+    PublicList,
+    RankingQuery,
+    ReversalCreate,
+    RuleChange,
+    RuleChanged,
+    StatementPage,
+    StatementQuery,
+    TransactionRead,
+)
+
+router = APIRouter(prefix="/points", tags=["points"], responses=problem_responses(401))
+
+CanReadPoints = Annotated[Principal, require(POINTS_READ)]
+CanAwardPoints = Annotated[Principal, require(POINTS_AWARD)]
+CanChangeRules = Annotated[Principal, require(POINTS_RULES)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=255,
+        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
+        "returns the first response; the same key with another body is 422",
+    ),
+]
+_READ = problem_responses(403, 404)
+_WRITE = problem_responses(400, 403, 404, 409)
+
+
+@router.get("/me", responses=problem_responses(404), summary="My points · 我的积分")
+async def get_my_points(principal: CurrentPrincipal, session: DbSession) -> AccountSummary:
+    """The caller's own balance and totals (no permission needed beyond signing in)."""
+    return await read_service.my_summary(session, principal)
+
+
+@router.get(
+    "/me/statement", responses=problem_responses(400, 404), summary="My statement · 我的积分明细"
+)
+async def get_my_statement(
+    query: Annotated[StatementQuery, Query()], principal: CurrentPrincipal, session: DbSession
+) -> StatementPage:
+    """The caller's own postings, newest first, each with the balance after it."""
+    return await read_service.my_statement(session, principal, query)
+
+
+@router.get("/accounts/{person_id}", responses=_READ, summary="Balance and totals · 积分余额")
+async def get_points_account(
+    person_id: int, principal: CurrentPrincipal, session: DbSession
+) -> AccountSummary:
+    """Balance, and earned and spent this month, quarter, year and all time."""
+    return await read_service.account_summary(session, principal, person_id)
+
+
+@router.get(
+    "/accounts/{person_id}/statement",
+    responses=problem_responses(400, 403, 404),
+    summary="Statement · 积分明细",
+)
+async def get_points_statement(
+    person_id: int,
+    query: Annotated[StatementQuery, Query()],
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> StatementPage:
+    """Postings newest first (keyset pages), each with its running balance."""
+    return await read_service.statement(session, principal, person_id, query)
+
+
+@router.get("/transactions/{transaction_id}", responses=_READ, summary="A transaction · 积分交易")
+async def get_points_transaction(
+    transaction_id: int, principal: CurrentPrincipal, session: DbSession
+) -> TransactionRead:
+    """A transaction with its legs, for whoever reads every member it touched."""
+    return await read_service.get_transaction(session, principal, transaction_id)
+
+
+@router.get(
+    "/leaderboard", responses=problem_responses(400, 403, 404), summary="Leaderboard · 积分排行"
+)
+async def get_points_leaderboard(
+    query: Annotated[RankingQuery, Query()], principal: CanReadPoints, session: DbSession
+) -> Leaderboard:
+    """Members of a visible subtree ranked by points earned in a month, quarter or year."""
+    return await read_service.leaderboard(session, principal, query)
+
+
+@router.get(
+    "/public-list", responses=problem_responses(400, 403, 404), summary="积分公示 · Public list"
+)
+async def get_points_public_list(
+    query: Annotated[RankingQuery, Query()], principal: CanReadPoints, session: DbSession
+) -> PublicList:
+    """The list a community posts (积分公示): masked names, earned, spent, balance."""
+    return await read_service.public_list(session, principal, query)
+
+
+@router.post(
+    "/adjustments",
+    status_code=201,
+    response_model=TransactionRead,
+    responses={**_WRITE, **problem_responses(422)},
+    summary="Manual award or deduction · 人工奖扣积分",
+)
+async def create_points_adjustment(
+    body: AdjustmentCreate,
+    request: Request,
+    principal: CanAwardPoints,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Award (amount > 0) or deduct (amount < 0) with a reason; needs ``points.award``
+    over the person and an ``Idempotency-Key`` (400 without). Audited."""
+    return await service.adjust(session, principal, body, idempotency_key, request.url.path)
+
+
+@router.post(
+    "/activity-awards",
+    status_code=201,
+    response_model=TransactionRead,
+    responses={**_WRITE, 200: {"model": TransactionRead, "description": "Already awarded"}},
+    summary="Award for an activity · 活动积分",
+)
+async def create_activity_award(
+    body: ActivityAwardCreate,
+    request: Request,
+    principal: CanAwardPoints,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Points by the activity type's rule, within the caps, once per (activity, person)."""
+    return await service.award_activity(session, principal, body, idempotency_key, request.url.path)
+
+
+@router.post(
+    "/transactions/{transaction_id}/reverse",
+    status_code=201,
+    response_model=TransactionRead,
+    responses=_WRITE,
+    summary="Reverse a transaction · 冲正",
+)
+async def reverse_points_transaction(
+    transaction_id: int,
+    body: ReversalCreate,
+    request: Request,
+    principal: CanAwardPoints,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A new transaction negating the original, once (409 ``points.already_reversed``);
+    refused (409) when a member no longer holds the points."""
+    return await service.reverse_transaction(
+        session, principal, transaction_id, body, idempotency_key, request.url.path
+    )
+
+
+@router.post(
+    "/rules",
+    status_code=201,
+    responses=problem_responses(403, 404, 422),
+    summary="Change an earning rule · 调整积分规则",
+)
+async def change_points_rule(
+    body: RuleChange, principal: CanChangeRules, session: DbSession
+) -> RuleChanged:
+    """Closes the version in force and adds a new one: only later awards follow it."""
+    return await service.change_rule(session, principal, body)
