@@ -46,8 +46,5 @@ async def open_queue(database_url: str, *, max_size: int = 10) -> AsyncIterator[
 
 # Domain task modules register their tasks on import; they import ``queue`` above.
 import app.audit.tasks  # noqa: E402, F401
-from app.points import handlers as _points_handlers  # noqa: E402, F401  (auto-close awards)
-
-
-# Domain task modules register their tasks on import; they import ``queue`` above.
 import app.orders.tasks  # noqa: E402, F401
+from app.points import handlers as _points_handlers  # noqa: E402, F401  (auto-close awards)
