@@ -6,16 +6,17 @@ injection"); phone and ID numbers arrive already masked or not (service rule).
 """
 
 import csv
+import enum
 import io
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import anyio
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from app.people.schemas import ExportFormat, PersonRead
+from app.people.schemas import ExportFormat
 
 PEOPLE_COLUMNS = (
     "id",
@@ -48,13 +49,15 @@ Cell = str | int | bool | None
 def _safe(value: Any) -> Cell:
     if isinstance(value, bool | int) or value is None:
         return value
+    if isinstance(value, enum.Enum):
+        value = value.value
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def person_row(person: PersonRead) -> list[Cell]:
-    data = person.model_dump()
-    return [_safe(data[column]) for column in PEOPLE_COLUMNS]
+def cells(values: Mapping[str, Any]) -> list[Cell]:
+    """One exported row, in PEOPLE_COLUMNS order, from a mapping of column values."""
+    return [_safe(values[column]) for column in PEOPLE_COLUMNS]
 
 
 class ExportWriter(Protocol):

@@ -7,8 +7,9 @@ their docstrings) and are listed as such in tests/test_architecture.py.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,24 +91,63 @@ class PersonFilter:
     include_archived: bool = False
 
 
+def _people_where(
+    scope: Scope, where: PersonFilter, after_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The criteria of a people list page (newest first, keyset on id)."""
+    criteria = [scope.clause(Person)]
+    if where.q:
+        criteria.append(Person.name.ilike(_like(where.q)))
+    if where.mobile is not None:
+        criteria.append(Person.mobile == where.mobile)
+    if where.id_number_hash is not None:
+        criteria.append(Person.id_number_hash == where.id_number_hash)
+    if where.home_unit_id is not None:
+        criteria.append(Person.home_unit_id == where.home_unit_id)
+    if not where.include_archived:
+        criteria.append(Person.is_archived.is_(False))
+    if after_id is not None:
+        criteria.append(Person.id < after_id)
+    return criteria
+
+
 async def list_people(
     session: AsyncSession, scope: Scope, where: PersonFilter, after_id: int | None, limit: int
 ) -> list[Person]:
-    """Newest first, keyset on id."""
-    query = select(Person).where(scope.clause(Person))
-    if where.q:
-        query = query.where(Person.name.ilike(_like(where.q)))
-    if where.mobile is not None:
-        query = query.where(Person.mobile == where.mobile)
-    if where.id_number_hash is not None:
-        query = query.where(Person.id_number_hash == where.id_number_hash)
-    if where.home_unit_id is not None:
-        query = query.where(Person.home_unit_id == where.home_unit_id)
-    if not where.include_archived:
-        query = query.where(Person.is_archived.is_(False))
-    if after_id is not None:
-        query = query.where(Person.id < after_id)
-    return list((await session.scalars(query.order_by(Person.id.desc()).limit(limit))).all())
+    criteria = _people_where(scope, where, after_id)
+    query = select(Person).where(*criteria).order_by(Person.id.desc()).limit(limit)
+    return list((await session.scalars(query)).all())
+
+
+EXPORT_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.gender,
+    Person.mobile,
+    Person.id_number_cipher,
+    Person.id_number_last4,
+    Person.home_unit_id,
+    Person.address_building,
+    Person.address_unit,
+    Person.address_room,
+    Person.town_id,
+    Person.community_id,
+    Person.grid_id,
+    Person.building_id,
+    Person.household_id,
+    Person.is_archived,
+    Person.created_at,
+)
+
+
+async def export_people(
+    session: AsyncSession, scope: Scope, where: PersonFilter, after_id: int | None, limit: int
+) -> list[Row[*tuple[Any, ...]]]:
+    """Columns, not entities: an export reads every row, so the ORM's per-row cost
+    (DESIGN.md, "select columns (Core) where the benchmark shows it matters") goes."""
+    criteria = _people_where(scope, where, after_id)
+    query = select(*EXPORT_COLUMNS).where(*criteria).order_by(Person.id.desc()).limit(limit)
+    return list((await session.execute(query)).all())
 
 
 async def has_live_membership(session: AsyncSession, person_id: int) -> bool:

@@ -6,6 +6,7 @@ phone and ID numbers in full only for callers with ``pii`` over the person.
 """
 
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -282,6 +283,14 @@ async def record_export(
     )
 
 
+def _export_row(row: Any, pii_scope: Scope, codec: PiiCodec) -> list[export.Cell]:
+    reveal = pii_scope.covers(row)
+    values = row._asdict()
+    values["mobile"] = shown_mobile(row.mobile, reveal)
+    values["id_number"] = shown_id_number(codec, row.id_number_cipher, row.id_number_last4, reveal)
+    return export.cells(values)
+
+
 async def export_people(
     session_factory: Callable[[], AsyncSession],
     principal: Principal,
@@ -302,12 +311,11 @@ async def export_people(
             yield head
         after: int | None = None
         while True:
-            batch = await repository.list_people(session, scope, where, after, EXPORT_BATCH)
+            batch = await repository.export_people(session, scope, where, after, EXPORT_BATCH)
             if not batch:
                 break
             after = batch[-1].id
-            rows = [export.person_row(present_person(p, pii_scope, codec)) for p in batch]
-            session.expunge_all()
+            rows = [_export_row(row, pii_scope, codec) for row in batch]
             if chunk := await writer.rows(rows):
                 yield chunk
     async for chunk in writer.finish():
