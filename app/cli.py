@@ -38,6 +38,7 @@ def migrate(url: str, revision: str = "head") -> None:
 async def _with_session(url: str, settings: Settings, work):  # type: ignore[no-untyped-def]
     import app.db.models  # noqa: F401  (every mapper must be configured before use)
     from app.db.session import create_engine, create_session_factory
+    from app.points import handlers as _points_handlers  # noqa: F401  (orders closed award)
 
     engine = create_engine(settings, url, pool_size=1, max_overflow=0)
     try:

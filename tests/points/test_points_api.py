@@ -508,9 +508,7 @@ class TestLeaderboard:
         )
         assert_problem(response, 403, "auth.forbidden")
 
-    async def test_unit_outside_scope_is_404(
-        self, client: httpx.AsyncClient, world: World
-    ) -> None:
+    async def test_unit_outside_scope_is_404(self, client: httpx.AsyncClient, world: World) -> None:
         for caller, unit in (("grid_worker", "c1"), ("community_admin", "c2")):
             response = await client.get(
                 f"{API}/leaderboard",
