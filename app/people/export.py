@@ -10,6 +10,7 @@ import enum
 import io
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import date
 from typing import Any, Protocol
 
 import anyio
@@ -40,19 +41,21 @@ MEDIA_TYPES = {
     ExportFormat.csv: "text/csv; charset=utf-8",
     ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
 _CHUNK = 64 * 1024
 
 Cell = str | int | bool | None
 
 
 def _safe(value: Any) -> Cell:
-    if isinstance(value, bool | int) or value is None:
-        return value
-    if isinstance(value, enum.Enum):
-        value = value.value
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    # Called for every cell of an export: cheap type tests first.
+    kind = value.__class__
+    if value is None or kind is int or kind is bool:
+        return value  # type: ignore[no-any-return]
+    if kind is not str:
+        value = value.value if isinstance(value, enum.Enum) else value
+        value = value.isoformat() if isinstance(value, date) else str(value)
+    return "'" + value if value[:1] in _FORMULA_START else value  # type: ignore[no-any-return]
 
 
 def cells(values: Mapping[str, Any]) -> list[Cell]:
