@@ -279,9 +279,10 @@ async def copy_units(session: AsyncSession, records: Iterable[tuple[Any, ...]]) 
 
 
 async def stream_export(
-    session: AsyncSession, scope: Scope, root: OrgUnit | None
-) -> AsyncIterator[Row[Any]]:
-    """Visible live nodes with their parent's code, parents before children."""
+    session: AsyncSession, scope: Scope, root: OrgUnit | None, batch: int = 2000
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """Visible live nodes with their parent's code, parents before children, in batches
+    from a server-side cursor (one await per batch, not per row)."""
     parent = aliased(OrgUnit)
     conditions = [scope.clause(OrgUnit), OrgUnit.is_archived.is_(False)]
     if root is not None:
@@ -301,8 +302,8 @@ async def stream_export(
         .outerjoin(parent, parent.id == OrgUnit.parent_id)
         .where(and_(*conditions))
         .order_by(_LEVEL_ORDER, OrgUnit.id)
-        .execution_options(yield_per=2000)
+        .execution_options(yield_per=batch)
     )
     result = await session.stream(query)
-    async for row in result:
-        yield row
+    async for rows in result.partitions(batch):
+        yield rows

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.authz.permissions import ORG_IMPORT, ORG_READ, PII
 from app.authz.principal import Principal
+from app.authz.scope import Scope
 from app.hierarchy import importexport, repository
 from app.hierarchy.errors import ImportInvalid
 from app.hierarchy.importexport.formats import ExportWriter, FileFormat, RawRow
@@ -74,6 +75,27 @@ async def import_units(
     return ImportResult(created=plan.size, by_level=LevelCounts(**counts))
 
 
+async def _write_export(
+    session: AsyncSession,
+    principal: Principal,
+    scope: Scope,
+    root: OrgUnit | None,
+    writer: ExportWriter,
+) -> int:
+    """Rows go to the file in batches, written in a worker thread (xlsx is CPU work)."""
+    pii = principal.scope(PII)
+    written = 0
+    async for rows in repository.stream_export(session, scope, root):
+        batch: list[RawRow] = [
+            (*row[:7], row.contact_phone if pii.covers(row) else mask_mobile(row.contact_phone))
+            for row in rows
+        ]
+        written += len(batch)
+        await anyio.to_thread.run_sync(writer.write_many, batch)
+    await anyio.to_thread.run_sync(writer.close)
+    return written
+
+
 async def export_units(
     session: AsyncSession, principal: Principal, fmt: FileFormat, root_id: int | None
 ) -> IO[bytes]:
@@ -81,21 +103,12 @@ async def export_units(
     first. Phones are masked where the caller lacks ``pii`` (PIPL), as in reads."""
     scope = principal.scope(ORG_READ)
     root = await find(session, scope, root_id) if root_id is not None else None
-    pii = principal.scope(PII)
     target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    writer = ExportWriter(target, fmt)
-    batch: list[RawRow] = []
-    written = 0
-    async for row in repository.stream_export(session, scope, root):
-        phone = row.contact_phone if pii.covers(row) else mask_mobile(row.contact_phone)
-        batch.append((*row[:7], phone))
-        if len(batch) >= 2000:
-            written += len(batch)
-            await anyio.to_thread.run_sync(writer.write_many, batch)
-            batch = []
-    written += len(batch)
-    await anyio.to_thread.run_sync(writer.write_many, batch)
-    await anyio.to_thread.run_sync(writer.close)
+    try:
+        written = await _write_export(session, principal, scope, root, ExportWriter(target, fmt))
+    except BaseException:
+        target.close()
+        raise
     target.seek(0)
     await audit_service.record(
         session,
