@@ -3,9 +3,10 @@
 Redeeming debits the member (``ledger.post_transaction``, a guarded UPDATE of the
 balance) and takes one unit from stock (a guarded UPDATE of the reward) in the
 request's one transaction: if either refuses, both roll back, so neither balance
-nor stock can go below zero and no paid redemption lacks its unit. Cancelling refunds by a reversal of the
-redemption's transaction and restocks, once. Every write is audited; every points
-change writes a ``points.*`` outbox event in the same transaction.
+nor stock can go below zero and no paid redemption lacks its unit. Cancelling
+refunds by a reversal of the redemption's transaction and restocks, once. Every
+write is audited; every points change writes a ``points.*`` outbox event in the
+same transaction.
 """
 
 from collections.abc import Awaitable, Callable
