@@ -2,8 +2,8 @@
 
 The queue lives in the same database as the data, so no other broker is needed.
 ``redgrid worker`` runs the worker as its own process in production; under
-``make run`` it runs inside the API process. A process opens the queue once,
-with the database it resolved at start-up (``open_queue``).
+``make run`` it runs inside the API process. ``open_queue`` points the queue at
+the database the process resolved, for as long as it is open.
 """
 
 import contextlib
@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 
 import procrastinate
 from procrastinate import builtin_tasks
-from psycopg_pool import AsyncConnectionPool
 
 from app.db.session import libpq_url
 
@@ -29,22 +28,17 @@ async def prune_finished_jobs(context: procrastinate.JobContext, timestamp: int)
 
 @contextlib.asynccontextmanager
 async def open_queue(database_url: str, *, max_size: int = 10) -> AsyncIterator[procrastinate.App]:
-    pool = AsyncConnectionPool(
-        libpq_url(database_url),
-        open=False,
-        min_size=1,
-        max_size=max_size,
-        check=AsyncConnectionPool.check_connection,
+    # A fresh connector each time (procrastinate's documented replace_connector), so
+    # the queue can be opened again after closing, e.g. by successive tests.
+    connector = procrastinate.PsycopgConnector(
+        conninfo=libpq_url(database_url), min_size=1, max_size=max_size
     )
-    await pool.open(wait=True)
-    try:
-        async with queue.open_async(pool=pool):
-            yield queue
-    finally:
-        await pool.close()
+    with queue.replace_connector(connector) as app:
+        async with app.open_async():
+            yield app
 
 
 # Domain task modules register their tasks on import; they import ``queue`` above.
-import app.audit.tasks  # noqa: E402, F401
+import app.audit.tasks  # noqa: E402
 import app.orders.tasks  # noqa: E402, F401
 from app.points import handlers as _points_handlers  # noqa: E402, F401  (auto-close awards)
