@@ -64,6 +64,7 @@ def _versioned(response: Response, version: int) -> None:
     responses={**problem_responses(401, 403, 404, 409), 201: {"headers": _ETAG_HEADER}},
 )
 async def create_person(
+    request: Request,
     body: PersonCreate,
     principal: CanWritePeople,
     session: DbSession,
@@ -73,7 +74,7 @@ async def create_person(
     """Register a person at a building or household (登记人员)."""
     person = await service.create_person(session, principal, codec, body)
     _versioned(response, person.version)
-    response.headers["Location"] = f"{router.prefix}/{person.id}"
+    response.headers["Location"] = str(request.url_for("get_person", person_id=person.id))
     return person
 
 
@@ -164,6 +165,7 @@ async def archive_person(
     responses={**problem_responses(401, 403, 404, 409), 201: {"headers": _ETAG_HEADER}},
 )
 async def create_member(
+    request: Request,
     body: MemberCreate,
     principal: CanWriteMembers,
     session: DbSession,
@@ -173,7 +175,7 @@ async def create_member(
     """Register a person's party membership at a branch (登记党员)."""
     member = await member_service.create_member(session, principal, codec, body)
     _versioned(response, member.version)
-    response.headers["Location"] = f"{members_router.prefix}/{member.id}"
+    response.headers["Location"] = str(request.url_for("get_member", member_id=member.id))
     return member
 
 
