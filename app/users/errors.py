@@ -52,8 +52,8 @@ class OutranksCaller(Forbidden):
 
 class GrantRequired(BusinessRuleViolation):
     code = "user.grant_required"
-    message_zh = "新建账号须至少授予一个您管理范围内的角色"
-    message_en = "A new account needs at least one role grant within your scope"
+    message_zh = "新建账号须授予您管理范围内的角色，或绑定您管理范围内的人员"
+    message_en = "A new account needs a role grant or a person within your scope"
 
 
 class PersonAlreadyLinked(Conflict):

@@ -2,13 +2,18 @@
 
 import enum
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
+from app.hierarchy.models import OrgLevel
 from app.kit.schemas import StrictModel
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,64}$"
+
+Password = Annotated[str, StringConstraints(strip_whitespace=False)]
+"""Kept exactly as typed: sign-in compares it unstripped, so setting it must too."""
 
 
 class RoleCode(enum.StrEnum):
@@ -30,21 +35,6 @@ class RoleCode(enum.StrEnum):
     """居民 · resident."""
     auditor = "auditor"
     """审计员 · auditor (read-only, sees the audit log)."""
-
-
-class OrgLevelName(enum.StrEnum):
-    """Level of the node a grant is held at."""
-
-    town = "town"
-    """镇(街道) · town."""
-    community = "community"
-    """社区 · community."""
-    grid = "grid"
-    """网格 · grid."""
-    building = "building"
-    """楼栋 · building."""
-    household = "household"
-    """党员中心户 · household."""
 
 
 class GrantCreate(StrictModel):
@@ -73,7 +63,7 @@ class GrantRead(BaseModel):
     role: RoleCode
     org_unit_id: int
     org_unit_name: str = Field(max_length=100)
-    org_unit_level: OrgLevelName
+    org_unit_level: OrgLevel
     created_at: datetime
 
 
@@ -96,7 +86,7 @@ class UserCreate(StrictModel):
         description="Login name: 3-64 of letters, digits and _ . @ -",
     )
     display_name: str = Field(min_length=1, max_length=64)
-    password: str = Field(
+    password: Password = Field(
         max_length=128,
         description="At least 8 characters from three of: upper, lower, digits, symbols",
     )
@@ -104,7 +94,7 @@ class UserCreate(StrictModel):
     grants: list[GrantCreate] = Field(
         default_factory=list,
         max_length=20,
-        description="Initial role grants; at least one unless the caller is a superuser",
+        description="Initial role grants; a non-superuser gives at least one, or a person_id",
     )
 
 
@@ -123,7 +113,7 @@ class UserUpdate(StrictModel):
     )
     display_name: str | None = Field(default=None, min_length=1, max_length=64)
     is_active: bool | None = None
-    password: str | None = Field(
+    password: Password | None = Field(
         default=None, max_length=128, description="Reset by an administrator; also unlocks"
     )
     person_id: int | None = Field(default=None, gt=0)
@@ -208,7 +198,7 @@ class MeGrant(BaseModel):
     role: str = Field(max_length=32, description="A role code, or `client` for integration clients")
     org_unit_id: int
     org_unit_name: str = Field(max_length=100)
-    org_unit_level: OrgLevelName
+    org_unit_level: OrgLevel
 
 
 class CallerKind(enum.StrEnum):

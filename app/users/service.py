@@ -111,8 +111,8 @@ async def read_user(session: AsyncSession, principal: Principal, user_id: int) -
 
 async def create_user(session: AsyncSession, principal: Principal, body: UserCreate) -> UserRead:
     _check_policy(body.password)
-    if not body.grants and not principal.is_superuser:
-        raise GrantRequired()
+    if not body.grants and body.person_id is None and not principal.is_superuser:
+        raise GrantRequired()  # the new account would be out of its creator's sight
     units = [await _grantable_unit(session, principal, g.role, g.org_unit_id) for g in body.grants]
     if body.person_id is not None:
         await _check_linkable_person(session, principal, body.person_id, None)

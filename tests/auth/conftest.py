@@ -31,6 +31,7 @@ async def wechat_app(fake_wechat: FakeWechat, database_url: str) -> AsyncIterato
     """The app configured with the fake WeChat's address and the two mini-programs."""
     settings = make_settings(wechat_base_url=fake_wechat.base_url, wechat_apps=WECHAT_APPS)
     application = create_app(settings, database_url=database_url)
+    application.state.live_session_factory = application.state.session_factory
     yield application
     await application.state.engine.dispose()
 

@@ -1,9 +1,12 @@
 """WeChat mini-program sign-in against a fake code2Session server on loopback."""
 
+import asyncio
+import uuid
+
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.main import create_app
 from app.users.models import UserAccount, UserIdentity
@@ -152,3 +155,45 @@ async def test_disabled_account_is_refused(
     await db.execute(update(UserAccount).where(UserAccount.id == me["id"]).values(is_active=False))
     response = await wechat_client.post(URL, json={"code": "code-2", "app_id": RESIDENT_APP})
     assert_problem(response, 403, "auth.account_disabled")
+
+
+async def test_simultaneous_first_sign_ins_make_one_account(
+    wechat_app: FastAPI, fake_wechat: FakeWechat, engine: AsyncEngine
+) -> None:
+    """Real, independent connections: the identity lock lets only one request create
+    the account; the others find it."""
+    fake_wechat.reset()
+    openid = f"openid-{uuid.uuid4().hex}"
+    codes = [f"race-{n}-{openid}" for n in range(6)]
+    for code in codes:
+        fake_wechat.add_code(code, openid=openid, unionid=f"union-{openid}")
+    wechat_app.state.session_factory = wechat_app.state.live_session_factory
+    transport = httpx.ASGITransport(app=wechat_app)
+    user_ids: set[object] = set()
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            tokens = await asyncio.gather(*(_sign_in(http, code) for code in codes))
+            user_ids = {(await _me(http, t))["id"] for t in tokens}
+        assert len(user_ids) == 1
+        async with engine.connect() as conn:
+            owners = (
+                (
+                    await conn.execute(
+                        select(UserIdentity.user_id).where(
+                            UserIdentity.subject.in_([openid, f"union-{openid}"])
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert set(owners) == user_ids and len(owners) == 2
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(
+                delete(UserAccount).where(
+                    UserAccount.id.in_(
+                        select(UserIdentity.user_id).where(UserIdentity.subject == openid)
+                    )
+                )
+            )

@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import RefreshToken
 from app.authz.models import RoleGrant
+from app.authz.permissions import ROLES
 from app.kit.hashing import verify_password
 from app.users.models import UserAccount
+from app.users.schemas import RoleCode
 from tests.support.factory import PASSWORD, make_person, make_user
 from tests.users.helpers import World, assert_problem, audit_events
 
@@ -131,12 +133,19 @@ class TestCreate:
         response = await client.post("/api/v1/users", json=body, headers=world.as_("admin"))
         assert_problem(response, 409, "user.username_taken")
 
-    async def test_grant_required_unless_superuser(
-        self, client: httpx.AsyncClient, world: World
+    async def test_grant_or_person_required_unless_superuser(
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
         admin = await client.post("/api/v1/users", json=NEW_USER, headers=world.as_("admin"))
         assert_problem(admin, 422, "user.grant_required")
-        root = await client.post("/api/v1/users", json=NEW_USER, headers=world.as_("root"))
+        person = await make_person(db, world.tree["h1"])
+        body = {**NEW_USER, "person_id": person.id}
+        linked = await client.post("/api/v1/users", json=body, headers=world.as_("admin"))
+        assert linked.status_code == 201, linked.text
+        seen = await client.get(f"/api/v1/users/{linked.json()['id']}", headers=world.as_("admin"))
+        assert seen.status_code == 200
+        root_body = {**NEW_USER, "username": "root.made"}
+        root = await client.post("/api/v1/users", json=root_body, headers=world.as_("root"))
         assert root.status_code == 201
 
     async def test_links_a_person_in_scope_once(
@@ -299,3 +308,18 @@ class TestUpdate:
         assert_problem(response, 403, "user.outranks_caller")
         account = await _account(db, world.target.id)
         assert account.password_hash and verify_password(account.password_hash, PASSWORD)
+
+
+async def test_password_is_kept_exactly_as_typed(client: httpx.AsyncClient, world: World) -> None:
+    body = {**NEW_USER, "password": " Spaced#Pass1 "}
+    created = await client.post("/api/v1/users", json=body, headers=world.as_("root"))
+    assert created.status_code == 201, created.text
+    form = {"grant_type": "password", "username": NEW_USER["username"]}
+    ok = await client.post("/api/v1/auth/token", data={**form, "password": " Spaced#Pass1 "})
+    assert ok.status_code == 200, ok.text
+    stripped = await client.post("/api/v1/auth/token", data={**form, "password": "Spaced#Pass1"})
+    assert_problem(stripped, 400, "auth.invalid_grant")
+
+
+def test_role_codes_match_the_catalogue() -> None:
+    assert tuple(RoleCode) == ROLES
