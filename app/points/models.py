@@ -109,15 +109,32 @@ class PointsPeriodTotal(ScopedMixin, Base):
     __tablename__ = "points_period_total"
     __table_args__ = (
         CheckConstraint("period IN ('month', 'quarter', 'year')", name="period"),
-        Index("ix_points_period_total_rank_town", "period", "period_start", "town_id", "earned"),
+        # Leaderboards walk these backwards: earned desc, ties by account id desc, so
+        # a page reads its rows and no more, however many members tie.
+        Index(
+            "ix_points_period_total_rank_town",
+            "period",
+            "period_start",
+            "town_id",
+            "earned",
+            "account_id",
+        ),
         Index(
             "ix_points_period_total_rank_community",
             "period",
             "period_start",
             "community_id",
             "earned",
+            "account_id",
         ),
-        Index("ix_points_period_total_rank_grid", "period", "period_start", "grid_id", "earned"),
+        Index(
+            "ix_points_period_total_rank_grid",
+            "period",
+            "period_start",
+            "grid_id",
+            "earned",
+            "account_id",
+        ),
     )
 
     account_id: Mapped[int] = mapped_column(

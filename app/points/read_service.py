@@ -223,7 +223,7 @@ async def _ranked(
 async def leaderboard(
     session: AsyncSession, principal: Principal, query: RankingQuery
 ) -> Leaderboard:
-    """Earned in the period, highest first; ties by account id."""
+    """Earned in the period, highest first; ties by account id (descending)."""
     unit, start, page, cursor = await _ranked(session, principal, query)
     return Leaderboard(
         unit_id=unit.id,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Row, and_, func, literal, or_, select, text, update
+from sqlalchemy import Row, and_, func, literal, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -389,34 +389,32 @@ async def ranking(
     after: RankKey | None,
     limit: int,
 ) -> Sequence[RankRow]:
-    """Earned desc, ties by account id, over the period totals of a subtree the
-    caller sees: the (period, period_start, <level>_id, earned) indexes give the
-    order, so a page reads about ``limit`` rows, not the subtree."""
+    """Earned desc, ties by account id desc, over the period totals of a subtree the
+    caller sees. The (period, period_start, <level>_id, earned, account_id) indexes,
+    walked backwards, give exactly this order, so a page reads ``limit`` index
+    entries — not the subtree, not the members tied on the same points — and only
+    those rows are joined to their account and person."""
     total = PointsPeriodTotal
-    query = (
+    page = select(total.account_id, total.earned, total.spent).where(
+        total.period == period,
+        total.period_start == period_start,
+        subtree.clause(total),
+        scope.clause(total),
+    )
+    if after is not None:
+        page = page.where(tuple_(total.earned, total.account_id) < (after.earned, after.account_id))
+    ranked = page.order_by(total.earned.desc(), total.account_id.desc()).limit(limit).subquery()
+    rows = await session.execute(
         select(
-            total.account_id,
-            total.earned,
-            total.spent,
+            ranked.c.account_id,
+            ranked.c.earned,
+            ranked.c.spent,
             PointsAccount.person_id,
             PointsAccount.balance,
             Person.name,
         )
-        .join(PointsAccount, PointsAccount.id == total.account_id)
+        .join(PointsAccount, PointsAccount.id == ranked.c.account_id)
         .join(Person, Person.id == PointsAccount.person_id)
-        .where(
-            total.period == period,
-            total.period_start == period_start,
-            subtree.clause(total),
-            scope.clause(total),
-        )
+        .order_by(ranked.c.earned.desc(), ranked.c.account_id.desc())
     )
-    if after is not None:
-        query = query.where(
-            or_(
-                total.earned < after.earned,
-                and_(total.earned == after.earned, total.account_id > after.account_id),
-            )
-        )
-    rows = await session.execute(query.order_by(total.earned.desc(), total.account_id).limit(limit))
     return rows.all()

@@ -326,7 +326,7 @@ class RankingQuery(StrictModel):
 
 
 class LeaderboardEntry(BaseModel):
-    position: int = Field(description="名次 · 1-based; ties ordered by account id")
+    position: int = Field(description="名次 · 1-based; ties ordered by account id, descending")
     person_id: int
     account_id: int
     name: str

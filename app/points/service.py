@@ -175,7 +175,7 @@ async def _award_skipped(session: AsyncSession, order: ServiceOrder, reason: str
     await events.publish(
         session,
         events.AWARD_SKIPPED,
-        aggregate_type="order",
+        aggregate_type="order_award",
         aggregate_id=order.id,
         payload={
             "order_id": order.id,

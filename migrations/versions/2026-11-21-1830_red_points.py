@@ -329,19 +329,19 @@ def upgrade() -> None:
     op.create_index(
         "ix_points_period_total_rank_community",
         "points_period_total",
-        ["period", "period_start", "community_id", "earned"],
+        ["period", "period_start", "community_id", "earned", "account_id"],
         unique=False,
     )
     op.create_index(
         "ix_points_period_total_rank_grid",
         "points_period_total",
-        ["period", "period_start", "grid_id", "earned"],
+        ["period", "period_start", "grid_id", "earned", "account_id"],
         unique=False,
     )
     op.create_index(
         "ix_points_period_total_rank_town",
         "points_period_total",
-        ["period", "period_start", "town_id", "earned"],
+        ["period", "period_start", "town_id", "earned", "account_id"],
         unique=False,
     )
     op.create_index(
