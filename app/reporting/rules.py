@@ -143,9 +143,10 @@ def formulas(settings: KpiSettings) -> list[Formula]:
         (
             "resolution_rate",
             "解决率",
-            "解决率 = Σ得分 / 回访作答数(feedback_resolved 非空)；得分："
-            + _credits_text(res, True),
-            "resolution_rate = Σ credit / answered (feedback_resolved set); credit: "
+            "解决率 = Σ得分 / 回访作答数(feedback_resolved 非空，每单按最近一次作答，"
+            "返工中的工单在重新作答前按上次作答计)；得分：" + _credits_text(res, True),
+            "resolution_rate = Σ credit / answered (feedback_resolved set; each order's latest "
+            "answer, a reworked order keeps its last answer until answered again); credit: "
             + _credits_text(res, False),
         ),
         (
