@@ -100,3 +100,59 @@ def test_refuses_default_secrets_outside_development() -> None:
     )
     assert result.returncode == 2
     assert "REDGRID_SECRET_KEY" in result.stderr
+
+
+@pytest.fixture
+def empty_database(server_url: str) -> Iterator[str]:
+    name = f"{base_name(server_url)}_{worker_suffix()}_demo"
+    url = recreate_database(server_url, name)
+    yield url
+    drop_database(server_url, name)
+
+
+def test_seed_demo_builds_a_consistent_town(empty_database: str) -> None:
+    assert redgrid("migrate", database_url=empty_database).returncode == 0
+    seeded = redgrid("seed-demo", database_url=empty_database)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "demo data seeded" in seeded.stdout
+    with psycopg.connect(libpq_url(empty_database)) as conn:
+        levels = dict(
+            conn.execute("SELECT level, count(*) FROM org_unit GROUP BY level").fetchall()
+        )
+        statuses = {
+            row[0] for row in conn.execute("SELECT DISTINCT status FROM service_order").fetchall()
+        }
+        roles = {row[0] for row in conn.execute("SELECT DISTINCT role FROM role_grant").fetchall()}
+        awards = conn.execute(
+            "SELECT count(*) FROM points_transaction WHERE kind = 'order_award'"
+        ).fetchone()
+        redemptions = conn.execute("SELECT count(*) FROM redemption").fetchone()
+    assert set(levels) == {"town", "community", "grid", "building", "household"}
+    assert statuses == {
+        "submitted",
+        "triaged",
+        "dispatched",
+        "pooled",
+        "in_progress",
+        "resolved",
+        "closed",
+        "rejected",
+        "merged",
+        "cancelled",
+    }
+    assert roles == {
+        "town_admin",
+        "community_admin",
+        "dispatcher",
+        "grid_worker",
+        "department_staff",
+        "member",
+        "resident",
+        "auditor",
+    }
+    assert awards is not None and awards[0] > 0
+    assert redemptions is not None and redemptions[0] > 0
+    verified = redgrid("verify-ledger", database_url=empty_database)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    again = redgrid("seed-demo", database_url=empty_database)
+    assert "already present" in again.stdout
