@@ -46,7 +46,7 @@ from app.orders.schemas import (
     SecondRead,
     TriageIn,
 )
-from app.orders.steps import assignment, intake, work
+from app.orders.steps import assignment, intake, submit, work
 from app.orders.workflow import OrderStatus
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=problem_responses(401, 403, 404))
@@ -147,7 +147,7 @@ async def create_order(
         principal,
         idempotency_key,
         body,
-        lambda: service.submit_order(session, principal, body),
+        lambda: submit.submit_order(session, principal, body),
         status=201,
     )
 

@@ -45,7 +45,9 @@ Reason = Annotated[str, Field(min_length=1, max_length=500, description="理由 
 
 
 class Channel(enum.StrEnum):
-    """点单渠道 · the channel an order came through."""
+    """点单渠道 · the channel an order came through: ``miniprogram`` 微信小程序,
+    ``app`` 移动端, ``phone`` 电话受理, ``walk_in`` 来访, ``patrol`` 网格员巡查发现,
+    ``open311`` Open311 GeoReport v2, ``gov_api`` 政务接口 (e.g. 12345)."""
 
     miniprogram = "miniprogram"
     """微信小程序 · WeChat mini-program."""
@@ -64,7 +66,9 @@ class Channel(enum.StrEnum):
 
 
 class AssigneeKind(enum.StrEnum):
-    """派单对象 · whom an order is dispatched to."""
+    """派单对象 · whom an order is dispatched to: ``member`` 党员 (a named party
+    member), ``team`` 志愿服务队 (any member may accept), ``department`` 职能部门 of
+    the town (部门报到)."""
 
     member = "member"
     """党员 · a named party member."""
@@ -75,7 +79,8 @@ class AssigneeKind(enum.StrEnum):
 
 
 class ResolvedAnswer(enum.StrEnum):
-    """回访 question 1: was the problem solved? (是否解决)"""
+    """回访 question 1, was the problem solved (是否解决): ``yes`` 已解决,
+    ``partly`` 部分解决, ``no`` 未解决."""
 
     yes = "yes"
     """已解决 · resolved."""
@@ -86,7 +91,8 @@ class ResolvedAnswer(enum.StrEnum):
 
 
 class SatisfiedAnswer(enum.StrEnum):
-    """回访 question 2: how satisfied is the resident? (是否满意)"""
+    """回访 question 2, how satisfied is the resident (是否满意): ``satisfied`` 满意,
+    ``basically`` 基本满意, ``not`` 不满意."""
 
     satisfied = "satisfied"
     """满意 · satisfied."""

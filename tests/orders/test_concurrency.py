@@ -1,8 +1,8 @@
 """Races on real, separate connections with real commits (DESIGN.md: exactly one winner).
 
 The data is built and committed through the ``engine`` fixture, the requests go
-through ``live_client`` (the app's own session factory, one connection each), and
-everything committed is removed afterwards.
+through an app with its real session factory (one connection per request, as
+``live_client``), and everything committed is removed afterwards.
 """
 
 import asyncio
@@ -28,6 +28,7 @@ from app.orders.models import (
 )
 from app.people.models import Person
 from app.users.models import UserAccount
+from tests.conftest import make_settings
 from tests.orders.conftest import URL
 from tests.support.factory import bearer, make_person, make_tree, make_user
 
@@ -79,6 +80,23 @@ async def _cleanup(engine: AsyncEngine, made: Committed) -> None:
 
 
 @pytest.fixture
+async def patient_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Like ``live_client`` (the app's own session factory, real commits), on an app
+    whose requests wait for a pooled connection instead of answering 503: the 50
+    claimants share its 25 connections, and a loaded test machine must not decide
+    the outcome."""
+    from app.main import create_app
+
+    application = create_app(make_settings(db_pool_timeout=120), database_url=database_url)
+    transport = httpx.ASGITransport(app=application)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+    finally:
+        await application.state.engine.dispose()
+
+
+@pytest.fixture
 async def committed(engine: AsyncEngine) -> AsyncIterator[Committed]:
     made = Committed()
     try:
@@ -110,7 +128,7 @@ async def _pooled_order(session: AsyncSession, unit: OrgUnit) -> ServiceOrder:
 
 
 async def test_fifty_members_claim_one_pooled_order_exactly_one_wins(
-    engine: AsyncEngine, live_client: httpx.AsyncClient, settings: Settings, committed: Committed
+    engine: AsyncEngine, patient_client: httpx.AsyncClient, settings: Settings, committed: Committed
 ) -> None:
     async with AsyncSession(engine, expire_on_commit=False) as session:
         units = await make_tree(session)
@@ -128,7 +146,7 @@ async def test_fifty_members_claim_one_pooled_order_exactly_one_wins(
         await session.commit()
 
     responses = await asyncio.gather(
-        *(live_client.post(f"{URL}/{order.id}/claim", headers=h) for h in headers)
+        *(patient_client.post(f"{URL}/{order.id}/claim", headers=h) for h in headers)
     )
 
     statuses = sorted(r.status_code for r in responses)
@@ -179,12 +197,12 @@ BODY = {"category": "repair", "title": "水管漏水", "description": "厨房水
 
 
 async def test_one_idempotency_key_in_parallel_files_one_order(
-    engine: AsyncEngine, live_client: httpx.AsyncClient, settings: Settings, committed: Committed
+    engine: AsyncEngine, patient_client: httpx.AsyncClient, settings: Settings, committed: Committed
 ) -> None:
     headers = await _resident(engine, settings, committed) | {"Idempotency-Key": "k-parallel-1"}
 
     responses = await asyncio.gather(
-        *(live_client.post(URL, json=BODY, headers=headers) for _ in range(10))
+        *(patient_client.post(URL, json=BODY, headers=headers) for _ in range(10))
     )
 
     firsts = [
@@ -206,13 +224,13 @@ async def test_one_idempotency_key_in_parallel_files_one_order(
     assert filed == [firsts[0].json()["number"]]
 
     # After completion: the same response again, marked as a replay.
-    again = await live_client.post(URL, json=BODY, headers=headers)
+    again = await patient_client.post(URL, json=BODY, headers=headers)
     assert again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == firsts[0].json()
     assert again.headers["ETag"] == firsts[0].headers["ETag"]
 
     # The same key with another body is refused.
-    other = await live_client.post(URL, json=BODY | {"title": "别的问题"}, headers=headers)
+    other = await patient_client.post(URL, json=BODY | {"title": "别的问题"}, headers=headers)
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency.key_reused"
