@@ -182,11 +182,23 @@ async def record(
         occurred_at=now,
     )
     await repository.add(session, event)
-    payload = {
+    await publish(
+        session,
+        EVENT_TYPES[step],
+        aggregate_type="order",
+        aggregate_id=order.id,
+        payload=_payload(order, event),
+        town_id=order.town_id,
+    )
+
+
+def _payload(order: ServiceOrder, event: ServiceOrderEvent) -> dict[str, Any]:
+    """What webhook receivers and in-transaction subscribers (red points) get."""
+    return {
         "order_id": order.id,
         "number": order.number,
-        "step": step,
-        "from_status": from_status,
+        "step": event.step,
+        "from_status": event.from_status,
         "status": order.status,
         "category": order.category,
         "resident_person_id": order.resident_person_id,
@@ -194,18 +206,10 @@ async def record(
         "town_id": order.town_id,
         "community_id": order.community_id,
         "grid_id": order.grid_id,
-        "actor_user_id": actor.user_id,
-        "occurred_at": now.isoformat(),
-        "data": data or {},
+        "actor_user_id": event.actor_user_id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "data": event.data,
     }
-    await publish(
-        session,
-        EVENT_TYPES[step],
-        aggregate_type="order",
-        aggregate_id=order.id,
-        payload=payload,
-        town_id=order.town_id,
-    )
 
 
 def _assignee(order: ServiceOrder) -> dict[str, Any] | None:
