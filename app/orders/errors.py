@@ -48,14 +48,22 @@ class TimeLimitUnknown(BusinessRuleViolation):
     message_en = "The time-limit class does not exist"
 
 
-class LocationInvalid(BusinessRuleViolation):
-    code = "order.location_invalid"
+class LocationNotFound(NotFound):
+    """The location does not exist or the caller may not file there (scope rule: 404)."""
+
+    code = "order.location_not_found"
     message_zh = "工单位置不存在或不在您的范围内"
     message_en = "The location does not exist or is outside your scope"
 
 
-class ResidentInvalid(BusinessRuleViolation):
-    code = "order.resident_invalid"
+class LocationRequired(BusinessRuleViolation):
+    code = "order.location_required"
+    message_zh = "未指定居民时须填写工单位置"
+    message_en = "Give a location when filing for no particular resident"
+
+
+class ResidentNotFound(NotFound):
+    code = "order.resident_not_found"
     message_zh = "居民不存在或不在您的范围内"
     message_en = "The resident does not exist or is outside your scope"
 
@@ -66,10 +74,16 @@ class PersonRequired(BusinessRuleViolation):
     message_en = "Your account is not linked to a person, so it cannot file its own orders"
 
 
-class MergeTargetInvalid(BusinessRuleViolation):
-    code = "order.merge_target_invalid"
-    message_zh = "合并目标工单不存在或就是本工单"
-    message_en = "The order to merge into does not exist or is this order"
+class MergeTargetNotFound(NotFound):
+    code = "order.merge_target_not_found"
+    message_zh = "合并目标工单不存在或不在您的范围内"
+    message_en = "The order to merge into does not exist or is outside your scope"
+
+
+class MergeIntoItself(BusinessRuleViolation):
+    code = "order.merge_into_itself"
+    message_zh = "工单不能合并到自身"
+    message_en = "An order cannot be merged into itself"
 
 
 class MergeTargetClosed(Conflict):
@@ -78,8 +92,10 @@ class MergeTargetClosed(Conflict):
     message_en = "The order to merge into is no longer open"
 
 
-class AssigneeInvalid(BusinessRuleViolation):
-    code = "order.assignee_invalid"
+class AssigneeNotFound(NotFound):
+    """A member or team outside the dispatcher's scope, or a department of another town."""
+
+    code = "order.assignee_not_found"
     message_zh = "派单对象不存在或不在您的范围内"
     message_en = "The assignee does not exist or is outside your scope"
 

@@ -214,35 +214,47 @@ class TestMerge:
         assert_problem(response, 409, "order.merge_target_closed")
         assert await snapshot(db, duplicate["id"]) == before
 
-    @pytest.mark.parametrize("target", ["self", "invisible"])
-    async def test_into_itself_or_an_invisible_order_is_422(
-        self, client: httpx.AsyncClient, world: World, target: str
+    async def test_into_itself_is_422(self, client: httpx.AsyncClient, world: World) -> None:
+        duplicate = await submit(client, world)
+        response = await step(
+            client,
+            world,
+            "dispatcher",
+            duplicate["id"],
+            "merge",
+            {"into_order_id": duplicate["id"]},
+        )
+        assert_problem(response, 422, "order.merge_into_itself")
+
+    async def test_into_an_order_outside_scope_is_404(
+        self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
         duplicate = await submit(client, world)
         other = await submit(client, world, "far_resident")
-        into = duplicate["id"] if target == "self" else other["id"]
+        before = await snapshot(db, duplicate["id"])
         response = await step(
-            client, world, "dispatcher", duplicate["id"], "merge", {"into_order_id": into}
+            client, world, "dispatcher", duplicate["id"], "merge", {"into_order_id": other["id"]}
         )
-        assert_problem(response, 422, "order.merge_target_invalid")
+        assert_problem(response, 404, "order.merge_target_not_found")
+        assert await snapshot(db, duplicate["id"]) == before
 
 
 class TestDispatch:
-    async def test_member_outside_the_dispatchers_scope_is_422(
+    async def test_member_outside_the_dispatchers_scope_is_404(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         order = await order_in(client, world, "triaged")
         body = {"kind": "member", "member_person_id": world.person("far_member").id}
         response = await step(client, world, "dispatcher", order["id"], "dispatch", body)
-        assert_problem(response, 422, "order.assignee_invalid")
+        assert_problem(response, 404, "order.assignee_not_found")
 
-    async def test_a_resident_who_is_no_member_is_422(
+    async def test_a_resident_who_is_no_member_is_404(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         order = await order_in(client, world, "triaged")
         body = {"kind": "member", "member_person_id": world.person("neighbour").id}
         response = await step(client, world, "dispatcher", order["id"], "dispatch", body)
-        assert_problem(response, 422, "order.assignee_invalid")
+        assert_problem(response, 404, "order.assignee_not_found")
 
     async def test_kind_and_id_must_match(self, client: httpx.AsyncClient, world: World) -> None:
         order = await order_in(client, world, "triaged")
@@ -270,14 +282,14 @@ class TestDispatch:
         }
         assert (await ok(client, world, "member2", order["id"], "contact"))["first_contact_at"]
 
-    async def test_department_of_another_town_is_422(
+    async def test_department_of_another_town_is_404(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         assert world.other_department is not None
         order = await order_in(client, world, "triaged")
         body = {"kind": "department", "department_id": world.other_department.id}
         response = await step(client, world, "dispatcher", order["id"], "dispatch", body)
-        assert_problem(response, 422, "order.assignee_invalid")
+        assert_problem(response, 404, "order.assignee_not_found")
 
     async def test_re_dispatch_moves_the_order(
         self, client: httpx.AsyncClient, world: World

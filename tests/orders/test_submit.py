@@ -82,12 +82,12 @@ class TestWhoMayFile:
         assert order["location_unit_id"] == world.unit("g1").id
         assert order["building_id"] is None
 
-    async def test_resident_may_not_file_elsewhere(
+    async def test_resident_filing_in_a_sibling_subtree_is_404(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         body = BODY | {"location_unit_id": world.unit("b2").id}
         response = await client.post(URL, json=body, headers=world["resident"])
-        assert_problem(response, 422, "order.location_invalid")
+        assert_problem(response, 404, "order.location_not_found")
 
     async def test_resident_may_not_file_for_someone_else(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
@@ -108,21 +108,21 @@ class TestWhoMayFile:
         assert order["location_unit_id"] == world.unit("h1").id
         assert order["contact_phone"] == "138****5678"  # a grid worker has no pii
 
-    async def test_resident_out_of_scope_is_refused(
+    async def test_resident_in_a_sibling_subtree_is_404(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         body = BODY | {"resident_person_id": world.person("far_resident").id}
         response = await client.post(URL, json=body, headers=world["grid_worker"])
-        assert_problem(response, 422, "order.resident_invalid")
+        assert_problem(response, 404, "order.resident_not_found")
 
     async def test_patrol_without_resident_needs_a_location_in_scope(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         response = await client.post(URL, json=BODY, headers=world["grid_worker"])
-        assert_problem(response, 422, "order.location_invalid")
+        assert_problem(response, 422, "order.location_required")
         outside = BODY | {"location_unit_id": world.unit("g2").id}
         response = await client.post(URL, json=outside, headers=world["grid_worker"])
-        assert_problem(response, 422, "order.location_invalid")
+        assert_problem(response, 404, "order.location_not_found")
         order = await submit(client, world, "grid_worker", location_unit_id=world.unit("g1").id)
         assert order["resident_person_id"] is None
 

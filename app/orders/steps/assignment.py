@@ -15,7 +15,7 @@ from app.orders import repository, visibility
 from app.orders.errors import (
     AlreadyArrived,
     AlreadyClaimed,
-    AssigneeInvalid,
+    AssigneeNotFound,
     OrderNotFound,
     PersonRequired,
 )
@@ -61,7 +61,7 @@ async def dispatch(
     )
     check_step(order, OrderStep.dispatch)
     if not await _ASSIGNEE_CHECKS[data.kind](session, principal, order, data.target_id):
-        raise AssigneeInvalid()
+        raise AssigneeNotFound()
     now = utcnow()
     await advance(
         session,

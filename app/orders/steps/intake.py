@@ -12,8 +12,9 @@ from app.orders.errors import (
     AlreadySeconded,
     CannotSecondOwn,
     InvalidTransition,
+    MergeIntoItself,
     MergeTargetClosed,
-    MergeTargetInvalid,
+    MergeTargetNotFound,
     OrderNotFound,
     PersonRequired,
     TimeLimitUnknown,
@@ -108,8 +109,10 @@ async def merge(
     if if_match is not None:
         check_version(if_match, order.version)
     target = orders.get(data.into_order_id)
-    if target is None or target is order:
-        raise MergeTargetInvalid()
+    if target is order:
+        raise MergeIntoItself()
+    if target is None:
+        raise MergeTargetNotFound()
     check_step(order, OrderStep.merge)
     try:
         check_step(target, OrderStep.second)

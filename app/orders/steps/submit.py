@@ -14,7 +14,13 @@ from app.errors import Forbidden
 from app.hierarchy.models import OrgUnit
 from app.kit.calendar import BUSINESS_TZ
 from app.orders import repository
-from app.orders.errors import CategoryUnavailable, LocationInvalid, PersonRequired, ResidentInvalid
+from app.orders.errors import (
+    CategoryUnavailable,
+    LocationNotFound,
+    LocationRequired,
+    PersonRequired,
+    ResidentNotFound,
+)
 from app.orders.models import ServiceOrder
 from app.orders.schemas import OrderCreate, OrderRead
 from app.orders.service import SUBMIT, Actor, present, record, utcnow
@@ -92,7 +98,7 @@ async def _resident_and_place(
             raise PersonRequired()
         unit = await _place(session, data.location_unit_id or person.home_unit_id)
         if not Scope.of([(unit.level, unit.id)]).covers(person):
-            raise LocationInvalid(
+            raise LocationNotFound(
                 "居民只能在本人住址及其上级网格、社区点单", "Residents file at or above home"
             )
         return person, unit
@@ -111,18 +117,18 @@ async def _filed_for(
             session, data.resident_person_id, scope.clause(Person)
         )
         if resident is None:
-            raise ResidentInvalid()
+            raise ResidentNotFound()
     unit_id = data.location_unit_id or (resident.home_unit_id if resident else None)
     if unit_id is None:
-        raise LocationInvalid("未指定居民时须填写位置", "Give a location when filing for nobody")
+        raise LocationRequired()
     unit = await _place(session, unit_id)
     if not scope.covers(unit):
-        raise LocationInvalid()
+        raise LocationNotFound()
     return resident, unit
 
 
 async def _place(session: AsyncSession, unit_id: int) -> OrgUnit:
     unit = await repository.live_unit(session, unit_id)
     if unit is None:
-        raise LocationInvalid()
+        raise LocationNotFound()
     return unit
