@@ -295,6 +295,8 @@ async def measure(settings: Settings, database_url: str) -> None:
     elapsed = time.perf_counter() - started
     print(f"  verify-ledger                                 {elapsed:8.1f} s", flush=True)
     print(f"  {report.summary()}", flush=True)
+    timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.seconds.items())
+    print(f"    by check: {timings}", flush=True)
     for difference in report.differences[:10]:
         print(f"    {difference}")
 
