@@ -50,21 +50,9 @@ async def order_stats(
     period = rules.resolve_period(date_from, date_to, as_of.date())
     unit = await _unit(session, principal, unit_id)
     settings = await _settings(session)
-    child_column = rules.CHILD_COLUMN.get(unit.level)
-    query = repository.ReportQuery(
-        visible=principal.scope(ORDERS_STATS),
-        subtree=Scope.of([(unit.level, unit.id)]),
-        start=period.start,
-        end=period.end,
-        as_of=as_of,
-        child_column=child_column,
-        excluded_statuses=[s.value for s in settings.excluded_statuses],
-        exclude_flagged=settings.exclude_flagged_unreasonable,
-        resolution_credits=rules.resolution_credits(settings),
-        satisfaction_credits=rules.satisfaction_credits(settings),
-    )
+    query = _query(principal, unit, period, settings, as_of)
     rows = await repository.kpi_rows(session, query)
-    children = await repository.children_of(session, unit.id) if child_column else []
+    children = await repository.children_of(session, unit.id) if query.child_column else []
     return OrderStats(
         unit=unit,
         period=Period(from_date=period.from_date, to_date=period.to_date),
@@ -74,6 +62,28 @@ async def order_stats(
         by_child=_by_child(rows, children),
         at_unit=_at_unit(rows),
         definitions=_definitions(settings, query),
+    )
+
+
+def _query(
+    principal: Principal,
+    unit: UnitRef,
+    period: rules.Period,
+    settings: KpiSettings,
+    as_of: datetime,
+) -> repository.ReportQuery:
+    """The caller's scope, the unit's subtree, and the settings turned into SQL inputs."""
+    return repository.ReportQuery(
+        visible=principal.scope(ORDERS_STATS),
+        subtree=Scope.of([(unit.level, unit.id)]),
+        start=period.start,
+        end=period.end,
+        as_of=as_of,
+        child_column=rules.CHILD_COLUMN.get(unit.level),
+        excluded_statuses=[s.value for s in settings.excluded_statuses],
+        exclude_flagged=settings.exclude_flagged_unreasonable,
+        resolution_credits=rules.resolution_credits(settings),
+        satisfaction_credits=rules.satisfaction_credits(settings),
     )
 
 
