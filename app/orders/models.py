@@ -129,14 +129,16 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
         Index("ix_service_order_town_id_status_id", "town_id", "status", "id"),
         Index("ix_service_order_community_id_status_id", "community_id", "status", "id"),
         Index("ix_service_order_grid_id_status_id", "grid_id", "status", "id"),
+        # KPI reports read one scope and period: (scope column, received_at).
+        Index("ix_service_order_town_id_received_at", "town_id", "received_at"),
+        Index("ix_service_order_community_id_received_at", "community_id", "received_at"),
+        Index("ix_service_order_grid_id_received_at", "grid_id", "received_at"),
         Index("ix_service_order_resident_person_id_id", "resident_person_id", "id"),
         Index("ix_service_order_assignee_person_id_id", "assignee_person_id", "id"),
         Index(
             "ix_service_order_open_deadlines",
             "resolve_due_at",
-            postgresql_where=text(
-                "status IN ('triaged', 'dispatched', 'pooled', 'in_progress')"
-            ),
+            postgresql_where=text("status IN ('triaged', 'dispatched', 'pooled', 'in_progress')"),
         ),
         Index(
             "ix_service_order_resolved_at",

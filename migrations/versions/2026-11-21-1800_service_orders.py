@@ -472,6 +472,17 @@ def upgrade() -> None:
         postgresql_where=sa.text("status IN ('triaged', 'dispatched', 'pooled', 'in_progress')"),
     )
     op.create_index(
+        "ix_service_order_town_id_received_at", "service_order", ["town_id", "received_at"]
+    )
+    op.create_index(
+        "ix_service_order_community_id_received_at",
+        "service_order",
+        ["community_id", "received_at"],
+    )
+    op.create_index(
+        "ix_service_order_grid_id_received_at", "service_order", ["grid_id", "received_at"]
+    )
+    op.create_index(
         "ix_service_order_resident_person_id_id",
         "service_order",
         ["resident_person_id", "id"],
@@ -640,6 +651,9 @@ def downgrade() -> None:
         postgresql_where=sa.text("status = 'resolved'"),
     )
     op.drop_index("ix_service_order_resident_person_id_id", table_name="service_order")
+    op.drop_index("ix_service_order_grid_id_received_at", table_name="service_order")
+    op.drop_index("ix_service_order_community_id_received_at", table_name="service_order")
+    op.drop_index("ix_service_order_town_id_received_at", table_name="service_order")
     op.drop_index(
         "ix_service_order_open_deadlines",
         table_name="service_order",
