@@ -1,6 +1,7 @@
-"""A Hypothesis state machine over random awards, deductions, redemptions,
-reversals and cancellations: after any sequence ``verify-ledger`` is clean and
-every balance equals the model's and the sum of its postings.
+"""A Hypothesis state machine over random awards, deductions, redemptions at the
+shop, handovers, reversals and cancellations: after any sequence ``verify-ledger`` is
+clean, and every balance and stock equals the model's (balances also the sum of
+their postings).
 
 Each example runs in its own transaction on its own connection (rolled back at the
 end), each step in a savepoint, so a refused step changes nothing — as a refused
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
+from fastapi.responses import JSONResponse
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -23,18 +25,27 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, AsyncTransaction
 
-from app.authz.principal import Principal
+from app.authz.principal import Grant, Principal
 from app.config import Settings
 from app.db.session import create_engine
-from app.points import accounts, ledger, reversal, service, verify
-from app.points.errors import AlreadyReversed, InsufficientPoints, NotReversible
-from app.points.models import PointsAccount, PointsPosting
+from app.points import service, shop_service, verify
+from app.points.errors import (
+    AlreadyReversed,
+    InsufficientPoints,
+    NotReversible,
+    ReverseRedemptionViaShop,
+)
+from app.points.models import PointsAccount, PointsPosting, Reward
 from app.points.schemas import AdjustmentCreate, ReversalCreate
+from app.points.shop_errors import RedemptionNotPending
 from tests.support.factory import make_person, make_tree, make_user
 
 T = TypeVar("T")
 PEOPLE = 3
+PRICES = (5, 12, 30)
+STOCK = 1000
 _keys = itertools.count(1)
+NO_KEY = shop_service.Idempotency(key=None, fingerprint="-")
 
 
 @dataclass
@@ -44,6 +55,10 @@ class Txn:
     deltas: dict[int, int]
     """Change of each person's balance."""
     reversed: bool = False
+    redemption_id: int | None = None
+    reward: int | None = None
+    status: str | None = None
+    """A redemption's status: pending_pickup, handed_over or cancelled."""
 
 
 @dataclass
@@ -66,10 +81,17 @@ def harness() -> Harness:
     return HARNESS
 
 
+def body(response: JSONResponse) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.body
+    result: dict[str, Any] = json.loads(response.body)
+    return result
+
+
 class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.balances = [0] * PEOPLE
+        self.stock = [STOCK] * len(PRICES)
         self.txns: list[Txn] = []
         harness().runs += 1
         harness().run(self._open())
@@ -82,7 +104,22 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         units = await make_tree(self.session)
         homes = [units["h1"], units["b1"], units["b2"]]
-        self.people = [(await make_person(self.session, homes[i])).id for i in range(PEOPLE)]
+        self.people: list[int] = []
+        self.members: list[Principal] = []
+        for home in homes:
+            person = await make_person(self.session, home)
+            user = await make_user(self.session, ("member", home), person_id=person.id)
+            self.people.append(person.id)
+            self.members.append(
+                Principal(
+                    kind="user",
+                    subject=f"user:{user.id}",
+                    display_name=user.display_name,
+                    user_id=user.id,
+                    person_id=person.id,
+                    grants=(Grant("member", home.id, home.level, frozenset({"points.redeem"})),),
+                )
+            )
         admin = await make_user(self.session, superuser=True)
         self.staff = Principal(
             kind="user",
@@ -91,6 +128,19 @@ class LedgerMachine(RuleBasedStateMachine):
             user_id=admin.id,
             is_superuser=True,
         )
+        town = units["town"]
+        self.rewards = []
+        for price in PRICES:
+            reward = Reward(
+                org_unit_id=town.id,
+                name=f"商品{price}",
+                price_points=price,
+                stock=STOCK,
+                town_id=town.id,
+            )
+            self.session.add(reward)
+            await self.session.flush()
+            self.rewards.append(reward.id)
 
     def _count(self, step: str) -> None:
         harness().steps[step] = harness().steps.get(step, 0) + 1
@@ -99,106 +149,128 @@ class LedgerMachine(RuleBasedStateMachine):
         async with self.session.begin_nested():
             return await work
 
+    def _refused(self, error: type[Exception], work: Coroutine[Any, Any, Any], step: str) -> None:
+        with pytest.raises(error):
+            harness().run(self._step(work))
+        self._count(f"{step} refused ({error.__name__})")
+
     # ------------------------------------------------------------ steps
 
-    @rule(person=st.integers(0, PEOPLE - 1), amount=st.integers(10, 100))
+    @rule(person=st.integers(0, PEOPLE - 1), amount=st.integers(20, 150))
     def award(self, person: int, amount: int) -> None:
-        txn = harness().run(self._adjust(person, amount))
+        txn = harness().run(self._step(self._adjust(person, amount)))
         self.balances[person] += amount
         self.txns.append(Txn(txn, "manual_award", {person: amount}))
         self._count("award")
 
-    @rule(person=st.integers(0, PEOPLE - 1), amount=st.integers(1, 50))
+    @rule(person=st.integers(0, PEOPLE - 1), amount=st.integers(1, 40))
     def deduct(self, person: int, amount: int) -> None:
         if self.balances[person] < amount:
-            with pytest.raises(InsufficientPoints):
-                harness().run(self._adjust(person, -amount))
-            self._count("deduct refused")
+            self._refused(InsufficientPoints, self._adjust(person, -amount), "deduct")
             return
-        txn = harness().run(self._adjust(person, -amount))
+        txn = harness().run(self._step(self._adjust(person, -amount)))
         self.balances[person] -= amount
         self.txns.append(Txn(txn, "manual_deduction", {person: -amount}))
         self._count("deduct")
 
-    @rule(person=st.integers(0, PEOPLE - 1), price=st.integers(1, 40))
-    def redeem(self, person: int, price: int) -> None:
+    @rule(person=st.integers(0, PEOPLE - 1), reward=st.integers(0, len(PRICES) - 1))
+    def redeem(self, person: int, reward: int) -> None:
+        price = PRICES[reward]
+        work = shop_service.redeem(self.session, self.members[person], self.rewards[reward], NO_KEY)
         if self.balances[person] < price:
-            with pytest.raises(InsufficientPoints):
-                harness().run(self._redeem(person, price))
-            self._count("redeem refused")
+            self._refused(InsufficientPoints, work, "redeem")
             return
-        txn = harness().run(self._redeem(person, price))
+        redemption = body(harness().run(self._step(work)))
         self.balances[person] -= price
-        self.txns.append(Txn(txn, "redemption", {person: -price}))
+        self.stock[reward] -= 1
+        self.txns.append(
+            Txn(
+                redemption["transaction_id"],
+                "redemption",
+                {person: -price},
+                redemption_id=redemption["id"],
+                reward=reward,
+                status="pending_pickup",
+            )
+        )
         self._count("redeem")
+
+    @precondition(lambda self: any(t.status == "pending_pickup" for t in self.txns))
+    @rule(data=st.data())
+    def hand_over(self, data: st.DataObject) -> None:
+        pending = [t for t in self.txns if t.status == "pending_pickup"]
+        txn = data.draw(st.sampled_from(pending), label="redemption")
+        assert txn.redemption_id is not None
+        handed = body(
+            harness().run(
+                self._step(
+                    shop_service.hand_over(self.session, self.staff, txn.redemption_id, NO_KEY)
+                )
+            )
+        )
+        assert handed["status"] == "handed_over"
+        txn.status = "handed_over"
+        self._count("hand over")
 
     @precondition(lambda self: bool(self.txns))
     @rule(data=st.data())
     def reverse(self, data: st.DataObject) -> None:
         txn = data.draw(st.sampled_from(self.txns[::-1]), label="transaction")
         expected: type[Exception] | None = None
-        if txn.kind == "reversal":
+        if txn.kind == "redemption":
+            expected = ReverseRedemptionViaShop  # the shop's cancel refunds and restocks
+        elif txn.kind == "reversal":
             expected = NotReversible
         elif txn.reversed:
             expected = AlreadyReversed
         elif any(self.balances[p] - delta < 0 for p, delta in txn.deltas.items()):
             expected = InsufficientPoints
         if expected is not None:
-            with pytest.raises(expected):
-                harness().run(self._reverse(txn))
-            self._count(f"reverse refused ({expected.__name__})")
+            self._refused(expected, self._reverse(txn), "reverse")
             return
-        reversal_id = harness().run(self._reverse(txn))
+        reversal_id = harness().run(self._step(self._reverse(txn)))
+        self._undo(txn, reversal_id)
+        self._count("reverse")
+
+    @precondition(lambda self: any(t.kind == "redemption" for t in self.txns))
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        redemptions = [t for t in self.txns if t.kind == "redemption"]
+        txn = data.draw(st.sampled_from(redemptions[::-1]), label="redemption")
+        assert txn.redemption_id is not None and txn.reward is not None
+        person = next(iter(txn.deltas))
+        work = shop_service.cancel(self.session, self.members[person], txn.redemption_id, NO_KEY)
+        if txn.status != "pending_pickup":
+            self._refused(RedemptionNotPending, work, "cancel")
+            return
+        cancelled = body(harness().run(self._step(work)))
+        assert cancelled["status"] == "cancelled"
+        self._undo(txn, cancelled["refund_transaction_id"])
+        self.stock[txn.reward] += 1
+        txn.status = "cancelled"
+        self._count("cancel")
+
+    def _undo(self, txn: Txn, reversal_id: int) -> None:
         for p, delta in txn.deltas.items():
             self.balances[p] -= delta
         txn.reversed = True
         undo = {p: -delta for p, delta in txn.deltas.items()}
         self.txns.append(Txn(reversal_id, "reversal", undo))
-        self._count("cancel" if txn.kind == "redemption" else "reverse")
 
     # ------------------------------------------------------------ the system
 
     async def _adjust(self, person: int, amount: int) -> int:
-        body = AdjustmentCreate(person_id=self.people[person], amount=amount, reason="性质测试")
-        response = await self._step(
-            service.adjust(self.session, self.staff, body, f"k{next(_keys)}", "/points/adjustments")
+        change = AdjustmentCreate(person_id=self.people[person], amount=amount, reason="性质测试")
+        response = await service.adjust(
+            self.session, self.staff, change, f"k{next(_keys)}", "/points/adjustments"
         )
-        assert response.status_code == 201
-        return int(json.loads(response.body)["id"])
-
-    async def _redeem(self, person: int, price: int) -> int:
-        """What the shop posts for a redemption: member → the town's redemption account."""
-
-        async def pay() -> int:
-            member = await accounts.member_account(self.session, self.people[person])
-            town = await accounts.town_accounts(self.session, member.town_id)
-            posted = await ledger.post_transaction(
-                self.session,
-                txn_key=f"redeem:test:{next(_keys)}",
-                kind="redemption",
-                town_id=member.town_id,
-                legs=[ledger.Leg(member.id, -price), ledger.Leg(town.redemption_id, price)],
-                bucket="spent",
-                reason="兑换 测试商品",
-            )
-            return posted.transaction.id
-
-        return await self._step(pay())
+        return int(body(response)["id"])
 
     async def _reverse(self, txn: Txn) -> int:
-        if txn.kind == "redemption":
-            # The shop's cancellation refunds by reversal.
-            posted = await self._step(
-                reversal.reverse(self.session, txn.id, reason="取消兑换", actor_user_id=None)
-            )
-            return posted.transaction.id
-        response = await self._step(
-            service.reverse_transaction(
-                self.session, self.staff, txn.id, ReversalCreate(reason="冲正"), None, "/r"
-            )
+        response = await service.reverse_transaction(
+            self.session, self.staff, txn.id, ReversalCreate(reason="冲正"), None, "/reverse"
         )
-        assert response.status_code == 201
-        return int(json.loads(response.body)["id"])
+        return int(body(response)["id"])
 
     # ------------------------------------------------------------ checks
 
@@ -218,11 +290,19 @@ class LedgerMachine(RuleBasedStateMachine):
         pairs = [found.get(person_id, (0, 0)) for person_id in self.people]
         return [int(b) for b, _ in pairs], [int(t) for _, t in pairs]
 
+    async def _stock(self) -> list[int]:
+        rows = await self.session.execute(
+            select(Reward.id, Reward.stock).where(Reward.id.in_(self.rewards))
+        )
+        stock = {row.id: row.stock for row in rows}
+        return [stock[reward_id] for reward_id in self.rewards]
+
     @invariant()
-    def balances_match_the_model(self) -> None:
+    def balances_and_stock_match_the_model(self) -> None:
         stored, summed = harness().run(self._balances())
         assert stored == self.balances
         assert summed == self.balances
+        assert harness().run(self._stock()) == self.stock
 
     def teardown(self) -> None:
         try:
@@ -244,11 +324,11 @@ def test_ledger_state_machine(database_url: str, settings: Settings) -> None:
     try:
         engine = create_engine(settings, database_url, pool_size=2, max_overflow=0)
         HARNESS = Harness(loop=loop, engine=engine)
-        machine = LedgerMachine.TestCase
-        machine.settings = settings_profile
-        machine().runTest()
+        case = LedgerMachine.TestCase
+        case.settings = settings_profile
+        case().runTest()
         assert HARNESS.verified == HARNESS.runs > 0
-        for step in ("award", "deduct", "redeem", "reverse", "cancel"):
+        for step in ("award", "deduct", "redeem", "hand over", "reverse", "cancel"):
             assert HARNESS.steps.get(step, 0) > 0, HARNESS.steps
         loop.run_until_complete(engine.dispose())
     finally:
@@ -257,7 +337,7 @@ def test_ledger_state_machine(database_url: str, settings: Settings) -> None:
 
 
 settings_profile = hypothesis_settings(
-    max_examples=12,
+    max_examples=15,
     stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
