@@ -10,6 +10,7 @@ import logging
 import socket
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as sa_exc
@@ -153,8 +154,9 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     unreachable = (
         isinstance(exc, sa_exc.TimeoutError)
         or (isinstance(exc, sa_exc.DBAPIError) and _is_connectivity_error(exc))
-        # asyncpg raises these bare when it cannot connect at all.
+        # asyncpg raises these bare when it cannot connect at all, or is refused.
         or isinstance(exc, ConnectionError | TimeoutError | socket.gaierror)
+        or (isinstance(exc, asyncpg.PostgresError) and _transient_state(exc.sqlstate))
     )
     if not unreachable:
         raise exc
@@ -169,11 +171,16 @@ def _is_connectivity_error(exc: sa_exc.DBAPIError) -> bool:
     original = getattr(exc, "orig", None)
     if isinstance(original, OSError | ConnectionError | TimeoutError):
         return True
-    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    # Class 08: connection exception; 57P01-57P03: admin shutdown, crash, cannot connect now.
-    return bool(sqlstate) and (
-        str(sqlstate).startswith("08") or str(sqlstate) in ("57P01", "57P02", "57P03")
+    return _transient_state(
+        getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
     )
+
+
+def _transient_state(sqlstate: object) -> bool:
+    # Class 08: connection exception; class 53: insufficient resources (too many
+    # connections, out of memory); 57P01-57P03: admin shutdown, crash, cannot connect now.
+    code = str(sqlstate or "")
+    return code.startswith(("08", "53")) or code in ("57P01", "57P02", "57P03")
 
 
 def register_exception_handlers(app: FastAPI) -> None:
@@ -183,3 +190,4 @@ def register_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(sa_exc.DBAPIError, _database_unavailable)
     app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
     app.add_exception_handler(OSError, _database_unavailable)
+    app.add_exception_handler(asyncpg.PostgresError, _database_unavailable)

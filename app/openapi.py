@@ -15,6 +15,7 @@ _NO_DATABASE = "postgresql://openapi@127.0.0.1:9/none"
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "Sign-in, tokens and the current caller · 登录与令牌"},
+    {"name": "api-clients", "description": "Integration clients and their scopes · 接入应用"},
     {"name": "users", "description": "Accounts and their role grants · 账号与授权"},
     {"name": "org-units", "description": "The five-level hierarchy · 五级组织体系"},
     {"name": "people", "description": "Residents and other people · 人员"},

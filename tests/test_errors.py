@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -32,6 +33,15 @@ async def error_app(database_url: str) -> AsyncIterator[FastAPI]:
     @app.get("/_test/conflict")
     async def conflict() -> None:
         raise Conflict("订单已关闭", "The order is closed", current_status="closed")
+
+    @app.get("/_test/too-many-clients")
+    async def too_many_clients() -> None:
+        # What asyncpg raises, unwrapped, when the server refuses a new connection.
+        raise asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already")
+
+    @app.get("/_test/unique-violation")
+    async def unique_violation() -> None:
+        raise asyncpg.exceptions.UniqueViolationError("duplicate key value")
 
     @app.get("/_test/boom")
     async def boom() -> None:
@@ -159,6 +169,17 @@ class TestUnexpectedError:
         body = assert_problem(response, 500, "internal.error")
         assert body["request_id"] == "trace-42"
         assert "SELECT" not in response.text and "Traceback" not in response.text
+
+
+class TestDatabaseRefusals:
+    async def test_too_many_connections_is_503(self, http: httpx.AsyncClient) -> None:
+        response = await http.get("/_test/too-many-clients")
+        assert_problem(response, 503, "service.database_unavailable")
+        assert response.headers["retry-after"] == "5"
+
+    async def test_a_refused_statement_is_not_an_outage(self, http: httpx.AsyncClient) -> None:
+        body = assert_problem(await http.get("/_test/unique-violation"), 500, "internal.error")
+        assert "duplicate" not in str(body)
 
 
 class TestRequestId:
