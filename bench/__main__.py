@@ -1,12 +1,12 @@
-"""``python -m bench``: run the benchmarks against BENCH_DATABASE_URL.
+"""``python -m bench [import|http|points ...]``: run benchmarks against BENCH_DATABASE_URL.
 
-Default: the embedded PostgreSQL under ``var/bench`` (started here, stopped on exit).
+Default: every benchmark, against the embedded PostgreSQL under ``var/bench`` (started
+here, stopped on exit). Each is bounded and stops by itself; none runs in the tests.
 """
 
 import os
+import sys
 from pathlib import Path
-
-from bench import import_orgs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,8 +21,25 @@ def server_url() -> str:
 
 
 def main() -> None:
+    chosen = sys.argv[1:] or ["import", "http", "points"]
     url = server_url()
-    import_orgs.run(url)
+    for name in chosen:
+        if name == "import":
+            from bench import import_orgs
+
+            import_orgs.run(url)
+        elif name == "http":
+            from bench import http_baseline
+            from tests.support.databases import base_name, database_url
+
+            http_baseline.run(database_url(url, f"{base_name(url)}_http"))
+        elif name == "points":
+            from bench import points_ledger
+
+            sys.argv = [sys.argv[0]]
+            points_ledger.main()
+        else:
+            raise SystemExit(f"unknown benchmark {name!r}: choose import, http or points")
 
 
 if __name__ == "__main__":
