@@ -107,8 +107,7 @@ def _response(
 async def purge_expired(session: AsyncSession, *, older_than_hours: int = 48) -> int:
     result = await session.execute(
         text(
-            "DELETE FROM idempotency_record"
-            " WHERE created_at < now() - make_interval(hours => :h)"
+            "DELETE FROM idempotency_record WHERE created_at < now() - make_interval(hours => :h)"
         ),
         {"h": older_than_hours},
     )

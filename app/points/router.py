@@ -26,7 +26,6 @@ from app.points.shop_schemas import (
 )
 from app.points.shop_service import Idempotency
 
-router = APIRouter(prefix="/points", tags=["points"])
 rewards_router = APIRouter(prefix="/rewards", tags=["rewards"])
 
 
