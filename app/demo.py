@@ -252,7 +252,7 @@ async def _points(
         .order_by(ServiceOrder.closed_at)
     )
     for order_id in closed.all():
-        await points_service.award_for_order(session, order_id)
+        await points_service.award_for_order(session, order_id, backdate=True)
     no_key = shop_service.Idempotency(key=None, fingerprint="")
     rewards = []
     for community, (name, price) in zip(

@@ -13,7 +13,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -90,9 +90,13 @@ async def post_transaction(
     actor_user_id: int | None = None,
     reversal_of_id: int | None = None,
     data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
 ) -> Posted:
     """Post ``legs`` (summing to zero) once under ``txn_key``; ``bucket`` is
-    ``earned`` or ``spent``: where member legs count in the period totals."""
+    ``earned`` or ``spent``: where member legs count in the period totals.
+
+    ``occurred_at`` backdates a transaction recording a past business event (an
+    import of history, the demo town): its period totals then fall in that period."""
     if len(legs) < 2 or sum(leg.amount for leg in legs) != 0 or any(not leg.amount for leg in legs):
         raise UnbalancedTransaction()
     inserted = await session.execute(
@@ -105,6 +109,7 @@ async def post_transaction(
             actor_user_id=actor_user_id,
             reversal_of_id=reversal_of_id,
             data=data or {},
+            **({"created_at": occurred_at} if occurred_at else {}),
         )
         .on_conflict_do_nothing(index_elements=["txn_key"])
         .returning(PointsTransaction.id)
@@ -118,7 +123,7 @@ async def post_transaction(
         return Posted(existing, created=False)
     members = await _member_accounts(session, [leg.account_id for leg in legs])
     for leg in sorted(legs, key=lambda leg: leg.account_id):
-        await _apply_leg(session, txn_id, leg, members.get(leg.account_id), bucket)
+        await _apply_leg(session, txn_id, leg, members.get(leg.account_id), bucket, occurred_at)
     transaction = await session.get(PointsTransaction, txn_id)
     assert transaction is not None
     return Posted(transaction, created=True)
@@ -132,11 +137,19 @@ async def _member_accounts(session: AsyncSession, ids: list[int]) -> dict[int, P
 
 
 async def _apply_leg(
-    session: AsyncSession, txn_id: int, leg: Leg, member: PointsAccount | None, bucket: str
+    session: AsyncSession,
+    txn_id: int,
+    leg: Leg,
+    member: PointsAccount | None,
+    bucket: str,
+    occurred_at: datetime | None,
 ) -> None:
+    when = {"created_at": occurred_at} if occurred_at else {}
     if member is None:
         session.add(
-            PointsPosting(transaction_id=txn_id, account_id=leg.account_id, amount=leg.amount)
+            PointsPosting(
+                transaction_id=txn_id, account_id=leg.account_id, amount=leg.amount, **when
+            )
         )
         await session.flush()
         return
@@ -157,6 +170,7 @@ async def _apply_leg(
             balance_after=balance,
             prev_hash=prev_hash,
             hash=new_hash,
+            **when,
         )
     )
     await session.flush()

@@ -12,7 +12,7 @@ statement and leaderboards are the request paths that run at district scale.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, func, literal, or_, select, text, tuple_, update
@@ -227,6 +227,7 @@ async def earned_on_day(session: AsyncSession, account_id: int, day: date) -> in
         .where(
             PointsPosting.account_id == account_id,
             PointsPosting.created_at >= day_start,
+            PointsPosting.created_at < day_start + timedelta(days=1),
             func.coalesce(original.c.kind, PointsTransaction.kind).not_in(spent_kinds),
         )
     )

@@ -10,6 +10,7 @@ audit record, in the same transaction. Reads are in ``read_service``.
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -33,7 +34,7 @@ from app.points.errors import (
     TownNotFound,
     TransactionNotFound,
 )
-from app.points.ledger import Leg, Posted, period_starts, post_transaction
+from app.points.ledger import BUSINESS_TZ, Leg, Posted, period_starts, post_transaction
 from app.points.models import PointsRule, PointsTransaction
 from app.points.repository import AccountRow
 from app.points.rules import (
@@ -133,6 +134,7 @@ async def _award_by_rule(
     reason: str,
     data: dict[str, Any],
     actor_user_id: int | None,
+    occurred_at: datetime | None = None,
 ) -> RuleAward:
     """Award ``points`` cut to the member's remaining daily and monthly allowance.
 
@@ -143,7 +145,11 @@ async def _award_by_rule(
     existing = await repository.transaction_by_key(session, txn_key)
     if existing is not None:
         return RuleAward(Posted(existing, created=False), points, 0)
-    day = await repository.business_today(session)
+    day = (
+        occurred_at.astimezone(BUSINESS_TZ).date()
+        if occurred_at
+        else await repository.business_today(session)
+    )
     left = allowance(
         rules,
         earned_today=await repository.earned_on_day(session, account.id, day),
@@ -165,6 +171,7 @@ async def _award_by_rule(
         reason=reason,
         actor_user_id=actor_user_id,
         data={**data, "person_id": account.person_id, "rule_points": points, "awarded": amount},
+        occurred_at=occurred_at,
     )
     if posted.created:
         await events.publish_transaction(session, events.AWARDED, posted.transaction)
@@ -187,12 +194,15 @@ async def _award_skipped(session: AsyncSession, order: ServiceOrder, reason: str
     )
 
 
-async def award_for_order(session: AsyncSession, order_id: int) -> PointsTransaction | None:
+async def award_for_order(
+    session: AsyncSession, order_id: int, *, backdate: bool = False
+) -> PointsTransaction | None:
     """Closing an order (办结) pays its category's points, plus the bonus for a top
     回访 answer, to the member who did the work — once, under ``order-close:<id>``.
 
     Orders held by a team or department with no individual earn nothing; that,
-    like a cap leaving nothing, is published as ``points.award_skipped``."""
+    like a cap leaving nothing, is published as ``points.award_skipped``. With
+    ``backdate`` (history, the demo town) the award is dated at the order's close."""
     order = await repository.get_order(session, order_id)
     if order is None or order.status != CLOSE_STATUS:
         return None
@@ -221,6 +231,7 @@ async def award_for_order(session: AsyncSession, order_id: int) -> PointsTransac
             "rule_ids": [i for i in (award.base_rule_id, award.bonus_rule_id) if i is not None],
         },
         actor_user_id=None,
+        occurred_at=order.closed_at if backdate else None,
     )
     if result.posted is None:
         await _award_skipped(session, order, "cap_reached")
