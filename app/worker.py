@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 
 import procrastinate
 from procrastinate import builtin_tasks
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db.session import libpq_url
+from app.config import get_settings
+from app.db.session import create_engine, create_session_factory, libpq_url
 
 queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
 
@@ -38,7 +40,28 @@ async def open_queue(database_url: str, *, max_size: int = 10) -> AsyncIterator[
             yield app
 
 
+@contextlib.asynccontextmanager
+async def job_sessions(
+    context: procrastinate.JobContext,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the database the worker opened its queue on, for one job.
+
+    Jobs commit (each unit of work in its own ``session.begin()``); they are the
+    only code besides the request's session dependency that does.
+    """
+    connector = context.app.connector
+    assert isinstance(connector, procrastinate.PsycopgConnector)
+    url = connector.pool.conninfo
+    assert isinstance(url, str)
+    engine = create_engine(get_settings(), url, pool_size=1, max_overflow=0)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
 # Domain task modules register their tasks on import; they import ``queue`` above.
 import app.audit.tasks  # noqa: E402
+import app.integrations.tasks  # noqa: E402
 import app.orders.tasks  # noqa: E402, F401
 from app.points import handlers as _points_handlers  # noqa: E402, F401  (auto-close awards)

@@ -7,8 +7,7 @@ import procrastinate
 
 from app.audit import service
 from app.config import get_settings
-from app.db.session import create_engine, create_session_factory
-from app.worker import queue
+from app.worker import job_sessions, queue
 
 logger = logging.getLogger(__name__)
 
@@ -18,15 +17,7 @@ logger = logging.getLogger(__name__)
 async def purge_expired_audit_events(context: procrastinate.JobContext, timestamp: int) -> int:
     """Runs in the worker, in its own transaction (the purge flag is per transaction)."""
     settings = get_settings()
-    connector = context.app.connector
-    assert isinstance(connector, procrastinate.PsycopgConnector)
-    url = connector.pool.conninfo  # the database the worker opened its queue on
-    assert isinstance(url, str)
-    engine = create_engine(settings, url, pool_size=1, max_overflow=0)
-    try:
-        async with create_session_factory(engine)() as session, session.begin():
-            deleted = await service.purge_expired(session, settings.audit_retention_days)
-    finally:
-        await engine.dispose()
+    async with job_sessions(context) as sessions, sessions() as session, session.begin():
+        deleted = await service.purge_expired(session, settings.audit_retention_days)
     logger.info("audit events purged", extra={"deleted": deleted})
     return deleted
