@@ -7,12 +7,12 @@ from app.auth.router import clients_router as api_clients_router
 from app.auth.router import router as auth_router
 from app.hierarchy.router import router as hierarchy_router
 from app.kit.schemas import problem_responses
-from app.orders.config_router import router as order_config_router
+from app.orders.config.router import router as order_config_router
 from app.orders.router import router as orders_router
-from app.people.router import members_router
+from app.people.members.router import router as members_router
 from app.people.router import router as people_router
-from app.points.points_router import router as points_router
-from app.points.router import rewards_router
+from app.points.router import router as points_router
+from app.points.shop.router import router as shop_router
 from app.reporting.router import router as stats_router
 from app.users.router import router as users_router
 
@@ -29,7 +29,7 @@ for domain_router in (
     order_config_router,
     stats_router,
     points_router,
-    rewards_router,
+    shop_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

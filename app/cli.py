@@ -55,7 +55,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from app.demo import seed_demo
+    from app.demo.town import seed_demo
 
     url = _database_url(settings)
     migrate(url)
@@ -85,7 +85,7 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
-    from app.openapi import render_openapi
+    from app.main import render_openapi
 
     text = render_openapi()
     if args.output == "-":
@@ -105,7 +105,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.migrate:
         migrate(url)
     if args.seed_demo:
-        from app.demo import print_demo_logins, seed_demo
+        from app.demo.town import print_demo_logins, seed_demo
 
         asyncio.run(_with_session(url, settings, seed_demo))
     app = create_app(settings, database_url=url, run_worker=args.with_worker)

@@ -15,8 +15,15 @@ from app.docs import mount_docs
 from app.handlers import register_exception_handlers
 from app.middleware import RequestContextMiddleware
 from app.observability import POOL_COLLECTOR
-from app.openapi import OPENAPI_TAGS, operation_id
+from app.openapi import OPENAPI_TAGS, operation_id, render
 from app.ops.router import router as ops_router
+
+# In-transaction subscribers register on import (closing an order awards points).
+from app.points import handlers as _points_handlers  # noqa: F401  # isort: skip
+from app.worker import open_queue
+
+# The engine is created lazily and never connects while rendering the schema.
+_NO_DATABASE = "postgresql://openapi@127.0.0.1:9/none"
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +43,6 @@ def create_app(
     database_url: str | None = None,
     run_worker: bool = False,
 ) -> FastAPI:
-    # In-transaction subscribers register on import (closing an order awards points).
-    from app.points import handlers as _points_handlers  # noqa: F401
-
     settings = settings or get_settings()
     url = database_url or resolve_database_url(settings)
     app = FastAPI(
@@ -76,8 +80,6 @@ def create_app(
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with contextlib.AsyncExitStack() as stack:
         if app.state.run_worker:
-            from app.worker import open_queue
-
             queue = await stack.enter_async_context(open_queue(app.state.database_url))
             worker = asyncio.create_task(
                 queue.run_worker_async(install_signal_handlers=False, name="in-process")
@@ -92,3 +94,8 @@ async def _stop(task: "asyncio.Task[None]") -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def render_openapi() -> str:
+    """``openapi/openapi.json`` as this code describes it (``make openapi``)."""
+    return render(create_app(Settings(), database_url=_NO_DATABASE))

@@ -1,6 +1,5 @@
-"""Background work on a PostgreSQL-backed job queue (procrastinate).
+"""The job worker: every task module registered on the queue, and the queue opened.
 
-The queue lives in the same database as the data, so no other broker is needed.
 ``redgrid worker`` runs the worker as its own process in production; under
 ``make run`` it runs inside the API process. ``open_queue`` points the queue at
 the database the process resolved, for as long as it is open.
@@ -11,12 +10,13 @@ from collections.abc import AsyncIterator
 
 import procrastinate
 from procrastinate import builtin_tasks
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import get_settings
-from app.db.session import create_engine, create_session_factory, libpq_url
-
-queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
+import app.audit.tasks
+import app.integrations.tasks
+import app.orders.tasks
+import app.points.handlers  # noqa: F401  (closing an order in the auto-close job awards points)
+from app.db.session import libpq_url
+from app.queue import queue
 
 
 @queue.periodic(cron="17 3 * * *", periodic_id="prune-finished-jobs")
@@ -38,30 +38,3 @@ async def open_queue(database_url: str, *, max_size: int = 10) -> AsyncIterator[
     with queue.replace_connector(connector) as app:
         async with app.open_async():
             yield app
-
-
-@contextlib.asynccontextmanager
-async def job_sessions(
-    context: procrastinate.JobContext,
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on the database the worker opened its queue on, for one job.
-
-    Jobs commit (each unit of work in its own ``session.begin()``); they are the
-    only code besides the request's session dependency that does.
-    """
-    connector = context.app.connector
-    assert isinstance(connector, procrastinate.PsycopgConnector)
-    url = connector.pool.conninfo
-    assert isinstance(url, str)
-    engine = create_engine(get_settings(), url, pool_size=1, max_overflow=0)
-    try:
-        yield create_session_factory(engine)
-    finally:
-        await engine.dispose()
-
-
-# Domain task modules register their tasks on import; they import ``queue`` above.
-import app.audit.tasks  # noqa: E402
-import app.integrations.tasks  # noqa: E402
-import app.orders.tasks  # noqa: E402, F401
-from app.points import handlers as _points_handlers  # noqa: E402, F401  (auto-close awards)

@@ -2,7 +2,8 @@
 
 import json
 
-from app.openapi import OPENAPI_PATH, REGENERATE_COMMAND, render_openapi
+from app.main import render_openapi
+from app.openapi import OPENAPI_PATH, REGENERATE_COMMAND
 
 
 def test_committed_openapi_matches_the_app() -> None:

@@ -3,7 +3,8 @@
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.worker import open_queue, queue
+from app.queue import queue
+from app.worker import open_queue
 
 
 async def test_deferred_job_runs_through_the_worker(database_url: str, engine: AsyncEngine) -> None:

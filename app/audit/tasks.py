@@ -7,7 +7,7 @@ import procrastinate
 
 from app.audit import service
 from app.config import get_settings
-from app.worker import job_sessions, queue
+from app.queue import job_sessions, queue
 
 logger = logging.getLogger(__name__)
 

@@ -158,15 +158,6 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
     )
 
 
-async def revoke_user_tokens(session: AsyncSession, user_id: int) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=_NOW)
-        .execution_options(synchronize_session=False)
-    )
-
-
 async def lock_identities(session: AsyncSession, keys: Sequence[str]) -> None:
     """Serialises sign-ins of the same WeChat identity (two first sign-ins at once must
     not create two accounts). Sorted, so two locks never deadlock."""

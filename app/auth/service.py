@@ -336,8 +336,3 @@ async def logout(session: AsyncSession, refresh_token: str) -> None:
         place=await users_service.first_grant_place(session, token.user_id),
         actor_user_id=token.user_id,
     )
-
-
-async def revoke_all_refresh_tokens(session: AsyncSession, user_id: int) -> None:
-    """Signs an account out everywhere (password reset, deactivation)."""
-    await repository.revoke_user_tokens(session, user_id)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.authz.permissions import ALL
 from app.authz.scope import Scope
 
 
@@ -28,8 +29,6 @@ class Principal:
     @property
     def permissions(self) -> frozenset[str]:
         if self.is_superuser:
-            from app.authz.permissions import ALL
-
             return ALL
         return frozenset().union(*(g.permissions for g in self.grants))
 

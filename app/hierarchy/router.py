@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
@@ -27,6 +26,7 @@ from app.hierarchy.schemas import (
     OrgUnitUpdate,
     SubtreeNode,
 )
+from app.kit.calendar import BUSINESS_TZ
 from app.kit.etag import etag_for
 from app.kit.i18n import negotiate_language
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -152,7 +152,7 @@ async def export_org_units(
 ) -> StreamingResponse:
     """Same columns as the import; parents by code and listed before their children."""
     stream = await importexport_service.export_units(session, principal, file_format, root_id)
-    stamp = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d-%H%M")
+    stamp = datetime.now(BUSINESS_TZ).strftime("%Y%m%d-%H%M")
     return StreamingResponse(
         _chunks(stream),
         media_type=MEDIA_TYPES[file_format],

@@ -6,7 +6,7 @@ import logging
 import procrastinate
 
 from app.integrations.idempotency import purge_expired
-from app.worker import job_sessions, queue
+from app.queue import job_sessions, queue
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.db.models  # noqa: F401  (every mapper configured before the first query)
 from app.orders.steps.overdue import auto_close_resolved, escalate_overdue
-from app.worker import job_sessions, queue
+from app.queue import job_sessions, queue
 
 logger = logging.getLogger(__name__)
 

@@ -10,6 +10,9 @@ caller without ``pii`` never causes a decryption). Keys are derived from
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from app.config import Settings
 from app.kit.crypto import PII_ENCRYPTION, PII_INDEX, FieldCipher, derive_key, keyed_hash
@@ -84,3 +87,11 @@ def shown_id_number(
     if cipher is None:
         return None
     return codec.open(cipher) if reveal else masked_id_number(last4)
+
+
+def get_codec(request: Request) -> PiiCodec:
+    return codec_from_settings(request.app.state.settings)
+
+
+Pii = Annotated[PiiCodec, Depends(get_codec)]
+"""The request's codec for ID and phone numbers, from the app's settings."""

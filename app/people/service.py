@@ -27,11 +27,11 @@ from app.people.errors import (
     PersonNotFound,
     PersonReadOnly,
 )
+from app.people.members.schemas import PersonBrief
 from app.people.models import Person
 from app.people.pii import PiiCodec, shown_id_number, shown_mobile
 from app.people.schemas import (
     Gender,
-    PersonBrief,
     PersonCreate,
     PersonExportQuery,
     PersonListQuery,

@@ -15,7 +15,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -23,8 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BusinessRuleViolation, Conflict
 from app.points.models import PointsAccount, PointsPeriodTotal, PointsPosting, PointsTransaction
-
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class InsufficientPoints(Conflict):

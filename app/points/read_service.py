@@ -21,12 +21,13 @@ from app.authz.principal import Principal
 from app.authz.scope import Scope
 from app.errors import Forbidden
 from app.hierarchy.models import OrgUnit
+from app.kit.calendar import BUSINESS_TZ
 from app.kit.masking import mask_name
 from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.people.models import Person
 from app.points import accounts, repository
 from app.points.errors import NoLinkedPerson, PersonNotFound, TransactionNotFound, UnitNotFound
-from app.points.ledger import BUSINESS_TZ, period_starts
+from app.points.ledger import period_starts
 from app.points.repository import RankKey, RankRow
 from app.points.rules import TxnKind
 from app.points.schemas import (

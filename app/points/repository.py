@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
+from app.kit.calendar import BUSINESS_TZ
 from app.orders.models import ServiceOrder
 from app.people.models import Person
-from app.points.ledger import BUSINESS_TZ
 from app.points.models import (
     PointsAccount,
     PointsPeriodTotal,

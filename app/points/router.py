@@ -1,213 +1,184 @@
+"""HTTP endpoints of ``/api/v1/points`` (红色积分): balances, statements,
+leaderboards, the 公示 list, awards, deductions, reversals and rule changes.
+Handlers stay thin; the shop's ``/rewards`` endpoints live in ``router.py``."""
+
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from app.authz.deps import CurrentPrincipal, require
-from app.authz.permissions import POINTS_REDEEM, REWARDS_HANDOVER, REWARDS_MANAGE
+from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
 from app.authz.principal import Principal
 from app.db.session import DbSession
-from app.integrations.idempotency import fingerprint
-from app.kit.etag import etag_for
 from app.kit.schemas import problem_responses
-from app.points import shop_service
-from app.points.shop_schemas import (
-    HandoverIn,
-    RedemptionListQuery,
-    RedemptionPage,
-    RedemptionRead,
-    RestockIn,
-    RewardCreate,
-    RewardListQuery,
-    RewardPage,
-    RewardRead,
-    RewardUpdate,
+from app.points import read_service, service
+from app.points.schemas import (
+    AccountSummary,
+    ActivityAwardCreate,
+    AdjustmentCreate,
+    Leaderboard,
+    PublicList,
+    RankingQuery,
+    ReversalCreate,
+    RuleChange,
+    RuleChanged,
+    StatementPage,
+    StatementQuery,
+    TransactionRead,
 )
-from app.points.shop_service import Idempotency
 
-rewards_router = APIRouter(prefix="/rewards", tags=["rewards"])
+router = APIRouter(prefix="/points", tags=["points"], responses=problem_responses(401))
 
-
-# ---------------------------------------------------------------- /rewards (爱心超市)
-
-IfMatch = Annotated[
-    str | None, Header(description='The ETag of the version being changed, e.g. W/"3"')
-]
+CanReadPoints = Annotated[Principal, require(POINTS_READ)]
+CanAwardPoints = Annotated[Principal, require(POINTS_AWARD)]
+CanChangeRules = Annotated[Principal, require(POINTS_RULES)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        description="Makes the POST safe to retry: the same key replays the first response "
-        "(draft-ietf-httpapi-idempotency-key-header)"
+        max_length=255,
+        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
+        "returns the first response; the same key with another body is 422",
     ),
 ]
-CanManageRewards = Annotated[Principal, require(REWARDS_MANAGE)]
-CanRedeem = Annotated[Principal, require(POINTS_REDEEM)]
-CanHandOver = Annotated[Principal, require(REWARDS_HANDOVER)]
-
-_ETAG = {
-    "headers": {
-        "ETag": {"description": 'Version of the reward, e.g. W/"1"', "schema": {"type": "string"}}
-    }
-}
-_READ = problem_responses(401, 403, 404)
-_STEP = problem_responses(400, 401, 403, 404, 409)
+_READ = problem_responses(403, 404)
+_WRITE = problem_responses(400, 403, 404, 409)
 
 
-def _idempotency(request: Request, key: str | None, body: BaseModel | None = None) -> Idempotency:
-    payload = None if body is None else body.model_dump(mode="json")
-    return Idempotency(key, fingerprint(request.method, request.url.path, payload))
+@router.get("/me", responses=problem_responses(404), summary="My points · 我的积分")
+async def get_my_points(principal: CurrentPrincipal, session: DbSession) -> AccountSummary:
+    """The caller's own balance and totals (no permission needed beyond signing in)."""
+    return await read_service.my_summary(session, principal)
 
 
-@rewards_router.post(
-    "",
-    status_code=201,
-    response_model=RewardRead,
-    responses={**problem_responses(400, 401, 403, 404, 409), 201: _ETAG},
+@router.get(
+    "/me/statement", responses=problem_responses(400, 404), summary="My statement · 我的积分明细"
 )
-async def create_reward(
-    body: RewardCreate,
-    request: Request,
-    principal: CanManageRewards,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Put a reward on a town's or community's shop shelf (上架商品)."""
-    idem = _idempotency(request, idempotency_key, body)
-    return await shop_service.create_reward(session, principal, body, idem)
+async def get_my_statement(
+    query: Annotated[StatementQuery, Query()], principal: CurrentPrincipal, session: DbSession
+) -> StatementPage:
+    """The caller's own postings, newest first, each with the balance after it."""
+    return await read_service.my_statement(session, principal, query)
 
 
-@rewards_router.get("", responses=problem_responses(400, 401, 403))
-async def list_rewards(
-    query: Annotated[RewardListQuery, Query()], principal: CurrentPrincipal, session: DbSession
-) -> RewardPage:
-    """Rewards of the shops the caller sees, newest first; members see the shops of
-    their own community and town (商品列表)."""
-    return await shop_service.list_rewards(session, principal, query)
+@router.get("/accounts/{person_id}", responses=_READ, summary="Balance and totals · 积分余额")
+async def get_points_account(
+    person_id: int, principal: CurrentPrincipal, session: DbSession
+) -> AccountSummary:
+    """Balance, and earned and spent this month, quarter, year and all time."""
+    return await read_service.account_summary(session, principal, person_id)
 
 
-@rewards_router.get("/redemptions", responses=problem_responses(400, 401, 403))
-async def list_redemptions(
-    query: Annotated[RedemptionListQuery, Query()],
+@router.get(
+    "/accounts/{person_id}/statement",
+    responses=problem_responses(400, 403, 404),
+    summary="Statement · 积分明细",
+)
+async def get_points_statement(
+    person_id: int,
+    query: Annotated[StatementQuery, Query()],
     principal: CurrentPrincipal,
     session: DbSession,
-) -> RedemptionPage:
-    """Redemptions in the caller's handover scope, or the member's own (兑换记录)."""
-    return await shop_service.list_redemptions(session, principal, query)
+) -> StatementPage:
+    """Postings newest first (keyset pages), each with its running balance."""
+    return await read_service.statement(session, principal, person_id, query)
 
 
-@rewards_router.post("/redemptions/handover", response_model=RedemptionRead, responses=_STEP)
-async def hand_over_by_code(
-    body: HandoverIn,
-    request: Request,
-    principal: CanHandOver,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Hand over the redemption whose pickup code the member shows (凭取货码领取)."""
-    idem = _idempotency(request, idempotency_key, body)
-    return await shop_service.hand_over_by_code(session, principal, body, idem)
+@router.get("/transactions/{transaction_id}", responses=_READ, summary="A transaction · 积分交易")
+async def get_points_transaction(
+    transaction_id: int, principal: CurrentPrincipal, session: DbSession
+) -> TransactionRead:
+    """A transaction with its legs, for whoever reads every member it touched."""
+    return await read_service.get_transaction(session, principal, transaction_id)
 
 
-@rewards_router.get("/redemptions/{redemption_id}", responses=_READ)
-async def get_redemption(
-    redemption_id: int, principal: CurrentPrincipal, session: DbSession
-) -> RedemptionRead:
-    """One redemption (兑换详情)."""
-    return await shop_service.get_redemption(session, principal, redemption_id)
-
-
-@rewards_router.post(
-    "/redemptions/{redemption_id}/handover", response_model=RedemptionRead, responses=_STEP
+@router.get(
+    "/leaderboard", responses=problem_responses(400, 403, 404), summary="Leaderboard · 积分排行"
 )
-async def hand_over_redemption(
-    redemption_id: int,
-    request: Request,
-    principal: CanHandOver,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Mark a pending redemption handed over (确认领取)."""
-    idem = _idempotency(request, idempotency_key)
-    return await shop_service.hand_over(session, principal, redemption_id, idem)
+async def get_points_leaderboard(
+    query: Annotated[RankingQuery, Query()], principal: CanReadPoints, session: DbSession
+) -> Leaderboard:
+    """Members of a visible subtree ranked by points earned in a month, quarter or year."""
+    return await read_service.leaderboard(session, principal, query)
 
 
-@rewards_router.post(
-    "/redemptions/{redemption_id}/cancel", response_model=RedemptionRead, responses=_STEP
+@router.get(
+    "/public-list", responses=problem_responses(400, 403, 404), summary="积分公示 · Public list"
 )
-async def cancel_redemption(
-    redemption_id: int,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Cancel a redemption not yet handed over: the points come back by reversal and
-    the unit goes back on the shelf (取消兑换)."""
-    idem = _idempotency(request, idempotency_key)
-    return await shop_service.cancel(session, principal, redemption_id, idem)
+async def get_points_public_list(
+    query: Annotated[RankingQuery, Query()], principal: CanReadPoints, session: DbSession
+) -> PublicList:
+    """The list a community posts (积分公示): masked names, earned, spent, balance."""
+    return await read_service.public_list(session, principal, query)
 
 
-@rewards_router.get("/{reward_id}", responses={**_READ, 200: _ETAG})
-async def get_reward(
-    reward_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
-) -> RewardRead:
-    """One reward (商品详情)."""
-    reward = await shop_service.get_reward(session, principal, reward_id)
-    response.headers["ETag"] = etag_for(reward.version)
-    return reward
-
-
-@rewards_router.patch(
-    "/{reward_id}",
-    responses={**problem_responses(401, 403, 404, 412, 428), 200: _ETAG},
-)
-async def update_reward(
-    reward_id: int,
-    body: RewardUpdate,
-    principal: CanManageRewards,
-    session: DbSession,
-    response: Response,
-    if_match: IfMatch = None,
-) -> RewardRead:
-    """Change a reward's name, description, price, window or shelf state (修改商品)."""
-    reward = await shop_service.update_reward(session, principal, reward_id, body, if_match)
-    response.headers["ETag"] = etag_for(reward.version)
-    return reward
-
-
-@rewards_router.post(
-    "/{reward_id}/restock",
-    response_model=RewardRead,
-    responses={**problem_responses(400, 401, 403, 404, 409), 200: _ETAG},
-)
-async def restock_reward(
-    reward_id: int,
-    body: RestockIn,
-    request: Request,
-    principal: CanManageRewards,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Add units to a reward's stock (补货)."""
-    idem = _idempotency(request, idempotency_key, body)
-    return await shop_service.restock_reward(session, principal, reward_id, body, idem)
-
-
-@rewards_router.post(
-    "/{reward_id}/redeem",
+@router.post(
+    "/adjustments",
     status_code=201,
-    response_model=RedemptionRead,
-    responses=_STEP,
+    response_model=TransactionRead,
+    responses={**_WRITE, **problem_responses(422)},
+    summary="Manual award or deduction · 人工奖扣积分",
 )
-async def redeem_reward(
-    reward_id: int,
+async def create_points_adjustment(
+    body: AdjustmentCreate,
     request: Request,
-    principal: CanRedeem,
+    principal: CanAwardPoints,
     session: DbSession,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Spend one's own points on one unit of a reward; the answer carries the pickup
-    code (积分兑换). Send an Idempotency-Key so a retry never pays twice."""
-    idem = _idempotency(request, idempotency_key)
-    return await shop_service.redeem(session, principal, reward_id, idem)
+    """Award (amount > 0) or deduct (amount < 0) with a reason; needs ``points.award``
+    over the person and an ``Idempotency-Key`` (400 without). Audited."""
+    return await service.adjust(session, principal, body, idempotency_key, request.url.path)
+
+
+@router.post(
+    "/activity-awards",
+    status_code=201,
+    response_model=TransactionRead,
+    responses={**_WRITE, 200: {"model": TransactionRead, "description": "Already awarded"}},
+    summary="Award for an activity · 活动积分",
+)
+async def create_activity_award(
+    body: ActivityAwardCreate,
+    request: Request,
+    principal: CanAwardPoints,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Points by the activity type's rule, within the caps, once per (activity, person)."""
+    return await service.award_activity(session, principal, body, idempotency_key, request.url.path)
+
+
+@router.post(
+    "/transactions/{transaction_id}/reverse",
+    status_code=201,
+    response_model=TransactionRead,
+    responses=_WRITE,
+    summary="Reverse a transaction · 冲正",
+)
+async def reverse_points_transaction(
+    transaction_id: int,
+    body: ReversalCreate,
+    request: Request,
+    principal: CanAwardPoints,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A new transaction negating the original, once (409 ``points.already_reversed``);
+    refused (409) when a member no longer holds the points."""
+    return await service.reverse_transaction(
+        session, principal, transaction_id, body, idempotency_key, request.url.path
+    )
+
+
+@router.post(
+    "/rules",
+    status_code=201,
+    responses=problem_responses(403, 404, 422),
+    summary="Change an earning rule · 调整积分规则",
+)
+async def change_points_rule(
+    body: RuleChange, principal: CanChangeRules, session: DbSession
+) -> RuleChanged:
+    """Closes the version in force and adds a new one: only later awards follow it."""
+    return await service.change_rule(session, principal, body)

@@ -20,6 +20,7 @@ from app.audit import service as audit_service
 from app.authz.permissions import POINTS_AWARD, POINTS_RULES
 from app.authz.principal import Principal
 from app.integrations.idempotency import KeyReused, Outcome, fingerprint, run_idempotent
+from app.kit.calendar import BUSINESS_TZ
 from app.orders.models import ServiceOrder
 from app.people.models import Person
 from app.points import accounts, events, repository, reversal
@@ -34,7 +35,7 @@ from app.points.errors import (
     TownNotFound,
     TransactionNotFound,
 )
-from app.points.ledger import BUSINESS_TZ, Leg, Posted, period_starts, post_transaction
+from app.points.ledger import Leg, Posted, period_starts, post_transaction
 from app.points.models import PointsRule, PointsTransaction
 from app.points.repository import AccountRow
 from app.points.rules import (

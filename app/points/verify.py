@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.session import create_engine
 from app.points.ledger import chain_hash
 from app.points.models import GENESIS_HASH
 from app.points.rules import SPENT_KINDS
@@ -307,8 +308,6 @@ async def run(
 ) -> Report:
     """One REPEATABLE READ, read-only transaction: every check sees the same snapshot
     while the API keeps writing."""
-    from app.db.session import create_engine
-
     engine = create_engine(settings, database_url, pool_size=1, max_overflow=0)
     try:
         async with engine.connect() as raw:

@@ -8,13 +8,12 @@ disagree. No database, no I/O.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from app.kit.calendar import BUSINESS_TZ
 from app.orders.workflow import OPEN, OrderStatus
 from app.reporting.errors import InvalidPeriod
 from app.reporting.schemas import Formula, KpiSettings
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_DAYS = 30
 """Without dates, the report covers the last 30 business days, today included."""
 MAX_DAYS = 366

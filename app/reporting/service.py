@@ -16,6 +16,7 @@ from app.authz.permissions import ORDERS_STATS
 from app.authz.principal import Principal
 from app.authz.scope import Scope
 from app.errors import NotFound
+from app.kit.calendar import BUSINESS_TZ
 from app.orders.workflow import OrderStatus
 from app.reporting import repository, rules
 from app.reporting.errors import KpiSettingsInvalid
@@ -42,11 +43,7 @@ async def order_stats(
     date_to: date | None,
     now: datetime | None = None,
 ) -> OrderStats:
-    as_of = (
-        (now or datetime.now(rules.BUSINESS_TZ))
-        .astimezone(rules.BUSINESS_TZ)
-        .replace(microsecond=0)
-    )
+    as_of = (now or datetime.now(BUSINESS_TZ)).astimezone(BUSINESS_TZ).replace(microsecond=0)
     period = rules.resolve_period(date_from, date_to, as_of.date())
     unit = await _unit(session, principal, unit_id)
     settings = await _settings(session)

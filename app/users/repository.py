@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, exists, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import RefreshToken
 from app.authz.models import RoleGrant, RolePermission
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
@@ -236,3 +237,13 @@ async def save(session: AsyncSession, account: UserAccount) -> None:
 async def units_by_id(session: AsyncSession, unit_ids: Sequence[int]) -> Sequence[OrgUnit]:
     query = select(OrgUnit).where(OrgUnit.id.in_(unit_ids)).order_by(OrgUnit.id)
     return (await session.execute(query)).scalars().all()
+
+
+async def revoke_refresh_tokens(session: AsyncSession, user_id: int) -> None:
+    """Signs an account out everywhere (password reset, deactivation)."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .execution_options(synchronize_session=False)
+    )

@@ -279,9 +279,9 @@ async def _apply_update(
         account.person_id = body.person_id
         changed.append("person_id")
     if "password" in changed or ("is_active" in changed and not account.is_active):
-        from app.auth import service as auth_service  # auth depends on users, not back
-
-        await auth_service.revoke_all_refresh_tokens(session, account.id)
+        # Signed out everywhere: auth depends on users, so the account's own module
+        # revokes the refresh tokens issued to it.
+        await repository.revoke_refresh_tokens(session, account.id)
     return changed
 
 

@@ -228,7 +228,7 @@ async def test_retention_task_runs_in_the_worker(database_url: str, engine: Asyn
 
 
 def test_retention_task_is_registered_daily() -> None:
-    from app.worker import queue
+    from app.queue import queue
 
     assert "audit.purge_expired_events" in queue.tasks
     periodic = {p.periodic_id: p for p in queue.periodic_registry.periodic_tasks.values()}

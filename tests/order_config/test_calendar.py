@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.calendar import BUSINESS_TZ
-from app.orders import config_service
+from app.orders.config import calendar
 from app.orders.models import CalendarOverride
 from tests.order_config.conftest import World, assert_problem, audit_events
 
@@ -149,10 +149,10 @@ class TestLoadCalendar:
     ) -> None:
         await enter_national_day(client, world["town_admin"])
         start = datetime(2027, 9, 24, 10, tzinfo=BUSINESS_TZ)  # Friday
-        calendar = await config_service.load_calendar(db, start.date(), date(2027, 12, 31))
+        working = await calendar.load_calendar(db, start.date(), date(2027, 12, 31))
         # 26 (make-up Sunday), 27, 28, 29, 30 Sep, then 8 Oct, 11 Oct.
-        assert calendar.add_working_days(start, 7) == datetime(2027, 10, 11, 10, tzinfo=BUSINESS_TZ)
-        assert calendar.is_exact(date(2027, 3, 1))
+        assert working.add_working_days(start, 7) == datetime(2027, 10, 11, 10, tzinfo=BUSINESS_TZ)
+        assert working.is_exact(date(2027, 3, 1))
 
 
 class TestListCalendarOverrides:

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.integrations.models import OutboxEvent
 from app.orders.models import KpiSetting, ServiceOrder, ServiceOrderEvent
 from app.orders.steps.overdue import auto_close_resolved, escalate_overdue
-from app.worker import open_queue, queue
+from app.queue import queue
+from app.worker import open_queue
 from tests.orders.conftest import World, load_order, ok, order_in, outbox, snapshot
 
 

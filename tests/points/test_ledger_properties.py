@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, A
 from app.authz.principal import Grant, Principal
 from app.config import Settings
 from app.db.session import create_engine
-from app.points import service, shop_service, verify
+from app.points import service, verify
 from app.points.errors import (
     AlreadyReversed,
     InsufficientPoints,
@@ -37,7 +37,8 @@ from app.points.errors import (
 )
 from app.points.models import PointsAccount, PointsPosting, Reward
 from app.points.schemas import AdjustmentCreate, ReversalCreate
-from app.points.shop_errors import RedemptionNotPending
+from app.points.shop import service as shop_service
+from app.points.shop.errors import RedemptionNotPending
 from tests.support.factory import make_person, make_tree, make_user
 
 T = TypeVar("T")

@@ -1,4 +1,4 @@
-"""app.orders.demo.seed_demo_orders: demo history in every status, consistent by SQL,
+"""app.demo.orders.seed_demo_orders: demo history in every status, consistent by SQL,
 and the KPI report over it agrees with figures recomputed here order by order."""
 
 import re
@@ -14,10 +14,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.demo.orders import seed_demo_orders
 from app.hierarchy.models import OrgUnit
 from app.kit.calendar import WorkingCalendar
 from app.orders import deadlines
-from app.orders.demo import seed_demo_orders
 from app.orders.models import (
     OrderNumberCounter,
     OrderSecond,

@@ -7,8 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.orders import deadlines
-from app.orders.demo.plan import (
+from app.demo.orders.plan import (
     DAYS,
     DISPATCHER,
     ESCALATES_FROM,
@@ -18,7 +17,8 @@ from app.orders.demo.plan import (
     Plan,
     Town,
 )
-from app.orders.demo.stories import CANCEL_REASONS, REJECT_REASONS, hours
+from app.demo.orders.stories import CANCEL_REASONS, REJECT_REASONS, hours
+from app.orders import deadlines
 from app.orders.workflow import OrderStatus, OrderStep, next_status
 
 S = OrderStatus

@@ -19,8 +19,8 @@ from app.db.session import DbSession
 from app.errors import Forbidden
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
-from app.orders import config_service as service
-from app.orders.config_schemas import (
+from app.orders.config import calendar, categories, departments, teams, time_limits
+from app.orders.config.schemas import (
     CalendarOverrideIn,
     CalendarOverrideRead,
     CalendarYear,
@@ -104,7 +104,9 @@ async def list_order_categories(
     cursor: Cursor = None,
 ) -> OrderCategoryPage:
     """All categories (or only active / inactive ones), by code."""
-    return await service.list_categories(session, limit=limit, cursor=cursor, is_active=is_active)
+    return await categories.list_categories(
+        session, limit=limit, cursor=cursor, is_active=is_active
+    )
 
 
 @router.post(
@@ -122,7 +124,7 @@ async def create_order_category(
     session: DbSession,
 ) -> OrderCategoryRead:
     """Global data: superusers and holders of ``orders.config`` at a town only."""
-    created = await service.create_category(session, principal, body)
+    created = await categories.create_category(session, principal, body)
     _located(request, response, "get_order_category", code=created.code)
     return created
 
@@ -134,7 +136,7 @@ async def create_order_category(
     summary="Read a category · 查看服务类别",
 )
 async def get_order_category(code: Code, session: DbSession) -> OrderCategoryRead:
-    return await service.get_category(session, code)
+    return await categories.get_category(session, code)
 
 
 @router.patch(
@@ -148,7 +150,7 @@ async def update_order_category(
 ) -> OrderCategoryRead:
     """Names, default time-limit class, active flag. An inactive category takes no new
     orders; orders already filed keep it. Superusers and town-level ``orders.config``."""
-    return await service.update_category(session, principal, code, body)
+    return await categories.update_category(session, principal, code, body)
 
 
 # ------------------------------------------------------------ time limits
@@ -160,7 +162,7 @@ async def update_order_category(
 async def list_time_limit_classes(
     session: DbSession, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> TimeLimitClassPage:
-    return await service.list_time_limits(session, limit=limit, cursor=cursor)
+    return await time_limits.list_time_limits(session, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -178,7 +180,7 @@ async def create_time_limit_class(
     session: DbSession,
 ) -> TimeLimitClassRead:
     """Global data: superusers and holders of ``orders.config`` at a town only."""
-    created = await service.create_time_limit(session, principal, body)
+    created = await time_limits.create_time_limit(session, principal, body)
     _located(request, response, "get_time_limit_class", code=created.code)
     return created
 
@@ -190,7 +192,7 @@ async def create_time_limit_class(
     summary="Read a time-limit class · 查看办理时限",
 )
 async def get_time_limit_class(code: Code, session: DbSession) -> TimeLimitClassRead:
-    return await service.get_time_limit(session, code)
+    return await time_limits.get_time_limit(session, code)
 
 
 @router.patch(
@@ -204,7 +206,7 @@ async def update_time_limit_class(
 ) -> TimeLimitClassRead:
     """Deadlines are computed and stored on each order at triage (分拣), so a change
     applies only to orders triaged afterwards; orders already in work keep theirs."""
-    return await service.update_time_limit(session, principal, code, body)
+    return await time_limits.update_time_limit(session, principal, code, body)
 
 
 # ---------------------------------------------------------------- calendar
@@ -218,7 +220,7 @@ async def list_calendar_overrides(
 ) -> CalendarYear:
     """``library_covers`` says whether the ``chinesecalendar`` library already knows the
     year's holidays (国务院办公厅放假安排); when it does not, enter the year here."""
-    return await service.get_calendar_year(session, year)
+    return await calendar.get_calendar_year(session, year)
 
 
 @router.put(
@@ -238,7 +240,7 @@ async def put_calendar_override(
     yet: holidays as days off, make-up workdays (调休上班) as working days. Overrides win
     over the library. 201 when the day had none, 200 when replaced. Global data:
     superusers and town-level ``orders.config``. Orders triaged afterwards use it."""
-    override, created = await service.put_override(session, principal, day, body)
+    override, created = await calendar.put_override(session, principal, day, body)
     response.status_code = 201 if created else 200
     return override
 
@@ -253,7 +255,7 @@ async def put_calendar_override(
 async def delete_calendar_override(
     day: date, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
-    await service.delete_override(session, principal, day)
+    await calendar.delete_override(session, principal, day)
     return Response(status_code=204)
 
 
@@ -270,7 +272,7 @@ async def get_working_days(
     """Statutory holidays and make-up workdays (调休) from the calendar library and the
     overrides; ``is_exact`` is false when part of the range lies in a year neither
     covers (weekends are then the only days off)."""
-    return await service.working_days(session, first, last)
+    return await calendar.working_days(session, first, last)
 
 
 # ------------------------------------------------------------ departments
@@ -291,7 +293,7 @@ async def create_department(
     session: DbSession,
 ) -> DepartmentRead:
     """A department of a town; needs ``orders.config`` over the town node."""
-    created = await service.create_department(session, principal, body)
+    created = await departments.create_department(session, principal, body)
     _located(request, response, "get_department", department_id=str(created.id))
     return created
 
@@ -307,7 +309,7 @@ async def list_departments(
 ) -> DepartmentPage:
     """Departments of the towns the caller's ``orders.read`` or ``orders.config`` reaches,
     by id; ``q`` matches name or code."""
-    return await service.list_departments(
+    return await departments.list_departments(
         session, principal, limit=limit, cursor=cursor, town_id=town_id, q=q
     )
 
@@ -321,7 +323,7 @@ async def list_departments(
 async def get_department(
     department_id: int, principal: CurrentPrincipal, session: DbSession
 ) -> DepartmentRead:
-    return await service.get_department(session, principal, department_id)
+    return await departments.get_department(session, principal, department_id)
 
 
 @router.patch(
@@ -334,7 +336,7 @@ async def update_department(
     department_id: int, body: DepartmentUpdate, principal: CurrentPrincipal, session: DbSession
 ) -> DepartmentRead:
     """Name and code (unique); the town never changes."""
-    return await service.update_department(session, principal, department_id, body)
+    return await departments.update_department(session, principal, department_id, body)
 
 
 @router.get(
@@ -350,7 +352,7 @@ async def list_department_members(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> DepartmentMemberPage:
-    return await service.list_department_members(
+    return await departments.list_department_members(
         session, principal, department_id, limit=limit, cursor=cursor
     )
 
@@ -367,7 +369,7 @@ async def add_department_member(
 ) -> DepartmentMemberRead:
     """The account must be active and hold a grant inside the caller's ``orders.config``
     scope; it needs ``department_staff`` (``orders.department``) to act on orders."""
-    return await service.add_department_member(session, principal, department_id, body.user_id)
+    return await departments.add_department_member(session, principal, department_id, body.user_id)
 
 
 @router.delete(
@@ -380,7 +382,7 @@ async def add_department_member(
 async def remove_department_member(
     department_id: int, user_id: int, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
-    await service.remove_department_member(session, principal, department_id, user_id)
+    await departments.remove_department_member(session, principal, department_id, user_id)
     return Response(status_code=204)
 
 
@@ -402,7 +404,7 @@ async def create_volunteer_team(
     session: DbSession,
 ) -> VolunteerTeamRead:
     """A team at a node the caller's ``orders.config`` reaches; names are unique per node."""
-    created = await service.create_team(session, principal, body)
+    created = await teams.create_team(session, principal, body)
     _located(request, response, "get_volunteer_team", team_id=str(created.id))
     return created
 
@@ -419,7 +421,7 @@ async def list_volunteer_teams(
     cursor: Cursor = None,
 ) -> VolunteerTeamPage:
     """Teams inside the caller's ``orders.read`` or ``orders.config`` scope, by id."""
-    return await service.list_teams(
+    return await teams.list_teams(
         session, principal, limit=limit, cursor=cursor, org_unit_id=org_unit_id, q=q
     )
 
@@ -433,7 +435,7 @@ async def list_volunteer_teams(
 async def get_volunteer_team(
     team_id: int, principal: CurrentPrincipal, session: DbSession
 ) -> VolunteerTeamRead:
-    return await service.get_team(session, principal, team_id)
+    return await teams.get_team(session, principal, team_id)
 
 
 @router.patch(
@@ -445,7 +447,7 @@ async def get_volunteer_team(
 async def update_volunteer_team(
     team_id: int, body: VolunteerTeamUpdate, principal: CurrentPrincipal, session: DbSession
 ) -> VolunteerTeamRead:
-    return await service.update_team(session, principal, team_id, body)
+    return await teams.update_team(session, principal, team_id, body)
 
 
 @router.get(
@@ -461,7 +463,7 @@ async def list_volunteer_team_members(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> TeamMemberPage:
-    return await service.list_team_members(session, principal, team_id, limit=limit, cursor=cursor)
+    return await teams.list_team_members(session, principal, team_id, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -475,7 +477,7 @@ async def add_volunteer_team_member(
     team_id: int, body: TeamMemberIn, principal: CurrentPrincipal, session: DbSession
 ) -> TeamMemberRead:
     """Only party members (党员) the caller sees, where they live or by their branch."""
-    return await service.add_team_member(session, principal, team_id, body.person_id)
+    return await teams.add_team_member(session, principal, team_id, body.person_id)
 
 
 @router.delete(
@@ -488,5 +490,5 @@ async def add_volunteer_team_member(
 async def remove_volunteer_team_member(
     team_id: int, person_id: int, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
-    await service.remove_team_member(session, principal, team_id, person_id)
+    await teams.remove_team_member(session, principal, team_id, person_id)
     return Response(status_code=204)

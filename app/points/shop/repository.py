@@ -32,7 +32,7 @@ from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
 from app.people.models import Person
 from app.points.models import Redemption, Reward
-from app.points.shop_schemas import MAX_STOCK
+from app.points.shop.schemas import MAX_STOCK
 
 # 8 characters without the look-alikes 0/O and 1/I: 32^8 ≈ 10^12 codes, read aloud
 # or typed at the counter without mistakes.

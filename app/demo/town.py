@@ -20,22 +20,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.principal import Grant, Principal
 from app.config import get_settings
+from app.demo.orders import seed_demo_orders
 from app.errors import AppError
 from app.hierarchy import service as hierarchy_service
 from app.hierarchy.models import OrgUnit
 from app.hierarchy.schemas import OrgUnitCreate
 from app.kit.idcard import make_id_number
-from app.orders import config_service
-from app.orders.config_schemas import DepartmentCreate, VolunteerTeamCreate
-from app.orders.demo import seed_demo_orders
+from app.orders.config import departments, teams
+from app.orders.config.schemas import DepartmentCreate, VolunteerTeamCreate
 from app.orders.models import ServiceOrder
-from app.people import member_service
 from app.people import service as people_service
+from app.people.members import service as member_service
+from app.people.members.schemas import (
+    MemberCreate,
+)
 from app.people.pii import codec_from_settings
-from app.people.schemas import MemberCreate, PersonCreate
+from app.people.schemas import (
+    PersonCreate,
+)
 from app.points import service as points_service
-from app.points import shop_service
-from app.points.shop_schemas import RewardCreate
+from app.points.shop import service as shop_service
+from app.points.shop.schemas import RewardCreate
 from app.users import service as users_service
 from app.users.models import UserAccount
 from app.users.schemas import GrantCreate, UserCreate
@@ -223,24 +228,24 @@ async def _accounts(
 async def _departments_and_team(
     session: AsyncSession, system: Principal, place: _Town, members: list[tuple[int, OrgUnit]]
 ) -> None:
-    departments = [("SL-CG", "城管执法中队"), ("SL-SCJG", "市场监管所"), ("SL-PCS", "派出所")]
+    department_names = [("SL-CG", "城管执法中队"), ("SL-SCJG", "市场监管所"), ("SL-PCS", "派出所")]
     created = [
-        await config_service.create_department(
+        await departments.create_department(
             session, system, DepartmentCreate(town_id=place.town.id, code=code, name=name)
         )
-        for code, name in departments
+        for code, name in department_names
     ]
     staff = await session.scalar(select(UserAccount.id).where(UserAccount.username == "chengguan"))
     assert staff is not None
-    await config_service.add_department_member(session, system, created[0].id, staff)
-    team = await config_service.create_team(
+    await departments.add_department_member(session, system, created[0].id, staff)
+    team = await teams.create_team(
         session,
         system,
         VolunteerTeamCreate(org_unit_id=place.communities[0].id, name="红星志愿服务队"),
     )
     for person_id, grid in members:
         if grid.community_id == place.communities[0].id:
-            await config_service.add_team_member(session, system, team.id, person_id)
+            await teams.add_team_member(session, system, team.id, person_id)
 
 
 async def _points(

@@ -26,9 +26,15 @@ from app.people.errors import (
     PersonArchived,
     PersonNotFound,
 )
+from app.people.members.schemas import (
+    MemberCreate,
+    MemberListQuery,
+    MemberPage,
+    MemberRead,
+    MemberUpdate,
+)
 from app.people.models import PartyMember, Person
 from app.people.pii import PiiCodec
-from app.people.schemas import MemberCreate, MemberListQuery, MemberPage, MemberRead, MemberUpdate
 from app.people.service import ANCESTORS, brief_person
 
 COMMUNITY_FIELDS = ("residence_community_id", "employer_community_id")

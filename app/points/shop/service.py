@@ -29,10 +29,10 @@ from app.kit.pagination import decode_cursor, encode_cursor
 from app.people.models import Person
 from app.points import accounts, ledger, reversal
 from app.points import events as points_events
-from app.points import shop_repository as repository
 from app.points.errors import NoLinkedPerson
 from app.points.models import Redemption, Reward
-from app.points.shop_errors import (
+from app.points.shop import repository
+from app.points.shop.errors import (
     DuplicateRedemption,
     InvalidActiveWindow,
     InvalidShopUnit,
@@ -45,7 +45,7 @@ from app.points.shop_errors import (
     ShopUnitNotFound,
     StockTooLarge,
 )
-from app.points.shop_schemas import (
+from app.points.shop.schemas import (
     HandoverIn,
     RedemptionListQuery,
     RedemptionPage,

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.scope import Scope
 from app.db.base import Base
+from app.demo.orders.plan import Event, Member, Plan, Resident, Town
+from app.demo.orders.stories import CHANNELS, TITLES
 from app.kit.calendar import BUSINESS_TZ, WorkingCalendar
-from app.orders.demo.plan import Event, Member, Plan, Resident, Town
-from app.orders.demo.stories import CHANNELS, TITLES
 from app.orders.models import (
     CalendarOverride,
     KpiSetting,

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.demo.orders import rows, stories, timeline
 from app.kit.calendar import BUSINESS_TZ
-from app.orders.demo import rows, stories, timeline
 
 __all__ = ["seed_demo_orders"]
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from app.orders.demo.plan import DISPATCHER, SYSTEM, Member, Plan, Resident, Step, Town
+from app.demo.orders.plan import DISPATCHER, SYSTEM, Member, Plan, Resident, Step, Town
 from app.orders.workflow import OrderStatus
 
 S = OrderStatus

@@ -1,0 +1,87 @@
+"""Service categories (服务类别): global data every town shares.
+
+Services flush, never commit; every write records one audit event.
+"""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.authz.principal import Principal
+from app.orders.config import repository
+from app.orders.config.errors import (
+    CategoryCodeTaken,
+    CategoryNotFound,
+    UnknownTimeLimit,
+)
+from app.orders.config.schemas import (
+    OrderCategoryCreate,
+    OrderCategoryPage,
+    OrderCategoryRead,
+    OrderCategoryUpdate,
+)
+from app.orders.config.shared import after_key, changed_fields, next_page, record, require_global
+from app.orders.models import OrderCategory
+
+
+async def list_categories(
+    session: AsyncSession, *, limit: int, cursor: str | None, is_active: bool | None
+) -> OrderCategoryPage:
+    rows = await repository.category_page(
+        session, after=after_key(cursor, str), limit=limit, is_active=is_active
+    )
+    items, next_cursor = next_page(rows, limit, lambda r: r.code)
+    return OrderCategoryPage(
+        items=[OrderCategoryRead.model_validate(r) for r in items], next_cursor=next_cursor
+    )
+
+
+async def get_category(session: AsyncSession, code: str) -> OrderCategoryRead:
+    category = await repository.get_category(session, code)
+    if category is None:
+        raise CategoryNotFound()
+    return OrderCategoryRead.model_validate(category)
+
+
+async def _check_time_limit(session: AsyncSession, code: str) -> None:
+    if await repository.get_time_limit(session, code) is None:
+        raise UnknownTimeLimit(f"办理时限类别 {code} 不存在", f"No time-limit class {code}")
+
+
+async def create_category(
+    session: AsyncSession, principal: Principal, data: OrderCategoryCreate
+) -> OrderCategoryRead:
+    require_global(principal)
+    if await repository.get_category(session, data.code) is not None:
+        raise CategoryCodeTaken()
+    await _check_time_limit(session, data.default_time_limit)
+    category = await repository.save(
+        session,
+        OrderCategory(**data.model_dump()),
+        unique="pk_order_category",
+        error=CategoryCodeTaken(),
+    )
+    summary = f"新增服务类别「{category.name_zh}」({category.code})"
+    await record(
+        session, principal, "order_category.create", ("order_category", data.code), summary
+    )
+    return OrderCategoryRead.model_validate(category)
+
+
+async def update_category(
+    session: AsyncSession, principal: Principal, code: str, data: OrderCategoryUpdate
+) -> OrderCategoryRead:
+    """Deactivating a category stops new orders in it; existing orders keep it."""
+    require_global(principal)
+    category = await repository.get_category(session, code, for_update=True)
+    if category is None:
+        raise CategoryNotFound()
+    changes = changed_fields(category, data)
+    if not changes:
+        return OrderCategoryRead.model_validate(category)
+    if "default_time_limit" in changes:
+        await _check_time_limit(session, changes["default_time_limit"])
+    for field, value in changes.items():
+        setattr(category, field, value)
+    await repository.save(session, category)
+    summary = f"修改服务类别「{category.name_zh}」({code})：{', '.join(sorted(changes))}"
+    await record(session, principal, "order_category.update", ("order_category", code), summary)
+    return OrderCategoryRead.model_validate(category)

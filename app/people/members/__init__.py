@@ -1,0 +1,1 @@
+"""Party members (党员): memberships of people, placed at their branch (党支部)."""
