@@ -118,12 +118,6 @@ async def flush(session: AsyncSession) -> None:
         raise
 
 
-async def set_own_ancestor(session: AsyncSession, unit: OrgUnit, column: str) -> None:
-    """A node's own level column holds its own id, known only after the insert."""
-    setattr(unit, column, unit.id)
-    await session.flush()
-
-
 def _search(q: str) -> ColumnElement[bool]:
     # Substring match served by the pg_trgm GIN indexes on name and code.
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
