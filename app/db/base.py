@@ -5,6 +5,7 @@ revisions agree on names, and a downgrade can drop what an upgrade created.
 """
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import BigInteger, DateTime, Identity, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -24,6 +25,14 @@ class Base(DeclarativeBase):
 
 class IdMixin:
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True, sort_order=-10)
+
+
+ANCESTOR_COLUMNS: Final = ("town_id", "community_id", "grid_id", "building_id", "household_id")
+"""The columns of ``ScopedMixin``, top down: ``<level>_id`` for each level of the hierarchy.
+
+The one spelling of these names; the scope, the hierarchy rules and the scoped-table
+registry (``app.db.scoped``) read them from here.
+"""
 
 
 class ScopedMixin:

@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.scope import Scope
+from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
 from app.people.models import PartyMember, Person
 
 ID_NUMBER_UNIQUE = "uq_person_id_number_hash"
 MEMBER_PERSON_UNIQUE = "uq_party_member_person_id"
-ANCESTOR_COLUMNS = ("town_id", "community_id", "grid_id", "building_id", "household_id")
 LEVELS = ("town", "community", "grid", "building", "household")
 
 
@@ -130,11 +130,7 @@ EXPORT_COLUMNS = (
     Person.address_building,
     Person.address_unit,
     Person.address_room,
-    Person.town_id,
-    Person.community_id,
-    Person.grid_id,
-    Person.building_id,
-    Person.household_id,
+    *(getattr(Person, column) for column in ANCESTOR_COLUMNS),
     Person.is_archived,
     Person.created_at,
 )

@@ -14,6 +14,7 @@ from app.audit import service as audit_service
 from app.authz.permissions import PEOPLE_READ, PEOPLE_WRITE, PII
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
 from app.kit.pagination import decode_cursor, encode_cursor
@@ -42,7 +43,6 @@ from app.people.schemas import (
 )
 
 HOME_LEVELS = ("building", "household")
-ANCESTORS = repository.ANCESTOR_COLUMNS
 EXPORT_BATCH = 1000
 
 
@@ -95,7 +95,7 @@ async def _home_unit(session: AsyncSession, principal: Principal, unit_id: int) 
 
 def _place(person: Person, unit: OrgUnit) -> None:
     person.home_unit_id = unit.id
-    for column in ANCESTORS:
+    for column in ANCESTOR_COLUMNS:
         setattr(person, column, getattr(unit, column))
 
 
