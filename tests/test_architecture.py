@@ -137,9 +137,9 @@ SCOPE_COLUMNS = set(ANCESTOR_COLUMNS)
 # Structural rewrites (moving a subtree) legitimately match on an ancestor column;
 # they are not visibility filters. Each entry is (module, function).
 STRUCTURAL_FILTERS: set[tuple[str, str]] = {
-    ("people/repository.py", "reassign_ancestors"),
+    # A move's rewrite, over every scoped table of the registry.
+    ("db/scoped.py", "rewrite_ancestors"),
     ("people/repository.py", "count_live_under"),
-    ("hierarchy/repository.py", "reassign_subtree"),
     ("hierarchy/repository.py", "subtree_counts"),
     ("hierarchy/repository.py", "count_live_children"),
     # Natural keys, not visibility: a person's account in a town, a town's system

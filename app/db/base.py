@@ -40,7 +40,8 @@ class ScopedMixin:
 
     A grant at a node reaches the rows whose ``<level>_id`` equals the node, so a
     scoped list is a B-tree lookup rather than a recursive query (DESIGN.md, "Rules
-    that keep it fast"). Levels below the row's own place are null.
+    that keep it fast"). Levels below the row's own place are null. Moving a subtree
+    rewrites these columns on every table that uses this mixin (``app.db.scoped``).
     """
 
     town_id: Mapped[int] = mapped_column(BigInteger, index=True, sort_order=90)

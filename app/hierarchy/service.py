@@ -258,10 +258,7 @@ async def move_unit(
     old_parent_id = unit.parent_id
     above = rules.columns_above(unit.level, chain_of(target))
     await repository.set_parent(session, unit.id, target.id)
-    await repository.reassign_subtree(session, unit.level, unit.id, above)
-    from app.people import service as people_service
-
-    await people_service.reassign_ancestors(session, unit.level, unit.id, above)
+    await repository.rewrite_subtree(session, unit.level, unit.id, above)
     await repository.refresh(session, unit)
     await _record(
         session,

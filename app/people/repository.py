@@ -1,15 +1,14 @@
 """All SQL of people (人员) and party members (党员).
 
 Visibility always comes from the caller's ``Scope`` (``scope.clause(Model)``); the
-two structural functions at the end match on an ancestor column on purpose (see
-their docstrings) and are listed as such in tests/test_architecture.py.
+structural function at the end matches on an ancestor column on purpose (see its
+docstring) and is listed as such in tests/test_architecture.py.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -263,25 +262,3 @@ async def count_live_under(session: AsyncSession, level: str, node_id: int) -> i
         .scalar_subquery()
     )
     return int((await session.execute(select(people + members))).scalar_one())
-
-
-async def reassign_ancestors(
-    session: AsyncSession, level: str, node_id: int, ancestors: Mapping[str, int | None]
-) -> None:
-    """Rewrite the ancestor columns above ``level`` of every row under (level, node_id).
-
-    A structural rewrite after a subtree moved, not a visibility filter: every row
-    whose ``<level>_id`` is the moved node takes the node's new ancestors. One
-    UPDATE per table, whatever the subtree's size; rows keep their version (their
-    own data did not change) but ``updated_at`` moves.
-    """
-    _check_level(level)
-    unknown = set(ancestors) - set(ANCESTOR_COLUMNS[: LEVELS.index(level)])
-    if unknown:
-        raise ValueError(f"columns {sorted(unknown)} are not above level {level!r}")
-    if not ancestors:
-        return
-    for model in (Person, PartyMember):
-        await session.execute(
-            update(model).where(getattr(model, f"{level}_id") == node_id).values(**ancestors)
-        )

@@ -328,12 +328,3 @@ async def export_people(
 async def count_live_people_under(session: AsyncSession, level: str, node_id: int) -> int:
     """Non-archived people plus non-archived memberships placed in that subtree."""
     return await repository.count_live_under(session, level, node_id)
-
-
-async def reassign_ancestors(
-    session: AsyncSession, level: str, node_id: int, ancestors: dict[str, int | None]
-) -> None:
-    """After the subtree at (level, node_id) moved: rewrite the ancestor columns above
-    ``level`` (keys among town_id, community_id, grid_id, building_id) of every person
-    and party-member row under it. One UPDATE per table."""
-    await repository.reassign_ancestors(session, level, node_id, ancestors)
