@@ -137,9 +137,9 @@ SCOPE_COLUMNS = set(ANCESTOR_COLUMNS)
 # Structural rewrites (moving a subtree) legitimately match on an ancestor column;
 # they are not visibility filters. Each entry is (module, function).
 STRUCTURAL_FILTERS: set[tuple[str, str]] = {
-    # A move's rewrite, over every scoped table of the registry.
+    # Over every scoped table of the registry: a move's rewrite, archive's live count.
     ("db/scoped.py", "rewrite_ancestors"),
-    ("people/repository.py", "count_live_under"),
+    ("db/scoped.py", "count_live_under"),
     ("hierarchy/repository.py", "subtree_counts"),
     ("hierarchy/repository.py", "count_live_children"),
     # Natural keys, not visibility: a person's account in a town, a town's system

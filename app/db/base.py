@@ -5,7 +5,7 @@ revisions agree on names, and a downgrade can drop what an upgrade created.
 """
 
 from datetime import datetime
-from typing import Final
+from typing import ClassVar, Final
 
 from sqlalchemy import BigInteger, DateTime, Identity, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -43,6 +43,11 @@ class ScopedMixin:
     that keep it fast"). Levels below the row's own place are null. Moving a subtree
     rewrites these columns on every table that uses this mixin (``app.db.scoped``).
     """
+
+    blocks_archive: ClassVar[bool] = False
+    """Live rows (``is_archived`` false) of this table keep the node they sit under from
+    being archived: the people placed there (DESIGN.md, archive). The table must have
+    an ``is_archived`` column."""
 
     town_id: Mapped[int] = mapped_column(BigInteger, index=True, sort_order=90)
     community_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=91)

@@ -1,4 +1,4 @@
-"""The scoped tables, and the structural statement that runs over all of them.
+"""The scoped tables, and the structural statements that run over all of them.
 
 The registry is read from the mappers, never written by hand: every mapped class that
 uses ``ScopedMixin`` is in it, so a scoped table added later moves with its subtree
@@ -6,14 +6,16 @@ without anyone remembering to (STYLE.md principle 10). It holds every table once
 model is imported (``app.db.models``); whoever acts on it imports that module first.
 This module itself imports no domain.
 
-The rewrite matches an ancestor column directly: it is structural (the caller already
-holds the node), not a visibility filter, and tests/test_architecture.py lists it as
-such.
+These statements match an ancestor column directly: they are structural (the caller
+already holds the node), not visibility filters, and tests/test_architecture.py lists
+them as such.
 """
 
+import functools
+import operator
 from collections.abc import Mapping
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import ANCESTOR_COLUMNS, Base, ScopedMixin
@@ -73,3 +75,19 @@ async def rewrite_ancestors(
         )
         rewritten[table.name] = int(result.rowcount)  # type: ignore[attr-defined]
     return rewritten
+
+
+async def count_live_under(session: AsyncSession, column: str, node_id: int) -> int:
+    """Live rows under the node whose own column is ``column``, summed over the tables
+    whose class sets ``blocks_archive``: what keeps the node from being archived."""
+    _check_column(column)
+    counts = [
+        select(func.count())
+        .select_from(table)
+        .where(table.c[column] == node_id, table.c.is_archived.is_(False))
+        .scalar_subquery()
+        for table in (_table(cls) for cls in scoped_classes() if cls.blocks_archive)
+    ]
+    if not counts:
+        return 0
+    return int((await session.execute(select(functools.reduce(operator.add, counts)))).scalar_one())

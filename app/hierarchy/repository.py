@@ -229,6 +229,12 @@ async def rewrite_subtree(
     )
 
 
+async def count_live_people_under(session: AsyncSession, level: str, node_id: int) -> int:
+    """Live people and memberships under a node: the scoped tables whose model sets
+    ``blocks_archive``, so the hierarchy asks without importing the people domain."""
+    return await scoped.count_live_under(session, ANCESTOR_COLUMNS[LEVELS.index(level)], node_id)
+
+
 async def set_parent(session: AsyncSession, unit_id: int, parent_id: int) -> None:
     await session.execute(
         update(OrgUnit)

@@ -283,9 +283,10 @@ async def archive_unit(
         raise HasLiveChildren(
             f"仍有 {children} 个下级组织", f"{children} live children remain", count=children
         )
-    from app.people import service as people_service
-
-    people = await people_service.count_live_people_under(session, unit.level, unit.id)
+    # People are counted over the scoped-table registry (the models that set
+    # ``blocks_archive``), not by calling the people domain, which depends on the
+    # hierarchy: no import cycle, and the rule is declared on the models it concerns.
+    people = await repository.count_live_people_under(session, unit.level, unit.id)
     if people:
         raise HasPeople(f"仍有 {people} 名人员", f"{people} people remain", count=people)
     unit.is_archived = True

@@ -1,14 +1,14 @@
 """All SQL of people (人员) and party members (党员).
 
-Visibility always comes from the caller's ``Scope`` (``scope.clause(Model)``); the
-structural function at the end matches on an ancestor column on purpose (see its
-docstring) and is listed as such in tests/test_architecture.py.
+Visibility always comes from the caller's ``Scope`` (``scope.clause(Model)``). What
+the hierarchy asks of people (live people under a node, rewriting them when a
+subtree moves) runs over every scoped table in ``app.db.scoped``.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,6 @@ from app.people.models import PartyMember, Person
 
 ID_NUMBER_UNIQUE = "uq_person_id_number_hash"
 MEMBER_PERSON_UNIQUE = "uq_party_member_person_id"
-LEVELS = ("town", "community", "grid", "building", "household")
 
 
 def _like(text: str) -> str:
@@ -231,34 +230,3 @@ async def membership_of(session: AsyncSession, person_id: int) -> int | None:
     return (
         await session.execute(select(PartyMember.id).where(PartyMember.person_id == person_id))
     ).scalar_one_or_none()
-
-
-# ---------------------------------------------------------------- structural
-
-
-def _check_level(level: str) -> None:
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}")
-
-
-async def count_live_under(session: AsyncSession, level: str, node_id: int) -> int:
-    """Live people plus live memberships placed in the subtree of (level, node_id).
-
-    A structural question about the tree (may this node be archived?), not a
-    visibility filter: the caller already holds the node, so the ancestor column
-    is matched directly.
-    """
-    _check_level(level)
-    people = (
-        select(func.count())
-        .select_from(Person)
-        .where(getattr(Person, f"{level}_id") == node_id, Person.is_archived.is_(False))
-        .scalar_subquery()
-    )
-    members = (
-        select(func.count())
-        .select_from(PartyMember)
-        .where(getattr(PartyMember, f"{level}_id") == node_id, PartyMember.is_archived.is_(False))
-        .scalar_subquery()
-    )
-    return int((await session.execute(select(people + members))).scalar_one())

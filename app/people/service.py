@@ -320,11 +320,3 @@ async def export_people(
                 yield chunk
     async for chunk in writer.finish():
         yield chunk
-
-
-# ---------------------------------------------------------------- for the hierarchy
-
-
-async def count_live_people_under(session: AsyncSession, level: str, node_id: int) -> int:
-    """Non-archived people plus non-archived memberships placed in that subtree."""
-    return await repository.count_live_under(session, level, node_id)

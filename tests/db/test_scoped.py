@@ -5,6 +5,7 @@ tests/hierarchy/test_move_scoped.py; these are the rules around it.
 """
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import MappedColumn
 
@@ -27,6 +28,12 @@ class TestAncestorColumns:
 
 
 class TestRegistry:
+    def test_tables_that_block_archive_have_the_flag_it_counts(self) -> None:
+        blocking = [cls for cls in scoped.scoped_classes() if cls.blocks_archive]
+        assert blocking, "people keep a node from being archived"
+        for cls in blocking:
+            assert "is_archived" in inspect(cls).local_table.c, cls.__name__
+
     def test_in_a_fixed_order(self) -> None:
         names = [table.name for table in scoped.scoped_tables()]
         assert names == sorted(names)

@@ -1,4 +1,5 @@
-"""What the hierarchy asks of people: live counts under a node, and following a move."""
+"""What the hierarchy asks of people, answered over the scoped-table registry: live
+people and memberships keep a node from being archived, and follow it when it moves."""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.people import service
+from app.db import scoped
 from app.people.models import PartyMember, Person
 from tests.people.conftest import World, create_member, create_person
 
@@ -34,7 +35,11 @@ async def move(
     assert response.status_code == 200, response.text
 
 
-class TestCountLivePeopleUnder:
+class TestLivePeopleBlockArchive:
+    def test_people_and_memberships_declare_it(self) -> None:
+        blocking = {cls for cls in scoped.scoped_classes() if cls.blocks_archive}
+        assert blocking == {Person, PartyMember}
+
     async def test_counts_live_people_and_members_per_subtree(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
@@ -49,7 +54,7 @@ class TestCountLivePeopleUnder:
         await create_member(client, world["town_admin"], a["id"], world.unit("g1"))
 
         async def count(level: str, key: str) -> int:
-            return await service.count_live_people_under(db, level, world.unit(key).id)
+            return await scoped.count_live_under(db, f"{level}_id", world.unit(key).id)
 
         assert await count("household", "h1") == 1
         assert await count("building", "b1") == 2
@@ -59,9 +64,9 @@ class TestCountLivePeopleUnder:
         assert await count("town", "other_town") == 0
         assert await count("community", "oc") == 0
 
-    async def test_unknown_level_is_refused(self, db: AsyncSession) -> None:
+    async def test_unknown_column_is_refused(self, db: AsyncSession) -> None:
         with pytest.raises(ValueError):
-            await service.count_live_people_under(db, "province", 1)
+            await scoped.count_live_under(db, "province_id", 1)
 
 
 class TestAMoveTakesPeopleAlong:
