@@ -242,7 +242,17 @@ async def move_unit(
     if_match: str | None,
     new_parent_id: int,
 ) -> OrgUnit:
-    """Move a node and its whole subtree, rewriting every ancestor column in SQL."""
+    """Move a node and its whole subtree: everything under it follows, now and in history.
+
+    Every row placed under the node, in every scoped table (org units, people,
+    memberships, orders, volunteer teams, rewards, redemptions, points period
+    totals, and any scoped table added later), takes the node's new ancestors, in
+    this transaction; nothing keeps the old place. So the old ancestors' admins no
+    longer see any of it (404), the new ones do, and reports and leaderboards of
+    past periods count the moved orders and points under the new place. Rows that
+    carry a version get a new one (their ETag changes). The audit log keeps where
+    each event happened at the time (README, "Moving a subtree").
+    """
     scope = principal.scope(ORG_WRITE)
     unit = await find(session, scope, unit_id, lock=True)
     check_version(if_match, unit.version)
