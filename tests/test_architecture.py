@@ -9,6 +9,7 @@ import ast
 import itertools
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,10 @@ from tests.support.architecture import (
     RULES,
     STRUCTURAL_FILTERS,
     http_exception_only_in_routers,
+    import_cycles,
     kit_imports_no_domain,
     layers_point_down,
+    no_function_level_imports,
     no_hand_written_scope_filters,
     nothing_below_the_session_commits,
     nothing_imports_the_assembly,
@@ -32,9 +35,41 @@ Rule = Callable[[Path], list[str]]
 Files = dict[str, str]
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.__name__)
+@dataclass(frozen=True)
+class Pending:
+    """Offenders on the real tree that another branch of issue 8 is removing."""
+
+    files: frozenset[str]
+    reason: str
+
+
+PENDING: dict[Rule, Pending] = {
+    no_function_level_imports: Pending(
+        frozenset({"hierarchy/service.py"}),
+        "hierarchy/service.py:262,289 import app.people.service inside move_unit and "
+        "archive_unit; the i8-move branch removes both",
+    ),
+}
+
+
+def _real_tree_case(rule: Rule) -> object:
+    if rule not in PENDING:
+        return pytest.param(rule, id=rule.__name__)
+    # Strict: once the pending work lands the test passes, the xfail fails, and the
+    # entry in PENDING goes.
+    mark = pytest.mark.xfail(strict=True, raises=AssertionError, reason=PENDING[rule].reason)
+    return pytest.param(rule, id=rule.__name__, marks=mark)
+
+
+@pytest.mark.parametrize("rule", [_real_tree_case(rule) for rule in RULES])
 def test_real_tree(rule: Rule) -> None:
     assert rule(APP) == []
+
+
+@pytest.mark.parametrize("rule", list(PENDING), ids=lambda rule: rule.__name__)
+def test_pending_offenders_do_not_spread(rule: Rule) -> None:
+    """While a rule waits for another branch, no file beyond the known ones breaks it."""
+    assert {offender.split(":")[0] for offender in rule(APP)} <= PENDING[rule].files
 
 
 @pytest.fixture
@@ -144,6 +179,40 @@ VIOLATIONS = [
         "worker-as-a-module",
         {"integrations/events.py": "from app import worker", "worker.py": ""},
         "integrations/events.py:1 imports app.worker",
+    ),
+    # No function-level imports of our own modules.
+    planted(
+        no_function_level_imports,
+        "in-a-service",
+        {
+            "hierarchy/service.py": """
+                async def archive():
+                    from app.people import service
+                """,
+            "people/service.py": "",
+        },
+        "hierarchy/service.py:2 imports app.people.service inside a function",
+    ),
+    # No module-level import cycles.
+    planted(
+        import_cycles,
+        "between-two-services",
+        {
+            "hierarchy/service.py": "from app.people import service",
+            "people/service.py": "import app.hierarchy.service",
+        },
+        "cycle: hierarchy/service.py:1 → people/service.py,"
+        " people/service.py:1 → hierarchy/service.py",
+    ),
+    planted(
+        import_cycles,
+        "through-a-third-module",
+        {
+            "main.py": "from app.openapi import render",
+            "openapi.py": "from app.docs import mount",
+            "docs.py": "from app.main import settings",
+        },
+        "cycle: docs.py:1 → main.py, main.py:1 → openapi.py, openapi.py:1 → docs.py",
     ),
     # Nothing below the session dependency commits.
     planted(
@@ -327,6 +396,25 @@ CLEAN = [
             "main.py": "from app.api import router",
             "api.py": "",
             "worker.py": "",
+        },
+    ),
+    clean(
+        no_function_level_imports,
+        {
+            "cli.py": "def cmd_serve():\n    from app.main import create_app\n",
+            "main.py": "",
+            "demo/town.py": "def seed():\n    import json\n",
+        },
+    ),
+    clean(
+        import_cycles,
+        {
+            "main.py": "from app.openapi import render",
+            "openapi.py": "from app.docs import mount",
+            "docs.py": "",
+            "hierarchy/service.py": "def archive():\n    from app.people import service\n",
+            "people/service.py": "from app.hierarchy import models",
+            "hierarchy/models.py": "",
         },
     ),
     clean(

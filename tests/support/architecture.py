@@ -268,6 +268,81 @@ def nothing_imports_the_assembly(root: Path) -> list[str]:
     ]
 
 
+# The command line imports lazily so that ``redgrid --help`` starts fast; it is the top
+# of the graph, so nothing it imports can import it back.
+LAZY_IMPORTS_ALLOWED = {"cli.py"}
+
+
+def no_function_level_imports(root: Path) -> list[str]:
+    """Our own modules are imported at the top of a module, never inside a function,
+    where an import cycle hides until the function runs."""
+    return [
+        _report(module.rel, imp.line, f"imports {imp.name} inside a function")
+        for module in load(root).modules
+        if module.rel not in LAZY_IMPORTS_ALLOWED
+        for imp in module.imports
+        if imp.lazy and imp.target is not None
+    ]
+
+
+def import_cycles(root: Path) -> list[str]:
+    """Module-level imports among our modules form no cycle (strongly connected
+    components of the import graph, Tarjan's algorithm)."""
+    graph: dict[str, set[str]] = {}
+    lines: dict[tuple[str, str], int] = {}
+    for module in load(root).modules:
+        edges = graph.setdefault(module.rel, set())
+        for imp in module.imports:
+            if imp.target is not None and not imp.lazy and imp.target != module.rel:
+                edges.add(imp.target)
+                lines.setdefault((module.rel, imp.target), imp.line)
+    offenders = []
+    for component in _strongly_connected(graph):
+        if len(component) > 1:
+            members = sorted(component)
+            steps = [
+                f"{a}:{lines[a, b]} → {b}"
+                for a in members
+                for b in sorted(graph[a])
+                if b in component
+            ]
+            offenders.append("cycle: " + ", ".join(steps))
+    return offenders
+
+
+def _strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for successor in sorted(graph.get(node, ())):
+            if successor not in index:
+                visit(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in on_stack:
+                low[node] = min(low[node], index[successor])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            components.append(component)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return components
+
+
 # ------------------------------------------------------------------ transactions
 
 # Who opens and commits transactions: the request's session dependency, jobs (task
@@ -422,6 +497,8 @@ RULES = (
     other_domains_through_public_faces,
     kit_imports_no_domain,
     nothing_imports_the_assembly,
+    no_function_level_imports,
+    import_cycles,
     nothing_below_the_session_commits,
     http_exception_only_in_routers,
     no_hand_written_scope_filters,
