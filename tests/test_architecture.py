@@ -27,6 +27,7 @@ from tests.support.architecture import (
     nothing_below_the_session_commits,
     nothing_imports_the_assembly,
     other_domains_through_public_faces,
+    responses_only_in_routers,
 )
 
 APP = Path(__file__).resolve().parents[1] / "app"
@@ -44,6 +45,12 @@ class Pending:
 
 
 PENDING: dict[Rule, Pending] = {
+    responses_only_in_routers: Pending(
+        frozenset({"points/service.py", "points/shop/service.py", "integrations/idempotency.py"}),
+        "services still build JSONResponse: points/service.py:16,249,312,378, "
+        "points/shop/service.py:17,83,183,268,393,504,515,560, and "
+        "integrations/idempotency.py:19,65,100,104 which they call; being moved to the routers",
+    ),
     no_function_level_imports: Pending(
         frozenset({"hierarchy/service.py"}),
         "hierarchy/service.py:262,289 import app.people.service inside move_unit and "
@@ -289,6 +296,40 @@ VIOLATIONS = [
         },
         "orders/repository.py:4 uses starlette.exceptions.HTTPException",
     ),
+    # HTTP responses only in routers and the HTTP layer.
+    planted(
+        responses_only_in_routers,
+        "fastapi-responses",
+        {"points/service.py": "from fastapi.responses import JSONResponse"},
+        "points/service.py:1 uses fastapi.responses.JSONResponse",
+    ),
+    planted(
+        responses_only_in_routers,
+        "starlette-responses-module",
+        {
+            "points/service.py": """
+                from starlette import responses
+
+                def redeem():
+                    return responses.Response(status_code=204)
+                """
+        },
+        "points/service.py:1 uses starlette.responses",
+        "points/service.py:4 uses starlette.responses.Response",
+    ),
+    planted(
+        responses_only_in_routers,
+        "fastapi-response-attribute",
+        {
+            "orders/steps/claim.py": """
+                import fastapi
+
+                def claim():
+                    return fastapi.Response(status_code=204)
+                """
+        },
+        "orders/steps/claim.py:4 uses fastapi.Response",
+    ),
     # No hand-written scope filters, by any spelling.
     planted(
         no_hand_written_scope_filters,
@@ -444,6 +485,16 @@ CLEAN = [
             "middleware.py": "from starlette.exceptions import HTTPException",
             "handlers.py": "import starlette.exceptions\nE = starlette.exceptions.HTTPException",
             "orders/errors.py": "from app.errors import NotFound",
+        },
+    ),
+    clean(
+        responses_only_in_routers,
+        {
+            "points/router.py": "from fastapi.responses import JSONResponse",
+            "problems.py": "from starlette.responses import Response",
+            "kit/http.py": "from fastapi import Header, Response",
+            "auth/service.py": "from app.auth.schemas import TokenResponse",
+            "auth/schemas.py": "",
         },
     ),
     clean(

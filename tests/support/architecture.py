@@ -401,6 +401,19 @@ def _is_http_exception(name: str) -> bool:
     return name.split(".")[0] in ("fastapi", "starlette") and name.endswith(".HTTPException")
 
 
+def _is_response(name: str) -> bool:
+    parts = name.split(".")
+    return parts[0] in ("fastapi", "starlette") and (
+        "responses" in parts[1:] or parts[-1].endswith("Response")
+    )
+
+
+def responses_only_in_routers(root: Path) -> list[str]:
+    """HTTP responses (``fastapi.responses``, ``starlette.responses``, ``fastapi.Response``,
+    by any spelling) only in routers and the HTTP layer: services return domain objects."""
+    return _uses(root, _is_response)
+
+
 def _uses(root: Path, forbidden: Callable[[str], bool]) -> list[str]:
     offenders: dict[tuple[str, int], str] = {}
     for module in load(root).modules:
@@ -501,5 +514,6 @@ RULES = (
     import_cycles,
     nothing_below_the_session_commits,
     http_exception_only_in_routers,
+    responses_only_in_routers,
     no_hand_written_scope_filters,
 )
