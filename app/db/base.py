@@ -30,8 +30,8 @@ class ScopedMixin:
     """The ids of a row's place in the hierarchy, written when the row is created.
 
     A grant at a node reaches the rows whose ``<level>_id`` equals the node, so a
-    scoped list is a B-tree lookup rather than a recursive query (DESIGN.md, "Rules
-    that keep it fast"). Levels below the row's own place are null.
+    scoped list is a B-tree lookup rather than a recursive query. Levels below the
+    row's own place are null.
     """
 
     town_id: Mapped[int] = mapped_column(BigInteger, index=True, sort_order=90)

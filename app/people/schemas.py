@@ -17,7 +17,7 @@ from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.kit.phone import InvalidMobile, normalize_mobile
 from app.kit.schemas import StrictModel
 
-# Business dates are Asia/Shanghai (DESIGN.md, API conventions).
+# Business dates are Asia/Shanghai dates: a day is the towns' civil day, not UTC's.
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 _ID_REASONS = {
