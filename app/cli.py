@@ -113,10 +113,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(_cannot_listen(host, port, exc), file=sys.stderr)
         return 1
-    import uvicorn
-
-    from app.main import create_app
-
     with sock:
         url = _database_url(settings)
         if args.migrate:
@@ -127,6 +123,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
             asyncio.run(_with_session(url, settings, seed_demo))
             demo_logins = print_demo_logins
+        import uvicorn
+
+        from app.main import create_app
+
         app = create_app(settings, database_url=url, run_worker=args.with_worker)
         config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True)
         server = _announcing_server(config, demo_logins=demo_logins)
