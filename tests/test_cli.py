@@ -94,6 +94,18 @@ def test_production_without_database_url_is_one_line(command: list[str]) -> None
 
 class TestServe:
     def test_announces_itself_and_the_demo_logins_once_listening(self, cli_database: str) -> None:
+        # With an account in place --seed-demo seeds nothing (the demo town has its own
+        # test) and only prints the logins.
+        assert redgrid("migrate", database_url=cli_database).returncode == 0
+        admin = redgrid(
+            "create-admin",
+            "--username",
+            "serve_admin",
+            "--password",
+            "Str0ng!pass",
+            database_url=cli_database,
+        )
+        assert admin.returncode == 0, admin.stderr
         server = subprocess.Popen(
             redgrid_argv("serve", "--port", "0", "--migrate", "--seed-demo"),
             cwd=ROOT,
