@@ -21,13 +21,19 @@ LEVEL_COLUMNS = {column.removesuffix("_id"): column for column in ANCESTOR_COLUM
 
 
 class Placed(Protocol):
-    """Anything that carries the ancestor ids of its place in the hierarchy."""
+    """Anything that carries the ancestor ids of its place in the hierarchy (read-only
+    here, so a row placed nowhere, such as a deployment-wide event, fits too)."""
 
-    town_id: int
-    community_id: int | None
-    grid_id: int | None
-    building_id: int | None
-    household_id: int | None
+    @property
+    def town_id(self) -> int | None: ...
+    @property
+    def community_id(self) -> int | None: ...
+    @property
+    def grid_id(self) -> int | None: ...
+    @property
+    def building_id(self) -> int | None: ...
+    @property
+    def household_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)

@@ -188,15 +188,20 @@ async def record(
         aggregate_type="order",
         aggregate_id=order.id,
         payload=_payload(order, event),
-        town_id=order.town_id,
+        place=order,
     )
 
 
 def _payload(order: ServiceOrder, event: ServiceOrderEvent) -> dict[str, Any]:
-    """What webhook receivers and in-transaction subscribers (red points) get."""
+    """What webhook receivers, notifications and in-transaction subscribers (red
+    points) get. The contact is personal data: webhooks mask it unless the subscriber
+    holds ``pii`` over the order (PIPL)."""
     return {
         "order_id": order.id,
         "number": order.number,
+        "title": order.title,
+        "contact_name": order.contact_name,
+        "contact_phone": order.contact_phone,
         "step": event.step,
         "from_status": event.from_status,
         "status": order.status,
@@ -206,6 +211,8 @@ def _payload(order: ServiceOrder, event: ServiceOrderEvent) -> dict[str, Any]:
         "town_id": order.town_id,
         "community_id": order.community_id,
         "grid_id": order.grid_id,
+        "location_unit_id": order.location_unit_id,
+        "escalation_level": order.escalation_level,
         "actor_user_id": event.actor_user_id,
         "occurred_at": event.occurred_at.isoformat(),
         "data": event.data,

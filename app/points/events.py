@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.authz.scope import Placed
 from app.integrations import events
 from app.points import repository
 from app.points.models import PointsTransaction
@@ -41,6 +42,10 @@ async def publish_transaction(
             for leg in legs
         ],
     }
+    # Placed where the member lives, so a community's subscribers hear of its members'
+    # points (and no other community's); a transaction without a member stays at its town.
+    member = next((leg.person_id for leg in legs if leg.person_id is not None), None)
+    place = await repository.person_place(session, member) if member is not None else None
     await events.publish(
         session,
         event_type,
@@ -48,6 +53,7 @@ async def publish_transaction(
         aggregate_id=transaction.id,
         payload=payload,
         town_id=transaction.town_id,
+        place=place,
     )
 
 
@@ -59,6 +65,7 @@ async def publish(
     aggregate_id: int,
     payload: dict[str, Any],
     town_id: int | None,
+    place: Placed | None = None,
 ) -> None:
     await events.publish(
         session,
@@ -67,4 +74,5 @@ async def publish(
         aggregate_id=aggregate_id,
         payload=payload,
         town_id=town_id,
+        place=place,
     )

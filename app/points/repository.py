@@ -19,7 +19,7 @@ from sqlalchemy import Row, and_, func, literal, or_, select, text, tuple_, upda
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.authz.scope import Scope
+from app.authz.scope import Placed, Scope
 from app.hierarchy.models import OrgUnit
 from app.kit.calendar import BUSINESS_TZ
 from app.orders.models import ServiceOrder
@@ -313,6 +313,21 @@ async def postings_with_balance(
         .order_by(PointsPosting.id)
     )
     return rows.all()
+
+
+async def person_place(session: AsyncSession, person_id: int) -> Placed | None:
+    """The ancestor ids of where a person lives (to place their points events)."""
+    return (
+        await session.execute(
+            select(
+                Person.town_id,
+                Person.community_id,
+                Person.grid_id,
+                Person.building_id,
+                Person.household_id,
+            ).where(Person.id == person_id)
+        )
+    ).one_or_none()
 
 
 # ---------------------------------------------------------------- reading

@@ -192,6 +192,7 @@ async def _award_skipped(session: AsyncSession, order: ServiceOrder, reason: str
             "assignee_kind": order.assignee_kind,
         },
         town_id=order.town_id,
+        place=order,
     )
 
 

@@ -250,13 +250,14 @@ async def arrive(session: AsyncSession, principal: Principal, order_id: int) -> 
         arrived_at=now,
         is_late=now > arrival.due_at,
     )
-    order, _ = await find(session, order_id, visibility.readable(principal))
+    # Locked like every step, so this event takes its place in the order's sequence.
+    order, _ = await find(session, order_id, visibility.readable(principal), lock=True)
     await publish(
         session,
         "order.department_arrived",
         aggregate_type="order",
         aggregate_id=order.id,
-        payload={"number": order.number, **read.model_dump(mode="json")},
-        town_id=order.town_id,
+        payload={"number": order.number, "title": order.title, **read.model_dump(mode="json")},
+        place=order,
     )
     return read

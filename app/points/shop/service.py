@@ -418,6 +418,7 @@ async def _announce(
             "town_id": town_id,
         },
         town_id=town_id,
+        place=redemption,
     )
 
 

@@ -1,0 +1,59 @@
+"""Building a ``Principal`` from what the database says now: for a request (from its
+access token) and for work done later on someone's behalf (a webhook subscription
+delivers within its owner's scope as it stands at delivery time)."""
+
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.authz import repository
+from app.authz.principal import Grant, Principal
+
+
+async def load(
+    session: AsyncSession, subject: str, *, scopes: Iterable[str] | None = None
+) -> Principal | None:
+    """The principal of ``user:<id>`` or ``client:<client_id>``, or None when the
+    account or client is unknown or disabled. A client gets the ``scopes`` of its
+    token (at most those it holds now), or all it holds when none are given."""
+    kind, _, ident = subject.partition(":")
+    if kind == "user" and ident.isdigit():
+        return await _user(session, int(ident))
+    if kind == "client" and ident:
+        return await _client(session, ident, scopes)
+    return None
+
+
+async def _user(session: AsyncSession, user_id: int) -> Principal | None:
+    account = await repository.get_active_user(session, user_id)
+    if account is None:
+        return None
+    return Principal(
+        kind="user",
+        subject=f"user:{account.id}",
+        display_name=account.display_name,
+        user_id=account.id,
+        person_id=account.person_id,
+        is_superuser=account.is_superuser,
+        grants=await repository.grants_of(session, account.id),
+    )
+
+
+async def _client(
+    session: AsyncSession, client_id: str, scopes: Iterable[str] | None
+) -> Principal | None:
+    found = await repository.get_active_client(session, client_id)
+    if found is None:
+        return None
+    client, level = found
+    allowed = frozenset(client.scopes)
+    if scopes is not None:
+        allowed &= frozenset(scopes)
+    return Principal(
+        kind="client",
+        subject=f"client:{client.client_id}",
+        display_name=client.name,
+        grants=(
+            Grant(role="client", org_unit_id=client.org_unit_id, level=level, permissions=allowed),
+        ),
+    )
