@@ -5,7 +5,10 @@ from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
 from app.hierarchy.models import OrgUnit
-from app.integrations.models import IdempotencyRecord, OutboxEvent
+from app.integrations.models import IdempotencyRecord, OutboxEvent, RelayCounter
+from app.integrations.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.integrations.wechat.models import WechatAccessToken, WechatMessage, WechatSubscription
+from app.notifications.models import Notification, NotificationRule
 from app.orders.models import (
     CalendarOverride,
     Department,
@@ -43,6 +46,8 @@ __all__ = [
     "DepartmentMember",
     "IdempotencyRecord",
     "KpiSetting",
+    "Notification",
+    "NotificationRule",
     "OrderCategory",
     "OrderNumberCounter",
     "OrderSecond",
@@ -57,6 +62,7 @@ __all__ = [
     "PointsTransaction",
     "Redemption",
     "RefreshToken",
+    "RelayCounter",
     "Reward",
     "Role",
     "RoleGrant",
@@ -68,4 +74,10 @@ __all__ = [
     "UserIdentity",
     "VolunteerTeam",
     "VolunteerTeamMember",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "WechatAccessToken",
+    "WechatMessage",
+    "WechatSubscription",
 ]

@@ -247,13 +247,23 @@ class DepartmentArrival(IdMixin, Base):
     """部门报到: a department whistled to an order, and when it arrived (30-minute limit)."""
 
     __tablename__ = "department_arrival"
-    __table_args__ = (UniqueConstraint("order_id", "department_id"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "department_id"),
+        Index(
+            "ix_department_arrival_waiting",
+            "due_at",
+            postgresql_where=text("arrived_at IS NULL AND missed_at IS NULL"),
+        ),
+    )
 
     order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_order.id"), index=True)
     department_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("department.id"))
     whistled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    missed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the deadline job found it past ``due_at`` without an arrival and said so
+    (``order.arrival_overdue``), once."""
 
 
 class OrderNumberCounter(Base):
