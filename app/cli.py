@@ -210,13 +210,13 @@ def cmd_verify_ledger(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from app.worker import open_queue
+    from app.worker import open_queue, run_worker
 
     url = _database_url(settings)
 
     async def run() -> None:
         async with open_queue(url) as queue:
-            await queue.run_worker_async(concurrency=args.concurrency)
+            await run_worker(queue, url, concurrency=args.concurrency)
 
     asyncio.run(run())
     return 0

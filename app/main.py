@@ -21,6 +21,7 @@ from app.ops.router import router as ops_router
 # In-transaction subscribers register on import (closing an order awards points).
 from app.points import handlers as _points_handlers  # noqa: F401  # isort: skip
 from app.worker import open_queue
+from app.worker import run_worker as run_job_worker
 
 # The engine is created lazily and never connects while rendering the schema.
 _NO_DATABASE = "postgresql://openapi@127.0.0.1:9/none"
@@ -82,7 +83,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.run_worker:
             queue = await stack.enter_async_context(open_queue(app.state.database_url))
             worker = asyncio.create_task(
-                queue.run_worker_async(install_signal_handlers=False, name="in-process")
+                run_job_worker(
+                    queue,
+                    app.state.database_url,
+                    install_signal_handlers=False,
+                    name="in-process",
+                    concurrency=4,
+                )
             )
             stack.push_async_callback(_stop, worker)
             logger.info("job worker running in-process")

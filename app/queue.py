@@ -7,6 +7,7 @@ import it without importing each other through ``app.worker``.
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import procrastinate
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,3 +36,13 @@ async def job_sessions(
         yield create_session_factory(engine)
     finally:
         await engine.dispose()
+
+
+async def wake(app: procrastinate.App, task_name: str, *, at: datetime | None = None) -> None:
+    """Defers ``task_name`` (a task that drains its own table and stops) unless one is
+    already waiting: the queueing lock keeps at most one waiting job per task, or per
+    task and second for a wake-up ``at`` a later time. A job that is waiting has not
+    started, so it will see whatever the caller committed before calling this."""
+    lock = task_name if at is None else f"{task_name}@{at.replace(microsecond=0).isoformat()}"
+    with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+        await app.configure_task(task_name, queueing_lock=lock, schedule_at=at).defer_async()

@@ -5,18 +5,29 @@
 the database the process resolved, for as long as it is open.
 """
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import procrastinate
 from procrastinate import builtin_tasks
 
 import app.audit.tasks
+import app.integrations.relay.tasks
 import app.integrations.tasks
+import app.integrations.webhooks.tasks
 import app.orders.tasks
-import app.points.handlers  # noqa: F401  (closing an order in the auto-close job awards points)
+import app.points.handlers  # (closing an order in the auto-close job awards points)
 from app.db.session import libpq_url
-from app.queue import queue
+from app.integrations.relay import listener
+from app.queue import queue, wake
+
+DRAIN_JOBS = {
+    app.integrations.relay.tasks.CHANNEL: app.integrations.relay.tasks.RELAY_TASK,
+    app.integrations.webhooks.tasks.CHANNEL: app.integrations.webhooks.tasks.DELIVER_TASK,
+}
+"""Channel NOTIFYed when rows commit → the job that drains them (``listener``)."""
 
 
 @queue.periodic(cron="17 3 * * *", periodic_id="prune-finished-jobs")
@@ -38,3 +49,23 @@ async def open_queue(database_url: str, *, max_size: int = 10) -> AsyncIterator[
     with queue.replace_connector(connector) as app:
         async with app.open_async():
             yield app
+
+
+async def run_worker(opened: procrastinate.App, database_url: str, **options: Any) -> None:
+    """Runs the job worker on ``opened`` (from ``open_queue``) with the listener beside
+    it, which wakes the relay and the senders as soon as their rows commit; returns
+    when the worker stops (or raises as it does)."""
+
+    def waker(task_name: str) -> listener.Waker:
+        async def wake_job() -> None:
+            await wake(opened, task_name)
+
+        return wake_job
+
+    wakers = {channel: waker(task_name) for channel, task_name in DRAIN_JOBS.items()}
+    listening = asyncio.create_task(listener.listen(database_url, wakers))
+    try:
+        await opened.run_worker_async(**options)
+    finally:
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)

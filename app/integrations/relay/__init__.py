@@ -1,0 +1,1 @@
+"""The outbox relay: committed events, in order, to every consumer, exactly once."""
