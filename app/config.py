@@ -9,13 +9,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 DEV_PII_KEY = "dev-only-pii-key-change-me"
 
 Environment = Literal["development", "test", "production"]
+
+
+class WechatTemplate(BaseModel):
+    """One subscribe-message template of a mini-program, bound to an event type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template_id: str
+    page: str | None = None
+    """Page the message opens, formatted with the event's fields (``{order_id}``)."""
+    fields: dict[str, str]
+    """Template key (``thing2``) → value, formatted with the event's fields (``{title}``)."""
 
 
 class Settings(BaseSettings):
@@ -72,6 +84,46 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = 5.0
     """How long a code2Session call may take before sign-in answers 502."""
 
+    wechat_templates: dict[str, dict[str, WechatTemplate]] = {}
+    """Subscribe-message templates (订阅消息) per mini-program appid and event type, as
+    JSON: {"wx123": {"order.resolved": {"template_id": "…", "page": "pages/order?id={order_id}",
+    "fields": {"character_string1": "{number}", "thing2": "{title}"}}}}."""
+
+    wechat_send_retry_schedule_seconds: list[float] = [60, 300, 1800, 7200]
+    """Waits before retrying a subscribe message WeChat refused for a passing reason
+    (rate limit, system busy); after the last, the message is failed."""
+
+    outbox_retention_hours: float = 72
+    """Published outbox events are purged this long after publication."""
+
+    relay_batch_size: int = 200
+    """Events the relay takes per transaction."""
+
+    webhook_allow_private_urls: bool = False
+    """Accept ``http://`` receiver URLs and private, loopback or link-local addresses
+    (OWASP API7, SSRF). For tests and development only: refused in production."""
+
+    webhook_timeout_seconds: float = 15.0
+    """A delivery succeeds on a 2xx within this time, whole exchange included."""
+
+    webhook_retry_schedule_seconds: list[float] = [5, 300, 1800, 7200, 18000, 36000, 36000]
+    """Waits after each failed attempt (±20 % jitter): 5 s, 5 min, 30 min, 2 h, 5 h,
+    10 h, 10 h, about 27 h in all (as Svix does); then the delivery is failed."""
+
+    webhook_disable_after_days: float = 5
+    """An endpoint whose deliveries have failed without a success for this long is
+    disabled and its owner told."""
+
+    webhook_secret_overlap_hours: float = 24
+    """After a secret rotation, deliveries are signed with the old secret too for this
+    long, so receivers can switch without losing a message."""
+
+    webhook_batch_size: int = 16
+    """Deliveries one job sends at once (each to a different endpoint or order)."""
+
+    webhook_log_retention_days: int = 30
+    """Finished deliveries and their attempts are purged after this many days."""
+
     audit_retention_days: int = 180
     """Audit events older than this are purged (never fewer than 180 days)."""
 
@@ -83,6 +135,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> "Settings":
+        if self.env == "production" and self.webhook_allow_private_urls:
+            raise ValueError("REDGRID_WEBHOOK_ALLOW_PRIVATE_URLS is refused in production (SSRF)")
         if self.audit_retention_days < 180:
             raise ValueError("REDGRID_AUDIT_RETENTION_DAYS must be at least 180 (等保 2.0)")
         if self.env != "development":

@@ -25,6 +25,10 @@ OPENAPI_TAGS = [
     {"name": "stats", "description": "KPIs (三率) over any subtree and period · 统计"},
     {"name": "points", "description": "Red points ledger, earning and leaderboards · 红色积分"},
     {"name": "rewards", "description": "The community shop · 爱心超市 / 幸福超市"},
+    {
+        "name": "webhooks",
+        "description": "Event subscriptions, signed per Standard Webhooks · 事件订阅",
+    },
     {"name": "audit-log", "description": "Who did what, when · 审计日志"},
     {"name": "ops", "description": "Health, readiness and metrics for operators · 运维探针"},
 ]

@@ -37,6 +37,10 @@ POINTS_REDEEM: Final = "points.redeem"
 """A member redeems their own points at the shop."""
 REWARDS_MANAGE: Final = "rewards.manage"
 REWARDS_HANDOVER: Final = "rewards.handover"
+WEBHOOKS_MANAGE: Final = "webhooks.manage"
+"""Subscribe endpoints to events of one's scope (``/webhooks``), read their secrets
+and delivery logs. What a subscription hears is still bounded by its owner's read
+permissions (``orders.read``, ``points.read``) and ``pii`` where the event happens."""
 
 ALL: Final = frozenset(
     {
@@ -65,6 +69,7 @@ ALL: Final = frozenset(
         POINTS_REDEEM,
         REWARDS_MANAGE,
         REWARDS_HANDOVER,
+        WEBHOOKS_MANAGE,
     }
 )
 

@@ -1,0 +1,335 @@
+"""``/api/v1/webhooks``: subscribe endpoints to events of one's scope (Standard Webhooks).
+
+Creating POSTs take an ``Idempotency-Key``; updates and deletes an ``If-Match``.
+Everything needs ``webhooks.manage``; subscriptions outside its scope answer 404.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.authz.deps import CurrentPrincipal, require
+from app.authz.permissions import WEBHOOKS_MANAGE
+from app.config import Settings
+from app.db.session import DbSession
+from app.integrations.idempotency import Outcome, fingerprint, run_idempotent
+from app.integrations.webhooks import service
+from app.integrations.webhooks.schemas import (
+    DeliveryDetail,
+    DeliveryPage,
+    DeliveryRead,
+    DeliveryStatus,
+    WebhookCreate,
+    WebhookPage,
+    WebhookRead,
+    WebhookSecret,
+    WebhookUpdate,
+)
+from app.kit.etag import etag_for
+from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.schemas import problem_responses
+
+router = APIRouter(
+    prefix="/webhooks",
+    tags=["webhooks"],
+    dependencies=[require(WEBHOOKS_MANAGE)],
+    responses=problem_responses(401, 403, 404),
+)
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=64, description='The ETag from a read, e.g. `W/"3"` (428 without, 412 stale)'
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=255,
+        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
+        "returns the first response; the same key with another body is 422",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+Cursor = Annotated[
+    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+]
+_ETAG = {
+    "headers": {
+        "ETag": {
+            "description": 'Version of the subscription, e.g. W/"1"',
+            "schema": {"type": "string"},
+        }
+    }
+}
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def _once(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    key: str | None,
+    body: BaseModel | None,
+    produce: Callable[[], Awaitable[BaseModel]],
+    *,
+    status: int,
+    location: Callable[[BaseModel], str] | None = None,
+) -> JSONResponse:
+    async def execute() -> Outcome:
+        result = await produce()
+        headers: dict[str, str] = {}
+        if isinstance(result, WebhookRead):
+            headers["ETag"] = etag_for(result.version)
+        if location is not None:
+            headers["Location"] = location(result)
+        return status, result.model_dump(mode="json"), headers
+
+    return await run_idempotent(
+        session,
+        subject=principal.subject,
+        key=key,
+        request_fingerprint=fingerprint(
+            "POST", request.url.path, body.model_dump(mode="json") if body else None
+        ),
+        execute=execute,
+    )
+
+
+def _webhook_url(request: Request) -> Callable[[BaseModel], str]:
+    def url(result: BaseModel) -> str:
+        assert isinstance(result, WebhookRead)
+        return str(request.app.url_path_for("get_webhook", subscription_id=str(result.id)))
+
+    return url
+
+
+def _delivery_url(request: Request, subscription_id: int) -> Callable[[BaseModel], str]:
+    def url(result: BaseModel) -> str:
+        assert isinstance(result, DeliveryRead)
+        return str(
+            request.app.url_path_for(
+                "get_webhook_delivery",
+                subscription_id=str(subscription_id),
+                delivery_id=str(result.id),
+            )
+        )
+
+    return url
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=WebhookRead,
+    responses={**problem_responses(400, 409), 201: _ETAG},
+    summary="Subscribe an endpoint · 订阅事件",
+)
+async def create_webhook(
+    body: WebhookCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The caller owns the subscription: it hears the events inside ``org_unit_id``'s
+    subtree that the caller may read (``orders.read``, ``points.read``), with personal
+    data masked where the caller lacks ``pii``. The URL must be https and resolve to
+    public addresses only (422 ``webhook.unsafe_url``). Fetch the signing secret with
+    ``GET /webhooks/{id}/secret``."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.create_webhook(session, principal, body, _settings(request)),
+        status=201,
+        location=_webhook_url(request),
+    )
+
+
+@router.get("", responses=problem_responses(400), summary="List subscriptions · 订阅列表")
+async def list_webhooks(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> WebhookPage:
+    """Subscriptions at nodes where the caller holds ``webhooks.manage``, oldest first."""
+    return await service.list_webhooks(session, principal, cursor=cursor, limit=limit)
+
+
+@router.get("/{subscription_id}", responses={200: _ETAG}, summary="Read a subscription · 订阅详情")
+async def get_webhook(
+    subscription_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+) -> WebhookRead:
+    read = await service.get_webhook(session, principal, subscription_id)
+    response.headers["ETag"] = etag_for(read.version)
+    return read
+
+
+@router.patch(
+    "/{subscription_id}",
+    responses={**problem_responses(412, 428), 200: _ETAG},
+    summary="Change a subscription · 修改订阅",
+)
+async def update_webhook(
+    subscription_id: int,
+    body: WebhookUpdate,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> WebhookRead:
+    """URL (checked again), event types, description; ``is_active`` pauses the endpoint
+    or re-enables one that was disabled for failing."""
+    read = await service.update_webhook(
+        session, principal, subscription_id, body, if_match=if_match, settings=_settings(request)
+    )
+    response.headers["ETag"] = etag_for(read.version)
+    return read
+
+
+@router.delete(
+    "/{subscription_id}",
+    status_code=204,
+    responses=problem_responses(412, 428),
+    summary="Delete a subscription · 删除订阅",
+)
+async def delete_webhook(
+    subscription_id: int, principal: CurrentPrincipal, session: DbSession, if_match: IfMatch = None
+) -> Response:
+    """Its waiting deliveries and delivery log go with it."""
+    await service.delete_webhook(session, principal, subscription_id, if_match=if_match)
+    return Response(status_code=204)
+
+
+@router.get("/{subscription_id}/secret", summary="Read the signing secret · 签名密钥")
+async def get_webhook_secret(
+    subscription_id: int, request: Request, principal: CurrentPrincipal, session: DbSession
+) -> WebhookSecret:
+    """The ``whsec_`` secret receivers verify signatures with (Standard Webhooks).
+    Reading it is audited."""
+    return await service.reveal_secret(session, principal, subscription_id, _settings(request))
+
+
+@router.post(
+    "/{subscription_id}/rotate-secret",
+    response_model=WebhookRead,
+    responses={**problem_responses(400, 409), 200: _ETAG},
+    summary="Rotate the signing secret · 轮换密钥",
+)
+async def rotate_webhook_secret(
+    subscription_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A new secret signs from now on; the old one also signs for
+    ``webhook_secret_overlap_hours`` (24 by default), so receivers switch without a gap."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        None,
+        lambda: service.rotate_secret(session, principal, subscription_id, _settings(request)),
+        status=200,
+    )
+
+
+@router.post(
+    "/{subscription_id}/ping",
+    status_code=202,
+    response_model=DeliveryRead,
+    responses=problem_responses(400, 409),
+    summary="Send a test ping · 测试推送",
+)
+async def ping_webhook(
+    subscription_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Queues a signed ``webhook.ping``; its attempts show in the delivery log
+    (``Location``)."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        None,
+        lambda: service.ping(session, principal, subscription_id),
+        status=202,
+        location=_delivery_url(request, subscription_id),
+    )
+
+
+@router.get(
+    "/{subscription_id}/deliveries",
+    responses=problem_responses(400),
+    summary="Delivery log · 投递记录",
+)
+async def list_webhook_deliveries(
+    subscription_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    status: DeliveryStatus | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> DeliveryPage:
+    """Newest first; each delivery is one event for this endpoint."""
+    return await service.list_deliveries(
+        session, principal, subscription_id, status=status, cursor=cursor, limit=limit
+    )
+
+
+@router.get(
+    "/{subscription_id}/deliveries/{delivery_id}",
+    summary="A delivery with its attempts · 投递详情",
+)
+async def get_webhook_delivery(
+    subscription_id: int, delivery_id: int, principal: CurrentPrincipal, session: DbSession
+) -> DeliveryDetail:
+    """The body sent and every attempt: time, status code, latency, response excerpt."""
+    return await service.get_delivery(session, principal, subscription_id, delivery_id)
+
+
+@router.post(
+    "/{subscription_id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    response_model=DeliveryRead,
+    responses=problem_responses(400, 409),
+    summary="Redeliver · 重新投递",
+)
+async def redeliver_webhook_delivery(
+    subscription_id: int,
+    delivery_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Sends a finished delivery again (same ``webhook-id`` and body) as a new delivery
+    with a fresh retry schedule; 409 ``webhook.delivery_pending`` while it still waits."""
+    return await _once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        None,
+        lambda: service.redeliver(session, principal, subscription_id, delivery_id),
+        status=202,
+        location=_delivery_url(request, subscription_id),
+    )
