@@ -215,8 +215,22 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     url = _database_url(settings)
 
     async def run() -> None:
+        # SIGTERM and SIGINT cancel the worker, which lets running jobs finish (for up
+        # to 30 s) and stops; anything else that stops it, it recovers from.
+        main = asyncio.current_task()
+        assert main is not None
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, main.cancel)
         async with open_queue(url) as queue:
-            await run_worker(queue, url, concurrency=args.concurrency)
+            with contextlib.suppress(asyncio.CancelledError):
+                await run_worker(
+                    queue,
+                    url,
+                    concurrency=args.concurrency,
+                    install_signal_handlers=False,
+                    shutdown_graceful_timeout=30,
+                )
 
     asyncio.run(run())
     return 0

@@ -89,6 +89,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                     install_signal_handlers=False,
                     name="in-process",
                     concurrency=4,
+                    shutdown_graceful_timeout=10,
                 )
             )
             stack.push_async_callback(_stop, worker)

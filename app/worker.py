@@ -7,11 +7,14 @@ the database the process resolved, for as long as it is open.
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import procrastinate
+import psycopg
 from procrastinate import builtin_tasks
+from procrastinate.exceptions import ConnectorException
 
 import app.audit.tasks
 import app.integrations.relay.tasks
@@ -28,6 +31,8 @@ DRAIN_JOBS = {
     app.integrations.webhooks.tasks.CHANNEL: app.integrations.webhooks.tasks.DELIVER_TASK,
 }
 """Channel NOTIFYed when rows commit → the job that drains them (``listener``)."""
+
+logger = logging.getLogger(__name__)
 
 
 @queue.periodic(cron="17 3 * * *", periodic_id="prune-finished-jobs")
@@ -51,10 +56,15 @@ async def open_queue(database_url: str, *, max_size: int = 10) -> AsyncIterator[
             yield app
 
 
-async def run_worker(opened: procrastinate.App, database_url: str, **options: Any) -> None:
+async def run_worker(
+    opened: procrastinate.App, database_url: str, *, retry_seconds: float = 2.0, **options: Any
+) -> None:
     """Runs the job worker on ``opened`` (from ``open_queue``) with the listener beside
-    it, which wakes the relay and the senders as soon as their rows commit; returns
-    when the worker stops (or raises as it does)."""
+    it, which wakes the relay and the senders as soon as their rows commit, until
+    cancelled (the caller turns SIGTERM into a cancellation). A worker that loses the
+    database (a restart, a network cut) stops or fails; it is started again once the
+    database is back, rather than leaving the process alive but idle. The jobs it had
+    started are taken again later: every job here is idempotent."""
 
     def waker(task_name: str) -> listener.Waker:
         async def wake_job() -> None:
@@ -65,7 +75,14 @@ async def run_worker(opened: procrastinate.App, database_url: str, **options: An
     wakers = {channel: waker(task_name) for channel, task_name in DRAIN_JOBS.items()}
     listening = asyncio.create_task(listener.listen(database_url, wakers))
     try:
-        await opened.run_worker_async(**options)
+        while True:
+            try:
+                await opened.run_worker_async(**options)
+                reason = "stopped"  # procrastinate stops when a side task (LISTEN) fails
+            except (ConnectorException, psycopg.Error, OSError) as exc:
+                reason = type(exc).__name__
+            logger.warning("worker %s; starting again in %s s", reason, retry_seconds)
+            await asyncio.sleep(retry_seconds)
     finally:
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)

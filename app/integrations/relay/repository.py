@@ -133,7 +133,12 @@ async def counts(session: AsyncSession) -> dict[tuple[str, str], int]:
 _DELETE_FINISHED_JOBS = text(
     """
     DELETE FROM procrastinate_jobs AS job
-    WHERE job.task_name IN :names AND job.status = 'succeeded'
+    WHERE job.task_name IN :names
+      AND (
+        job.status IN ('succeeded', 'failed')
+        -- started by a worker since pruned as stalled (killed): it will never finish
+        OR (job.status = 'doing' AND job.worker_id IS NULL)
+      )
       AND NOT EXISTS (
         SELECT 1 FROM procrastinate_events AS event
         WHERE event.job_id = job.id AND event.at > now() - make_interval(mins => :minutes)
@@ -145,7 +150,8 @@ _DELETE_FINISHED_JOBS = text(
 async def delete_finished_jobs(
     session: AsyncSession, task_names: Sequence[str], older_than_minutes: int
 ) -> int:
-    """Succeeded jobs of ``task_names`` last touched more than ``older_than_minutes`` ago."""
+    """Finished (or orphaned) jobs of ``task_names`` last touched more than
+    ``older_than_minutes`` ago: drain jobs say nothing their tables do not."""
     result = await session.execute(
         _DELETE_FINISHED_JOBS, {"names": list(task_names), "minutes": older_than_minutes}
     )
