@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from app.authz.deps import CurrentPrincipal, require
@@ -28,6 +28,7 @@ from app.hierarchy.schemas import (
 )
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.etag import etag_for
+from app.kit.http import IfMatch
 from app.kit.i18n import negotiate_language
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
@@ -39,9 +40,6 @@ router = APIRouter(
 CanReadUnits = require(ORG_READ)
 CanWriteUnits = require(ORG_WRITE)
 CanImportUnits = require(ORG_IMPORT)
-IfMatch = Annotated[
-    str | None, Header(description='The ETag from a read, e.g. `W/"3"` (428 without, 412 stale)')
-]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the previous page")

@@ -6,13 +6,13 @@ stale). An illegal step answers 409 ``order.invalid_transition`` and changes not
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.authz.deps import CurrentPrincipal
+from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import (
     ORDERS_DEPARTMENT,
     ORDERS_DISPATCH,
@@ -23,9 +23,9 @@ from app.authz.permissions import (
 )
 from app.authz.principal import Principal
 from app.db.session import DbSession
-from app.errors import Forbidden
 from app.integrations.idempotency import Outcome, fingerprint, run_idempotent
 from app.kit.etag import etag_for
+from app.kit.http import IdempotencyKey, IfMatch
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
 from app.orders import service
@@ -51,39 +51,14 @@ from app.orders.workflow import OrderStatus
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=problem_responses(401, 403, 404))
 
+CanSubmit = require_any(ORDERS_SUBMIT, ORDERS_SUBMIT_FOR)
+CanRead = require_any(ORDERS_READ, ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT)
+CanDispatch = require_any(ORDERS_DISPATCH)
+IsResident = require_any(ORDERS_SUBMIT)
+CanClaim = require_any(ORDERS_WORK)
+CanHandle = require_any(ORDERS_WORK, ORDERS_DEPARTMENT)
+IsDepartment = require_any(ORDERS_DEPARTMENT)
 
-def _require_any(*permissions: str) -> Any:
-    """Admits callers holding any of ``permissions`` somewhere (else 403)."""
-
-    async def guard(principal: CurrentPrincipal) -> Principal:
-        if not any(principal.has(p) for p in permissions):
-            raise Forbidden()
-        return principal
-
-    guard.__name__ = "require_any_" + "_".join(p.replace(".", "_") for p in permissions)
-    return Depends(guard)
-
-
-CanSubmit = _require_any(ORDERS_SUBMIT, ORDERS_SUBMIT_FOR)
-CanRead = _require_any(ORDERS_READ, ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT)
-CanDispatch = _require_any(ORDERS_DISPATCH)
-IsResident = _require_any(ORDERS_SUBMIT)
-CanClaim = _require_any(ORDERS_WORK)
-CanHandle = _require_any(ORDERS_WORK, ORDERS_DEPARTMENT)
-IsDepartment = _require_any(ORDERS_DEPARTMENT)
-
-IfMatch = Annotated[
-    str | None,
-    Header(max_length=64, description='Optional ETag from a read, e.g. `W/"3"` (412 when stale)'),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=255,
-        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
-        "returns the first response; the same key with another body is 422",
-    ),
-]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the previous page")

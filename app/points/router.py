@@ -4,13 +4,14 @@ Handlers stay thin; the shop's ``/rewards`` endpoints live in ``router.py``."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
 from app.authz.principal import Principal
 from app.db.session import DbSession
+from app.kit.http import IdempotencyKey
 from app.kit.schemas import problem_responses
 from app.points import read_service, service
 from app.points.schemas import (
@@ -33,14 +34,6 @@ router = APIRouter(prefix="/points", tags=["points"], responses=problem_response
 CanReadPoints = Annotated[Principal, require(POINTS_READ)]
 CanAwardPoints = Annotated[Principal, require(POINTS_AWARD)]
 CanChangeRules = Annotated[Principal, require(POINTS_RULES)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=255,
-        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
-        "returns the first response; the same key with another body is 422",
-    ),
-]
 _READ = problem_responses(403, 404)
 _WRITE = problem_responses(400, 403, 404, 409)
 

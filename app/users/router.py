@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from app.authz.deps import require
 from app.authz.permissions import USERS_READ, USERS_WRITE
 from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.kit.etag import etag_for
+from app.kit.http import IfMatch
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.kit.schemas import problem_responses
 from app.users import service
@@ -74,7 +75,7 @@ async def update_user(
     user_id: UserId,
     body: UserUpdate,
     response: Response,
-    if_match: Annotated[str | None, Header(max_length=64)] = None,
+    if_match: IfMatch = None,
 ) -> UserRead:
     """Renames, disables, links a person, or resets the password (which also unlocks
     sign-in and signs the account out everywhere). Requires ``If-Match``."""

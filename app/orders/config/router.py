@@ -10,13 +10,11 @@ town change them. Departments and teams are read with ``orders.read`` or
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.authz import permissions as perms
-from app.authz.deps import CurrentPrincipal, require
-from app.authz.principal import Principal
+from app.authz.deps import CurrentPrincipal, require, require_any
 from app.db.session import DbSession
-from app.errors import Forbidden
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
 from app.orders.config import calendar, categories, departments, teams, time_limits
@@ -61,17 +59,6 @@ ORDER_PERMISSIONS = (
     perms.ORDERS_STATS,
     perms.ORDERS_CONFIG,
 )
-
-
-def require_any(*permissions: str):  # type: ignore[no-untyped-def]
-    """Admits callers holding at least one of ``permissions`` somewhere (else 403)."""
-
-    async def guard(principal: CurrentPrincipal) -> Principal:
-        if not any(principal.has(p) for p in permissions):
-            raise Forbidden()
-        return principal
-
-    return Depends(guard)
 
 
 InOrders = require_any(*ORDER_PERMISSIONS)

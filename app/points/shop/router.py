@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -10,6 +10,7 @@ from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.integrations.idempotency import fingerprint
 from app.kit.etag import etag_for
+from app.kit.http import IdempotencyKey, IfMatch
 from app.kit.schemas import problem_responses
 from app.points.shop import service
 from app.points.shop.schemas import (
@@ -31,16 +32,6 @@ router = APIRouter(prefix="/rewards", tags=["rewards"])
 
 # ---------------------------------------------------------------- /rewards (爱心超市)
 
-IfMatch = Annotated[
-    str | None, Header(description='The ETag of the version being changed, e.g. W/"3"')
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        description="Makes the POST safe to retry: the same key replays the first response "
-        "(draft-ietf-httpapi-idempotency-key-header)"
-    ),
-]
 CanManageRewards = Annotated[Principal, require(REWARDS_MANAGE)]
 CanRedeem = Annotated[Principal, require(POINTS_REDEEM)]
 CanHandOver = Annotated[Principal, require(REWARDS_HANDOVER)]
