@@ -215,7 +215,7 @@ class TestCreateReward:
         assert response.status_code == 201, response.text
         created = response.json()
         assert response.headers["etag"] == 'W/"1"'
-        assert response.headers["location"] == f"/rewards/{created['id']}"
+        assert response.headers["location"] == f"{URL}/{created['id']}"
         assert created["stock"] == 20
         assert created["price_points"] == 50
         assert created["is_active"] is True
@@ -537,7 +537,7 @@ class TestRedeem:
         assert body["status"] == "pending_pickup"
         assert (body["points"], body["person_id"]) == (30, person_id)
         assert body["reward_name"] == world.rewards[reward].name
-        assert response.headers["location"] == f"/rewards/redemptions/{body['id']}"
+        assert response.headers["location"] == f"{URL}/redemptions/{body['id']}"
         assert await balance(db, person_id) == 70
         assert await stock(db, world.rewards[reward].id) == 4
         redemption = await db.get(Redemption, body["id"])
