@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from app.config import Settings
-from app.errors import Conflict
+from app.errors import Conflict, NotFound
 from app.kit.schemas import StrictModel
 from app.main import create_app
 from tests.conftest import make_settings
@@ -33,6 +33,10 @@ async def error_app(database_url: str) -> AsyncIterator[FastAPI]:
     @app.get("/_test/conflict")
     async def conflict() -> None:
         raise Conflict("订单已关闭", "The order is closed", current_status="closed")
+
+    @app.get("/_test/not-found")
+    async def not_found() -> None:
+        raise NotFound("居民只能在本人住址点单", "Only at home", unit_id=42)
 
     @app.get("/_test/too-many-clients")
     async def too_many_clients() -> None:
@@ -161,6 +165,14 @@ class TestDomainError:
     async def test_app_error_detail_in_english(self, http: httpx.AsyncClient) -> None:
         response = await http.get("/_test/conflict", headers={"Accept-Language": "en"})
         assert assert_problem(response, 409, "resource.conflict")["detail"] == "The order is closed"
+
+
+class TestNotFound:
+    async def test_says_only_what_its_class_says(self, http: httpx.AsyncClient) -> None:
+        """Out of scope and missing must read alike: no detail or member from the raise."""
+        body = assert_problem(await http.get("/_test/not-found"), 404, "resource.not_found")
+        assert body["detail"] == body["title"] == "资源不存在"
+        assert "unit_id" not in body
 
 
 class TestUnexpectedError:

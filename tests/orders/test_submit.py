@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import OrderCategory, ServiceOrder
 from tests.orders.conftest import URL, World, assert_problem, load_order, outbox, submit
+from tests.support.factory import make_unit
+from tests.support.problems import assert_same_problem
 
 BODY: dict[str, Any] = {
     "category": "repair",
@@ -88,6 +90,39 @@ class TestWhoMayFile:
         body = BODY | {"location_unit_id": world.unit("b2").id}
         response = await client.post(URL, json=body, headers=world["resident"])
         assert_problem(response, 404, "order.location_not_found")
+
+    async def test_a_real_place_elsewhere_reads_like_a_missing_one(
+        self, client: httpx.AsyncClient, world: World, db: AsyncSession
+    ) -> None:
+        elsewhere = await make_unit(db, "household", world.unit("b2"))  # community c2
+        real, missing = [
+            await client.post(
+                URL, json=BODY | {"location_unit_id": unit_id}, headers=world["resident"]
+            )
+            for unit_id in (elsewhere.id, elsewhere.id + 1_000_000)
+        ]
+        assert_same_problem(real, missing, 404, "order.location_not_found")
+        assert await order_count(db) == 0
+
+    async def test_staff_see_places_and_residents_out_of_scope_as_missing(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        far, missing = world.unit("g2").id, world.unit("g2").id + 1_000_000
+        place_far, place_missing = [
+            await client.post(
+                URL, json=BODY | {"location_unit_id": unit_id}, headers=world["grid_worker"]
+            )
+            for unit_id in (far, missing)
+        ]
+        assert_same_problem(place_far, place_missing, 404, "order.location_not_found")
+        far, missing = world.person("far_resident").id, world.person("far_resident").id + 1_000_000
+        resident_far, resident_missing = [
+            await client.post(
+                URL, json=BODY | {"resident_person_id": person_id}, headers=world["grid_worker"]
+            )
+            for person_id in (far, missing)
+        ]
+        assert_same_problem(resident_far, resident_missing, 404, "order.resident_not_found")
 
     async def test_resident_may_not_file_for_someone_else(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession

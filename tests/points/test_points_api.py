@@ -21,6 +21,7 @@ from tests.points.ledger_support import (
     posting_sum_of,
     world,
 )
+from tests.support.problems import assert_same_problem
 
 __all__ = ["world"]
 
@@ -473,12 +474,15 @@ class TestTransaction:
     async def test_no_token_is_401(self, client: httpx.AsyncClient, world: World) -> None:
         assert_problem(await client.get(f"{API}/transactions/1"), 401, "auth.unauthenticated")
 
-    async def test_others_transaction_without_points_read_is_403(
+    async def test_others_transaction_without_points_read_reads_like_a_missing_one(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         txn = await award(client, world, "p1", 5)
-        response = await client.get(f"{API}/transactions/{txn}", headers=world["resident"])
-        assert_problem(response, 403, "auth.forbidden")
+        theirs, missing = [
+            await client.get(f"{API}/transactions/{txn_id}", headers=world["resident"])
+            for txn_id in (txn, txn + 1_000_000)
+        ]
+        assert_same_problem(theirs, missing, 404, "points.transaction_not_found")
 
     async def test_outside_scope_is_404(self, client: httpx.AsyncClient, world: World) -> None:
         txn = await award(client, world, "p1", 5)
