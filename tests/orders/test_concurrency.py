@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.audit.models import AuditEvent
 from app.authz.models import RoleGrant
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
@@ -58,6 +59,8 @@ async def _cleanup(engine: AsyncEngine, made: Committed) -> None:
         ).all()
         ids = [str(i) for i in made.orders]
         await session.execute(delete(OutboxEvent).where(OutboxEvent.aggregate_id.in_(ids)))
+        orders = AuditEvent.target_type == "order"
+        await session.execute(delete(AuditEvent).where(orders, AuditEvent.target_id.in_(ids)))
         await session.execute(
             delete(ServiceOrderEvent).where(ServiceOrderEvent.order_id.in_(made.orders))
         )
