@@ -5,6 +5,7 @@ Services flush, never commit; every write records one audit event.
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import ORDERS_CONFIG, ORDERS_READ
 from app.authz.principal import Principal
 from app.authz.scope import Scope
@@ -27,7 +28,7 @@ from app.orders.config.schemas import (
     DepartmentRead,
     DepartmentUpdate,
 )
-from app.orders.config.shared import TownPlace, after_key, changed_fields, next_page, record
+from app.orders.config.shared import TownPlace, after_key, changed_fields, next_page
 from app.orders.models import Department
 
 
@@ -75,8 +76,15 @@ async def create_department(
         error=DepartmentCodeTaken(),
     )
     summary = f"新增职能部门「{department.name}」({department.code})"
-    target = ("department", department.id)
-    await record(session, principal, "department.create", target, summary, TownPlace(town.id))
+    await audit_service.record(
+        session,
+        principal,
+        "department.create",
+        summary=summary,
+        target_type="department",
+        target_id=department.id,
+        place=TownPlace(town.id),
+    )
     return _department_read(department, 0)
 
 
@@ -127,9 +135,16 @@ async def update_department(
         session, department, unique="uq_department_code", error=DepartmentCodeTaken()
     )
     summary = f"修改职能部门「{department.name}」({department.code})：{', '.join(sorted(changes))}"
-    target = ("department", department.id)
     place = TownPlace(department.town_id)
-    await record(session, principal, "department.update", target, summary, place)
+    await audit_service.record(
+        session,
+        principal,
+        "department.update",
+        summary=summary,
+        target_type="department",
+        target_id=department.id,
+        place=place,
+    )
     return _department_read(department, members)
 
 
@@ -146,9 +161,16 @@ async def add_department_member(
     if not await repository.add_department_member(session, department.id, account.id):
         raise AlreadyDepartmentMember()
     summary = f"将用户 {account.username} 加入职能部门「{department.name}」"
-    target = ("department", department.id)
     place = TownPlace(department.town_id)
-    await record(session, principal, "department.member_add", target, summary, place)
+    await audit_service.record(
+        session,
+        principal,
+        "department.member_add",
+        summary=summary,
+        target_type="department",
+        target_id=department.id,
+        place=place,
+    )
     return DepartmentMemberRead(
         user_id=account.id,
         username=account.username,
@@ -164,9 +186,16 @@ async def remove_department_member(
     if not await repository.remove_department_member(session, department.id, user_id):
         raise DepartmentMemberNotFound()
     summary = f"将用户 #{user_id} 移出职能部门「{department.name}」"
-    target = ("department", department.id)
     place = TownPlace(department.town_id)
-    await record(session, principal, "department.member_remove", target, summary, place)
+    await audit_service.record(
+        session,
+        principal,
+        "department.member_remove",
+        summary=summary,
+        target_type="department",
+        target_id=department.id,
+        place=place,
+    )
 
 
 async def list_department_members(
