@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.authz.permissions import ORDERS_CONFIG, ORDERS_READ
 from app.authz.principal import Principal
-from app.authz.scope import Scope
+from app.authz.scope import Place, Scope
 from app.orders.config import repository
 from app.orders.config.errors import (
     AlreadyDepartmentMember,
@@ -28,7 +28,7 @@ from app.orders.config.schemas import (
     DepartmentRead,
     DepartmentUpdate,
 )
-from app.orders.config.shared import TownPlace, after_key, changed_fields, next_page
+from app.orders.config.shared import after_key, changed_fields, next_page
 from app.orders.models import Department
 
 
@@ -83,7 +83,7 @@ async def create_department(
         summary=summary,
         target_type="department",
         target_id=department.id,
-        place=TownPlace(town.id),
+        place=Place.town(town.id),
     )
     return _department_read(department, 0)
 
@@ -135,7 +135,7 @@ async def update_department(
         session, department, unique="uq_department_code", error=DepartmentCodeTaken()
     )
     summary = f"修改职能部门「{department.name}」({department.code})：{', '.join(sorted(changes))}"
-    place = TownPlace(department.town_id)
+    place = Place.town(department.town_id)
     await audit_service.record(
         session,
         principal,
@@ -161,7 +161,7 @@ async def add_department_member(
     if not await repository.add_department_member(session, department.id, account.id):
         raise AlreadyDepartmentMember()
     summary = f"将用户 {account.username} 加入职能部门「{department.name}」"
-    place = TownPlace(department.town_id)
+    place = Place.town(department.town_id)
     await audit_service.record(
         session,
         principal,
@@ -186,7 +186,7 @@ async def remove_department_member(
     if not await repository.remove_department_member(session, department.id, user_id):
         raise DepartmentMemberNotFound()
     summary = f"将用户 #{user_id} 移出职能部门「{department.name}」"
-    place = TownPlace(department.town_id)
+    place = Place.town(department.town_id)
     await audit_service.record(
         session,
         principal,

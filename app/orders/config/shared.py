@@ -1,6 +1,5 @@
 """Helpers the configuration services share: the global-data check and pages."""
 
-from dataclasses import dataclass
 from typing import Any
 
 from app.authz.permissions import ORDERS_CONFIG
@@ -9,17 +8,6 @@ from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.orders.config.errors import (
     GlobalConfigForbidden,
 )
-
-
-@dataclass
-class TownPlace:
-    """A department's place for the audit log: its town."""
-
-    town_id: int
-    community_id: int | None = None
-    grid_id: int | None = None
-    building_id: int | None = None
-    household_id: int | None = None
 
 
 def require_global(principal: Principal) -> None:
