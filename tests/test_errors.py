@@ -13,8 +13,7 @@ from app.errors import Conflict, NotFound
 from app.kit.schemas import StrictModel
 from app.main import create_app
 from tests.conftest import make_settings
-
-PROBLEM = "application/problem+json"
+from tests.support.problems import assert_problem
 
 
 class Sample(StrictModel):
@@ -60,18 +59,6 @@ async def http(error_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=error_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["type"] == f"urn:redgrid:problem:{code}"
-    assert body["title"] and body["detail"]
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
 
 
 class TestUnknownRoute:

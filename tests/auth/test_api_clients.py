@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import ApiClient
 from app.kit.hashing import hash_password
 from tests.support.factory import bearer
-from tests.users.helpers import World, assert_problem, audit_events, make_user_manager
+from tests.support.problems import assert_problem
+from tests.users.helpers import World, audit_events, make_user_manager
 
 TOKEN_URL = "/api/v1/auth/token"
 

@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.models import RolePermission
 from app.authz.permissions import ALL
 from tests.support.factory import bearer, make_person, make_user
-from tests.users.helpers import World, assert_problem
+from tests.support.problems import assert_problem
+from tests.users.helpers import World
 
 
 async def test_requires_a_token(client: httpx.AsyncClient) -> None:

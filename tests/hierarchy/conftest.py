@@ -3,9 +3,7 @@
 import csv
 import io
 from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +12,6 @@ from app.config import Settings
 from app.hierarchy.models import OrgUnit
 from tests.support.factory import bearer, make_tree, make_unit, make_user
 
-PROBLEM = "application/problem+json"
 BASE = "/api/v1/org-units"
 COLUMNS = (
     "code",
@@ -26,14 +23,6 @@ COLUMNS = (
     "contact_name",
     "contact_phone",
 )
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 def if_match(version: int) -> dict[str, str]:

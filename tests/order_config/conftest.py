@@ -1,9 +1,7 @@
 """A small world for the order-configuration tests: the factory tree and one caller per role."""
 
 from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,16 +11,6 @@ from app.config import Settings
 from app.hierarchy.models import OrgUnit
 from app.users.models import UserAccount
 from tests.support.factory import bearer, make_tree, make_user
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 async def audit_events(db: AsyncSession, action: str) -> list[AuditEvent]:

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import OrderCategory, ServiceOrder
-from tests.orders.conftest import URL, World, assert_problem, load_order, outbox, submit
+from tests.orders.conftest import URL, World, load_order, outbox, submit
 from tests.support.factory import make_unit
-from tests.support.problems import assert_same_problem
+from tests.support.problems import assert_problem, assert_same_problem
 
 BODY: dict[str, Any] = {
     "category": "repair",

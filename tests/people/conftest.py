@@ -14,21 +14,12 @@ from app.hierarchy.models import OrgUnit
 from app.kit.idcard import make_id_number
 from tests.support.factory import bearer, make_tree, make_user
 
-PROBLEM = "application/problem+json"
 _seq = itertools.count(100)
 
 
 def id_number(birth: date = date(1990, 3, 7), region: str = "110101") -> str:
     """A valid, distinct ID number (GB 11643 check character computed)."""
     return make_id_number(region, birth, f"{next(_seq) % 1000:03d}")
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 @dataclass

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.models import AuditEvent
 from app.config import Settings
 from app.people.models import PartyMember
-from tests.people.conftest import World, assert_problem, create_member, create_person, id_number
+from tests.people.conftest import World, create_member, create_person, id_number
 from tests.support.factory import bearer, make_unit, make_user
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/members"
 

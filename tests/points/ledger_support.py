@@ -5,9 +5,7 @@ import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,16 +19,7 @@ from app.users.models import UserAccount
 from tests.support.factory import bearer, make_person, make_tree, make_unit, make_user
 
 API = "/api/v1/points"
-PROBLEM = "application/problem+json"
 _numbers = itertools.count(1)
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 def key() -> dict[str, str]:

@@ -12,16 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.models import AuditEvent
 from app.integrations.models import OutboxEvent
 from app.points.models import PointsPeriodTotal, PointsRule, PointsTransaction
-from tests.points.ledger_support import (
-    API,
-    World,
-    assert_problem,
-    balance_of,
-    key,
-    posting_sum_of,
-    world,
-)
-from tests.support.problems import assert_same_problem
+from tests.points.ledger_support import API, World, balance_of, key, posting_sum_of, world
+from tests.support.problems import assert_problem, assert_same_problem
 
 __all__ = ["world"]
 

@@ -29,19 +29,11 @@ from app.points.models import (
     Reward,
 )
 from tests.support.factory import bearer, make_person, make_tree, make_user
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/rewards"
-PROBLEM = "application/problem+json"
 PICKUP = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{8}$")
 _funding = itertools.count(1)
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 async def fund(db: AsyncSession, person_id: int, points: int) -> int:

@@ -10,7 +10,6 @@
 
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +19,6 @@ from app.config import Settings
 from app.hierarchy.models import OrgUnit
 from app.users.models import UserAccount
 from tests.support.factory import bearer, make_tree, make_user
-
-PROBLEM = "application/problem+json"
 
 
 @dataclass
@@ -52,14 +49,6 @@ async def make_world(db: AsyncSession, settings: Settings) -> World:
         root=await make_user(db, superuser=True),
         settings=settings,
     )
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, object] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 async def audit_events(db: AsyncSession, **filters: object) -> list[AuditEvent]:

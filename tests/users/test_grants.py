@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.models import RoleGrant
 from tests.support.factory import bearer
-from tests.users.helpers import World, assert_problem, audit_events, make_user_manager
+from tests.support.problems import assert_problem
+from tests.users.helpers import World, audit_events, make_user_manager
 
 
 async def _grants(db: AsyncSession, user_id: int) -> list[tuple[str, int]]:
