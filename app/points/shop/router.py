@@ -8,7 +8,7 @@ from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.integrations.idempotency import ClaimedKey, Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
-from app.kit.http import IfMatch, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
 from app.kit.schemas import problem_responses
 from app.points.shop import service
 from app.points.shop.schemas import (
@@ -33,11 +33,7 @@ CanManageRewards = Annotated[Principal, require(REWARDS_MANAGE)]
 CanRedeem = Annotated[Principal, require(POINTS_REDEEM)]
 CanHandOver = Annotated[Principal, require(REWARDS_HANDOVER)]
 
-_ETAG = {
-    "headers": {
-        "ETag": {"description": 'Version of the reward, e.g. W/"1"', "schema": {"type": "string"}}
-    }
-}
+_ETAG = {"headers": ETAG_HEADER}
 _READ = problem_responses(401, 403, 404)
 _STEP = problem_responses(400, 401, 403, 404, 409)
 
