@@ -3,6 +3,8 @@
 Services flush, never commit; every write records one audit event.
 """
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
@@ -57,6 +59,15 @@ async def _department(
     return found
 
 
+def _about(department: Department) -> dict[str, Any]:
+    """A department's audit target; its place is its town."""
+    return {
+        "target_type": "department",
+        "target_id": department.id,
+        "place": Place.town(department.town_id),
+    }
+
+
 async def create_department(
     session: AsyncSession, principal: Principal, data: DepartmentCreate
 ) -> DepartmentRead:
@@ -77,13 +88,7 @@ async def create_department(
     )
     summary = f"新增职能部门「{department.name}」({department.code})"
     await audit_service.record(
-        session,
-        principal,
-        "department.create",
-        summary=summary,
-        target_type="department",
-        target_id=department.id,
-        place=Place.town(town.id),
+        session, principal, "department.create", summary=summary, **_about(department)
     )
     return _department_read(department, 0)
 
@@ -135,15 +140,8 @@ async def update_department(
         session, department, unique="uq_department_code", error=DepartmentCodeTaken()
     )
     summary = f"修改职能部门「{department.name}」({department.code})：{', '.join(sorted(changes))}"
-    place = Place.town(department.town_id)
     await audit_service.record(
-        session,
-        principal,
-        "department.update",
-        summary=summary,
-        target_type="department",
-        target_id=department.id,
-        place=place,
+        session, principal, "department.update", summary=summary, **_about(department)
     )
     return _department_read(department, members)
 
@@ -161,15 +159,8 @@ async def add_department_member(
     if not await repository.add_department_member(session, department.id, account.id):
         raise AlreadyDepartmentMember()
     summary = f"将用户 {account.username} 加入职能部门「{department.name}」"
-    place = Place.town(department.town_id)
     await audit_service.record(
-        session,
-        principal,
-        "department.member_add",
-        summary=summary,
-        target_type="department",
-        target_id=department.id,
-        place=place,
+        session, principal, "department.member_add", summary=summary, **_about(department)
     )
     return DepartmentMemberRead(
         user_id=account.id,
@@ -186,15 +177,8 @@ async def remove_department_member(
     if not await repository.remove_department_member(session, department.id, user_id):
         raise DepartmentMemberNotFound()
     summary = f"将用户 #{user_id} 移出职能部门「{department.name}」"
-    place = Place.town(department.town_id)
     await audit_service.record(
-        session,
-        principal,
-        "department.member_remove",
-        summary=summary,
-        target_type="department",
-        target_id=department.id,
-        place=place,
+        session, principal, "department.member_remove", summary=summary, **_about(department)
     )
 
 
