@@ -22,8 +22,8 @@ from app.hierarchy.models import OrgUnit
 from app.integrations.idempotency import IdempotentRoute, fingerprint
 from app.integrations.models import IdempotencyRecord
 from app.people.models import Person
-from tests.support.factory import bearer, make_tree, make_user
 from tests.support.problems import assert_problem
+from tests.support.world import World, build_world, callers
 
 PEOPLE = "/api/v1/people"
 # Sign-in is not a write to replay, and a file import is all-or-nothing by its codes.
@@ -60,15 +60,9 @@ def test_the_key_header_is_documented_once_per_operation(app: FastAPI) -> None:
 
 
 @pytest.fixture
-async def callers(db: AsyncSession, settings: Settings) -> dict[str, Any]:
-    units = await make_tree(db)
-    admin = await make_user(db, ("community_admin", units["c1"]))
-    other = await make_user(db, ("community_admin", units["c1"]))
-    return {
-        "units": units,
-        "admin": bearer(settings, admin),
-        "other": bearer(settings, other),
-    }
+async def world(db: AsyncSession, settings: Settings) -> World:
+    # other: a second admin of c1, to show that keys belong to their caller
+    return await build_world(db, settings, callers(other=("community_admin", "c1")))
 
 
 def _person(home: OrgUnit, **fields: Any) -> dict[str, Any]:
@@ -81,10 +75,10 @@ async def _count(db: AsyncSession, model: Any, *where: Any) -> int:
 
 class TestReplay:
     async def test_a_retry_replays_status_body_and_headers_without_running_again(
-        self, client: httpx.AsyncClient, db: AsyncSession, callers: dict[str, Any]
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
-        headers = {**callers["admin"], "Idempotency-Key": "register-1"}
-        body = _person(callers["units"]["h1"])
+        headers = {**world["admin"], "Idempotency-Key": "register-1"}
+        body = _person(world.unit("h1"))
         first = await client.post(PEOPLE, json=body, headers=headers)
         again = await client.post(PEOPLE, json=body, headers=headers)
         assert first.status_code == again.status_code == 201
@@ -96,11 +90,11 @@ class TestReplay:
         assert await _count(db, Person, Person.name == "王小明") == 1
 
     async def test_key_order_and_white_space_of_the_body_do_not_count(
-        self, client: httpx.AsyncClient, db: AsyncSession, callers: dict[str, Any]
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
-        headers = {**callers["admin"], "Idempotency-Key": "register-2"}
-        home = callers["units"]["h1"].id
-        await client.post(PEOPLE, json=_person(callers["units"]["h1"]), headers=headers)
+        headers = {**world["admin"], "Idempotency-Key": "register-2"}
+        home = world.unit("h1").id
+        await client.post(PEOPLE, json=_person(world.unit("h1")), headers=headers)
         raw = f'{{ "home_unit_id": {home}, "mobile": "13812345678",  "name": "王小明" }}'
         again = await client.post(
             PEOPLE, content=raw.encode(), headers={**headers, "content-type": "application/json"}
@@ -109,92 +103,86 @@ class TestReplay:
         assert await _count(db, Person, Person.name == "王小明") == 1
 
     async def test_the_same_key_with_another_body_is_422(
-        self, client: httpx.AsyncClient, db: AsyncSession, callers: dict[str, Any]
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
-        headers = {**callers["admin"], "Idempotency-Key": "register-3"}
-        home = callers["units"]["h1"]
+        headers = {**world["admin"], "Idempotency-Key": "register-3"}
+        home = world.unit("h1")
         await client.post(PEOPLE, json=_person(home), headers=headers)
         other = await client.post(PEOPLE, json=_person(home, name="李小红"), headers=headers)
         assert_problem(other, 422, "idempotency.key_reused")
         assert await _count(db, Person, Person.name == "李小红") == 0
 
     async def test_keys_are_scoped_to_the_caller(
-        self, client: httpx.AsyncClient, db: AsyncSession, callers: dict[str, Any]
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
-        body = _person(callers["units"]["h1"])
+        body = _person(world.unit("h1"))
         mine = await client.post(
-            PEOPLE, json=body, headers={**callers["admin"], "Idempotency-Key": "same"}
+            PEOPLE, json=body, headers={**world["admin"], "Idempotency-Key": "same"}
         )
         theirs = await client.post(
-            PEOPLE, json=body, headers={**callers["other"], "Idempotency-Key": "same"}
+            PEOPLE, json=body, headers={**world["other"], "Idempotency-Key": "same"}
         )
         assert mine.status_code == theirs.status_code == 201
         assert "idempotent-replayed" not in theirs.headers
         assert mine.json()["id"] != theirs.json()["id"]
 
     async def test_without_a_key_every_request_runs(
-        self, client: httpx.AsyncClient, db: AsyncSession, callers: dict[str, Any]
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
-        body = _person(callers["units"]["h1"])
+        body = _person(world.unit("h1"))
         for _ in range(2):
-            response = await client.post(PEOPLE, json=body, headers=callers["admin"])
+            response = await client.post(PEOPLE, json=body, headers=world["admin"])
             assert response.status_code == 201
         assert await _count(db, Person, Person.name == "王小明") == 2
 
     async def test_a_refused_request_stores_nothing(
-        self, client: httpx.AsyncClient, db: AsyncSession, callers: dict[str, Any]
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
-        headers = {**callers["admin"], "Idempotency-Key": "register-4"}
-        outside = _person(callers["units"]["b2"])  # community c2: out of scope
+        headers = {**world["admin"], "Idempotency-Key": "register-4"}
+        outside = _person(world.unit("b2"))  # community c2: out of scope
         refused = await client.post(PEOPLE, json=outside, headers=headers)
         assert_problem(refused, 404, "person.home_unit_not_found")
-        inside = _person(callers["units"]["h1"])
+        inside = _person(world.unit("h1"))
         response = await client.post(PEOPLE, json=inside, headers=headers)
         assert response.status_code == 201
         assert "idempotent-replayed" not in response.headers
 
     @pytest.mark.parametrize("key", ["", "   ", "a\tb"])
     async def test_an_invalid_key_is_400(
-        self, client: httpx.AsyncClient, callers: dict[str, Any], key: str
+        self, client: httpx.AsyncClient, world: World, key: str
     ) -> None:
-        headers = {**callers["admin"], "Idempotency-Key": key}
-        response = await client.post(PEOPLE, json=_person(callers["units"]["h1"]), headers=headers)
+        headers = {**world["admin"], "Idempotency-Key": key}
+        response = await client.post(PEOPLE, json=_person(world.unit("h1")), headers=headers)
         assert_problem(response, 400, "idempotency.invalid_key")
 
 
 class TestStorage:
     async def test_a_secret_shown_once_is_replayed_but_stored_sealed(
-        self, client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
-        units = await make_tree(db)
-        admin = await make_user(db, ("town_admin", units["town"]))
-        headers = {**bearer(settings, admin), "Idempotency-Key": "client-1"}
-        body = {"name": "12345 热线", "org_unit_id": units["town"].id, "scopes": ["orders.read"]}
+        headers = {**world["town_admin"], "Idempotency-Key": "client-1"}
+        body = {"name": "12345 热线", "org_unit_id": world.id("town"), "scopes": ["orders.read"]}
         first = await client.post("/api/v1/api-clients", json=body, headers=headers)
         again = await client.post("/api/v1/api-clients", json=body, headers=headers)
         assert first.status_code == again.status_code == 201
         secret = first.json()["client_secret"]
         assert again.json()["client_secret"] == secret
         assert await _count(db, ApiClient, ApiClient.name == "12345 热线") == 1
+        subject = f"user:{world.users['town_admin'].id}"
         stored = await db.scalar(
-            select(IdempotencyRecord).where(IdempotencyRecord.subject == f"user:{admin.id}")
+            select(IdempotencyRecord).where(IdempotencyRecord.subject == subject)
         )
         assert stored is not None
         assert secret not in str(stored.body)
         assert set(stored.body) == {"sealed"}
 
     async def test_a_response_stored_before_sealing_is_still_replayed(
-        self,
-        client: httpx.AsyncClient,
-        db: AsyncSession,
-        callers: dict[str, Any],
-        settings: Settings,
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:
-        body = _person(callers["units"]["h1"])
-        user = await make_user(db, ("community_admin", callers["units"]["c1"]))
+        body = _person(world.unit("h1"))
         db.add(
             IdempotencyRecord(
-                subject=f"user:{user.id}",
+                subject=f"user:{world.users['admin'].id}",
                 key="legacy",
                 fingerprint=fingerprint("POST", PEOPLE, json.dumps(body).encode()),
                 status_code=201,
@@ -203,9 +191,8 @@ class TestStorage:
             )
         )
         await db.flush()
-        response = await client.post(
-            PEOPLE, json=body, headers={**bearer(settings, user), "Idempotency-Key": "legacy"}
-        )
+        headers = {**world["admin"], "Idempotency-Key": "legacy"}
+        response = await client.post(PEOPLE, json=body, headers=headers)
         assert response.status_code == 201
         assert response.json() == {"id": 1, "name": "王小明"}
         assert response.headers["location"] == "/api/v1/people/1"
@@ -214,12 +201,9 @@ class TestStorage:
 
 class TestRequiredKey:
     async def test_a_manual_award_without_a_key_is_400(
-        self, client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+        self, client: httpx.AsyncClient, world: World
     ) -> None:
-        units = await make_tree(db)
-        admin = await make_user(db, ("town_admin", units["town"]))
         body = {"person_id": 1, "amount": 5, "reason": "奖励"}
-        response = await client.post(
-            "/api/v1/points/adjustments", json=body, headers=bearer(settings, admin)
-        )
+        url = "/api/v1/points/adjustments"
+        response = await client.post(url, json=body, headers=world["town_admin"])
         assert_problem(response, 400, "idempotency.key_required")

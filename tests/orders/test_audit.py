@@ -1,10 +1,12 @@
 """Every step of an order is audited (README: every write), in the step's own
 transaction: read back through the audit log as an auditor would."""
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -113,34 +115,48 @@ class TestEveryStepIsAudited:
             "order.arrive",
         ]
 
-    async def test_an_auto_close(
-        self, client: httpx.AsyncClient, world: World, db: AsyncSession
+    @pytest.mark.parametrize(
+        ("status", "column", "ago", "job", "action"),
+        [
+            (
+                "resolved",
+                "resolved_at",
+                timedelta(days=10),
+                auto_close_resolved,
+                "order.auto_close",
+            ),
+            (
+                "dispatched",
+                "response_due_at",
+                timedelta(minutes=1),
+                escalate_overdue,
+                "order.escalate",
+            ),
+        ],
+    )
+    async def test_steps_the_system_takes(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        db: AsyncSession,
+        status: str,
+        column: str,
+        ago: timedelta,
+        job: Callable[[AsyncSession, datetime], Awaitable[int]],
+        action: str,
     ) -> None:
-        order = await order_in(client, world, "resolved")
-        past = datetime.now(UTC) - timedelta(days=10)
+        order = await order_in(client, world, status)
+        now = datetime.now(UTC)
         await db.execute(
-            update(ServiceOrder).where(ServiceOrder.id == order["id"]).values(resolved_at=past)
+            update(ServiceOrder).where(ServiceOrder.id == order["id"]).values({column: now - ago})
         )
-        assert await auto_close_resolved(db, datetime.now(UTC)) == 1
-        trail = await audit_trail(client, world, order["id"])
-        closing = trail[-1]
-        assert closing["action"] == "order.auto_close"
-        assert (closing["actor_user_id"], closing["actor_name"]) == (None, "system")
-
-    async def test_an_escalation(
-        self, client: httpx.AsyncClient, world: World, db: AsyncSession
-    ) -> None:
-        order = await order_in(client, world, "dispatched")
-        overdue = datetime.now(UTC) - timedelta(minutes=1)
-        await db.execute(
-            update(ServiceOrder)
-            .where(ServiceOrder.id == order["id"])
-            .values(response_due_at=overdue)
+        assert await job(db, now) == 1
+        last = (await audit_trail(client, world, order["id"]))[-1]
+        assert (last["action"], last["actor_user_id"], last["actor_name"]) == (
+            action,
+            None,
+            "system",
         )
-        assert await escalate_overdue(db, datetime.now(UTC)) == 1
-        escalation = (await audit_trail(client, world, order["id"]))[-1]
-        assert escalation["action"] == "order.escalate"
-        assert (escalation["actor_user_id"], escalation["actor_name"]) == (None, "system")
 
 
 class TestAStepThatDidNotHappenIsNotAudited:

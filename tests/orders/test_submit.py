@@ -1,6 +1,7 @@
 """POST /orders (点单): who may file for whom, where, and what the new order carries."""
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -104,25 +105,30 @@ class TestWhoMayFile:
         assert_same_problem(real, missing, 404, "order.location_not_found")
         assert await order_count(db) == 0
 
-    async def test_staff_see_places_and_residents_out_of_scope_as_missing(
-        self, client: httpx.AsyncClient, world: World
+    @pytest.mark.parametrize(
+        ("field", "far", "code"),
+        [
+            ("location_unit_id", lambda w: w.unit("g2").id, "order.location_not_found"),
+            (
+                "resident_person_id",
+                lambda w: w.person("far_resident").id,
+                "order.resident_not_found",
+            ),
+        ],
+    )
+    async def test_staff_see_what_is_out_of_scope_as_missing(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        field: str,
+        far: Callable[[World], int],
+        code: str,
     ) -> None:
-        far, missing = world.unit("g2").id, world.unit("g2").id + 1_000_000
-        place_far, place_missing = [
-            await client.post(
-                URL, json=BODY | {"location_unit_id": unit_id}, headers=world["grid_worker"]
-            )
-            for unit_id in (far, missing)
+        real, missing = [
+            await client.post(URL, json=BODY | {field: ref}, headers=world["grid_worker"])
+            for ref in (far(world), far(world) + 1_000_000)
         ]
-        assert_same_problem(place_far, place_missing, 404, "order.location_not_found")
-        far, missing = world.person("far_resident").id, world.person("far_resident").id + 1_000_000
-        resident_far, resident_missing = [
-            await client.post(
-                URL, json=BODY | {"resident_person_id": person_id}, headers=world["grid_worker"]
-            )
-            for person_id in (far, missing)
-        ]
-        assert_same_problem(resident_far, resident_missing, 404, "order.resident_not_found")
+        assert_same_problem(real, missing, 404, code)
 
     async def test_resident_may_not_file_for_someone_else(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
