@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.authz.scope import Placed
+from app.authz.scope import Place, Placed
 from app.db.base import ANCESTOR_COLUMNS
 from app.integrations.models import OutboxEvent
 
@@ -61,6 +61,14 @@ def stop_consuming(name: str) -> None:
 
 def consumers() -> list[Consumer]:
     return [_consumers[name] for name in sorted(_consumers)]
+
+
+def place_of(event: OutboxEvent) -> Place | None:
+    """Where the event happened; None for a deployment-wide event (no town)."""
+    town = event.town_id
+    if town is None:
+        return None
+    return Place(town, event.community_id, event.grid_id, event.building_id, event.household_id)
 
 
 async def publish(

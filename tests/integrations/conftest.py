@@ -2,7 +2,6 @@
 loopback, and apps configured as tests and production configure them."""
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -17,11 +16,10 @@ from app.hierarchy.models import OrgUnit
 from app.integrations.webhooks.models import WebhookDelivery
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.support.factory import bearer, make_tree, make_user
 from tests.support.receiver import WebhookReceiver
+from tests.support.world import World, build_world
 
 URL = "/api/v1/webhooks"
-PROBLEM = "application/problem+json"
 # Short waits so a test can walk the whole schedule; tests move next_attempt_at
 # themselves rather than wait (a timing never decides a test).
 SCHEDULE = [5.0, 300.0, 1800.0]
@@ -37,38 +35,8 @@ def hooks_settings(**overrides: Any) -> Settings:
     return make_settings(**values)
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
-
-
-@dataclass
-class World:
-    units: dict[str, OrgUnit]
-    headers: dict[str, dict[str, str]]
-    subjects: dict[str, str]
-
-    def __getitem__(self, who: str) -> dict[str, str]:
-        return self.headers[who]
-
-
-async def build_world(db: AsyncSession, settings: Settings) -> World:
-    units = await make_tree(db)
-    callers = {
-        "admin": [("community_admin", units["c1"])],
-        "sibling_admin": [("community_admin", units["c2"])],
-        "town_admin": [("town_admin", units["town"])],
-        "dispatcher": [("dispatcher", units["c1"])],
-    }
-    world = World(units=units, headers={"none": {}}, subjects={})
-    for name, grants in callers.items():
-        user = await make_user(db, *grants)
-        world.headers[name] = bearer(settings, user)
-        world.subjects[name] = f"user:{user.id}"
-    return world
+def subject(world: World, caller: str) -> str:
+    return f"user:{world.users[caller].id}"
 
 
 async def add_client(db: AsyncSession, unit: OrgUnit, scopes: list[str]) -> ApiClient:
@@ -86,8 +54,8 @@ async def add_client(db: AsyncSession, unit: OrgUnit, scopes: list[str]) -> ApiC
 
 
 @pytest.fixture
-async def world(db: AsyncSession, hooks_app: FastAPI) -> World:
-    return await build_world(db, hooks_app.state.settings)
+async def world(db: AsyncSession, settings: Settings) -> World:
+    return await build_world(db, settings)
 
 
 @pytest.fixture(scope="session")

@@ -25,13 +25,14 @@ from app.integrations.webhooks import outbound, sender
 from app.integrations.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tests.integrations.conftest import (
     URL,
-    World,
     add_client,
     deliveries,
     hooks_settings,
+    subject,
     subscribe,
 )
 from tests.support.receiver import Received, WebhookReceiver
+from tests.support.world import World
 
 PHONE = "13812345678"
 
@@ -109,7 +110,7 @@ class TestScopeAndMasking:
         sibling = await subscribe(
             hooks_client,
             world,
-            "sibling_admin",
+            "sibling",
             url=receiver.url_for("sibling"),
             org_unit_id=world.units["c2"].id,
         )
@@ -138,7 +139,7 @@ class TestScopeAndMasking:
             (101, "order.submitted"),
             (101, "order.resolved"),
         ]
-        sibling_secret = await secret_of(hooks_client, world, sibling["id"], "sibling_admin")
+        sibling_secret = await secret_of(hooks_client, world, sibling["id"], "sibling")
         assert orders("sibling", sibling_secret) == [(202, "order.submitted")]
         town_secret = await secret_of(hooks_client, world, town["id"], "town_admin")
         assert orders("town", town_secret) == [(101, "order.resolved")]
@@ -322,7 +323,7 @@ class TestRetries:
                 OutboxEvent.aggregate_id == str(created["id"]),
             )
         )
-        assert told is not None and told.payload["owner"] == world.subjects["admin"]
+        assert told is not None and told.payload["owner"] == subject(world, "admin")
         assert told.community_id == world.units["c1"].id
         # Paused: its waiting delivery stays, and is not sent while disabled.
         await make_due(db)

@@ -14,8 +14,10 @@ from app.audit.models import AuditEvent
 from app.integrations.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.integrations.conftest import URL, World, assert_problem, deliveries, subscribe
+from tests.integrations.conftest import URL, deliveries, subject, subscribe
 from tests.support.factory import bearer, make_user
+from tests.support.problems import assert_problem
+from tests.support.world import World
 
 
 class TestCreate:
@@ -34,7 +36,7 @@ class TestCreate:
         )
         assert response.status_code == 201, response.text
         body = response.json()
-        assert body["owner"] == world.subjects["admin"]
+        assert body["owner"] == subject(world, "admin")
         assert body["event_types"] == ["order.*", "points.awarded"]
         assert body["is_active"] is True and body["version"] == 1
         assert response.headers["etag"] == 'W/"1"'
@@ -75,7 +77,7 @@ class TestCreate:
         [
             ("none", "c1", 401, "auth.unauthenticated"),
             ("dispatcher", "c1", 403, "auth.forbidden"),
-            ("sibling_admin", "c1", 404, "resource.not_found"),
+            ("sibling", "c1", 404, "resource.not_found"),
             ("admin", "other_town", 404, "resource.not_found"),
         ],
     )
@@ -210,12 +212,10 @@ class TestReadAndChange:
         self, hooks_client: httpx.AsyncClient, world: World
     ) -> None:
         mine = await subscribe(hooks_client, world)
-        theirs = await subscribe(
-            hooks_client, world, "sibling_admin", org_unit_id=world.units["c2"].id
-        )
+        theirs = await subscribe(hooks_client, world, "sibling", org_unit_id=world.units["c2"].id)
         ids = lambda r: [s["id"] for s in r.json()["items"]]  # noqa: E731
         assert ids(await hooks_client.get(URL, headers=world["admin"])) == [mine["id"]]
-        assert ids(await hooks_client.get(URL, headers=world["sibling_admin"])) == [theirs["id"]]
+        assert ids(await hooks_client.get(URL, headers=world["sibling"])) == [theirs["id"]]
         assert ids(await hooks_client.get(URL, headers=world["town_admin"])) == [
             mine["id"],
             theirs["id"],
@@ -226,7 +226,7 @@ class TestReadAndChange:
             URL, params={"cursor": page.json()["next_cursor"]}, headers=world["town_admin"]
         )
         assert ids(rest) == [theirs["id"]] and rest.json()["next_cursor"] is None
-        outside = await hooks_client.get(f"{URL}/{mine['id']}", headers=world["sibling_admin"])
+        outside = await hooks_client.get(f"{URL}/{mine['id']}", headers=world["sibling"])
         assert_problem(outside, 404, "webhook.not_found")
 
     async def test_update_needs_the_current_version(
@@ -285,7 +285,7 @@ class TestSecret:
         )
         assert reads == 2
         assert_problem(
-            await hooks_client.get(f"{path}/secret", headers=world["sibling_admin"]),
+            await hooks_client.get(f"{path}/secret", headers=world["sibling"]),
             404,
             "webhook.not_found",
         )
@@ -338,7 +338,7 @@ class TestDeliveryLog:
             ("POST", f"{URL}/{created['id']}/ping"),
             ("POST", f"{URL}/{created['id']}/rotate-secret"),
         ):
-            response = await hooks_client.request(method, path, headers=world["sibling_admin"])
+            response = await hooks_client.request(method, path, headers=world["sibling"])
             assert_problem(response, 404, "webhook.not_found")
         assert await db.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
 

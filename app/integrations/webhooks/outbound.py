@@ -62,20 +62,21 @@ async def fan_out(session: AsyncSession, batch: Sequence[OutboxEvent]) -> int:
     rows: list[dict[str, Any]] = []
     for event in batch:
         permission = rules.read_permission(event.event_type)
-        if permission is None:
+        place = events.place_of(event)
+        if permission is None or place is None:
             continue
         for subscription, subtree in subscriptions:
             if not rules.matches(subscription.event_types, event.event_type):
                 continue
-            if not subtree.covers(event):
+            if not subtree.covers(place):
                 continue
             subject = subscription.owner_subject
             if subject not in owners:
                 owners[subject] = await principals.load(session, subject)
             owner = owners[subject]
-            if owner is None or not owner.scope(permission).covers(event):
+            if owner is None or not owner.scope(permission).covers(place):
                 continue
-            rows.append(_delivery_row(subscription, event, pii=owner.scope(PII).covers(event)))
+            rows.append(_delivery_row(subscription, event, pii=owner.scope(PII).covers(place)))
     await repository.add_deliveries(session, rows)
     return len(rows)
 

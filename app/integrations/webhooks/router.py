@@ -4,18 +4,15 @@ Creating POSTs take an ``Idempotency-Key``; updates and deletes an ``If-Match``.
 Everything needs ``webhooks.manage``; subscriptions outside its scope answer 404.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request, Response
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import WEBHOOKS_MANAGE
 from app.config import Settings
 from app.db.session import DbSession
-from app.integrations.idempotency import Outcome, fingerprint, run_idempotent
+from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.integrations.webhooks import service
 from app.integrations.webhooks.schemas import (
     DeliveryDetail,
@@ -28,7 +25,7 @@ from app.integrations.webhooks.schemas import (
     WebhookSecret,
     WebhookUpdate,
 )
-from app.kit.etag import etag_for
+from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
 
@@ -37,34 +34,14 @@ router = APIRouter(
     tags=["webhooks"],
     dependencies=[require(WEBHOOKS_MANAGE)],
     responses=problem_responses(401, 403, 404),
+    route_class=IdempotentRoute,
 )
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        max_length=64, description='The ETag from a read, e.g. `W/"3"` (428 without, 412 stale)'
-    ),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=255,
-        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
-        "returns the first response; the same key with another body is 422",
-    ),
-]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the previous page")
 ]
-_ETAG = {
-    "headers": {
-        "ETag": {
-            "description": 'Version of the subscription, e.g. W/"1"',
-            "schema": {"type": "string"},
-        }
-    }
-}
+_ETAG = {"headers": ETAG_HEADER}
 
 
 def _settings(request: Request) -> Settings:
@@ -72,88 +49,28 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-async def _once(
-    request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    key: str | None,
-    body: BaseModel | None,
-    produce: Callable[[], Awaitable[BaseModel]],
-    *,
-    status: int,
-    location: Callable[[BaseModel], str] | None = None,
-) -> JSONResponse:
-    async def execute() -> Outcome:
-        result = await produce()
-        headers: dict[str, str] = {}
-        if isinstance(result, WebhookRead):
-            headers["ETag"] = etag_for(result.version)
-        if location is not None:
-            headers["Location"] = location(result)
-        return status, result.model_dump(mode="json"), headers
-
-    return await run_idempotent(
-        session,
-        subject=principal.subject,
-        key=key,
-        request_fingerprint=fingerprint(
-            "POST", request.url.path, body.model_dump(mode="json") if body else None
-        ),
-        execute=execute,
-    )
-
-
-def _webhook_url(request: Request) -> Callable[[BaseModel], str]:
-    def url(result: BaseModel) -> str:
-        assert isinstance(result, WebhookRead)
-        return str(request.app.url_path_for("get_webhook", subscription_id=str(result.id)))
-
-    return url
-
-
-def _delivery_url(request: Request, subscription_id: int) -> Callable[[BaseModel], str]:
-    def url(result: BaseModel) -> str:
-        assert isinstance(result, DeliveryRead)
-        return str(
-            request.app.url_path_for(
-                "get_webhook_delivery",
-                subscription_id=str(subscription_id),
-                delivery_id=str(result.id),
-            )
-        )
-
-    return url
-
-
 @router.post(
     "",
     status_code=201,
-    response_model=WebhookRead,
-    responses={**problem_responses(400, 409), 201: _ETAG},
+    dependencies=[Idempotent],
+    responses={201: _ETAG},
     summary="Subscribe an endpoint · 订阅事件",
 )
 async def create_webhook(
     body: WebhookCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> WebhookRead:
     """The caller owns the subscription: it hears the events inside ``org_unit_id``'s
     subtree that the caller may read (``orders.read``, ``points.read``), with personal
     data masked where the caller lacks ``pii``. The URL must be https and resolve to
     public addresses only (422 ``webhook.unsafe_url``). Fetch the signing secret with
     ``GET /webhooks/{id}/secret``."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.create_webhook(session, principal, body, _settings(request)),
-        status=201,
-        location=_webhook_url(request),
-    )
+    created = await service.create_webhook(session, principal, body, _settings(request))
+    set_location(request, response, "get_webhook", subscription_id=created.id)
+    return tagged(response, created)
 
 
 @router.get("", responses=problem_responses(400), summary="List subscriptions · 订阅列表")
@@ -171,9 +88,7 @@ async def list_webhooks(
 async def get_webhook(
     subscription_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> WebhookRead:
-    read = await service.get_webhook(session, principal, subscription_id)
-    response.headers["ETag"] = etag_for(read.version)
-    return read
+    return tagged(response, await service.get_webhook(session, principal, subscription_id))
 
 
 @router.patch(
@@ -192,11 +107,10 @@ async def update_webhook(
 ) -> WebhookRead:
     """URL (checked again), event types, description; ``is_active`` pauses the endpoint
     or re-enables one that was disabled for failing."""
-    read = await service.update_webhook(
+    updated = await service.update_webhook(
         session, principal, subscription_id, body, if_match=if_match, settings=_settings(request)
     )
-    response.headers["ETag"] = etag_for(read.version)
-    return read
+    return tagged(response, updated)
 
 
 @router.delete(
@@ -224,56 +138,41 @@ async def get_webhook_secret(
 
 @router.post(
     "/{subscription_id}/rotate-secret",
-    response_model=WebhookRead,
-    responses={**problem_responses(400, 409), 200: _ETAG},
+    dependencies=[Idempotent],
+    responses={200: _ETAG},
     summary="Rotate the signing secret · 轮换密钥",
 )
 async def rotate_webhook_secret(
     subscription_id: int,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> WebhookRead:
     """A new secret signs from now on; the old one also signs for
     ``webhook_secret_overlap_hours`` (24 by default), so receivers switch without a gap."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: service.rotate_secret(session, principal, subscription_id, _settings(request)),
-        status=200,
-    )
+    rotated = await service.rotate_secret(session, principal, subscription_id, _settings(request))
+    return tagged(response, rotated)
 
 
 @router.post(
     "/{subscription_id}/ping",
     status_code=202,
-    response_model=DeliveryRead,
-    responses=problem_responses(400, 409),
+    dependencies=[Idempotent],
     summary="Send a test ping · 测试推送",
 )
 async def ping_webhook(
     subscription_id: int,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> DeliveryRead:
     """Queues a signed ``webhook.ping``; its attempts show in the delivery log
     (``Location``)."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: service.ping(session, principal, subscription_id),
-        status=202,
-        location=_delivery_url(request, subscription_id),
-    )
+    queued = await service.ping(session, principal, subscription_id)
+    _locate(request, response, queued)
+    return queued
 
 
 @router.get(
@@ -309,27 +208,30 @@ async def get_webhook_delivery(
 @router.post(
     "/{subscription_id}/deliveries/{delivery_id}/redeliver",
     status_code=202,
-    response_model=DeliveryRead,
-    responses=problem_responses(400, 409),
+    dependencies=[Idempotent],
+    responses=problem_responses(409),
     summary="Redeliver · 重新投递",
 )
 async def redeliver_webhook_delivery(
     subscription_id: int,
     delivery_id: int,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> DeliveryRead:
     """Sends a finished delivery again (same ``webhook-id`` and body) as a new delivery
     with a fresh retry schedule; 409 ``webhook.delivery_pending`` while it still waits."""
-    return await _once(
+    queued = await service.redeliver(session, principal, subscription_id, delivery_id)
+    _locate(request, response, queued)
+    return queued
+
+
+def _locate(request: Request, response: Response, delivery: DeliveryRead) -> None:
+    set_location(
         request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: service.redeliver(session, principal, subscription_id, delivery_id),
-        status=202,
-        location=_delivery_url(request, subscription_id),
+        response,
+        "get_webhook_delivery",
+        subscription_id=delivery.subscription_id,
+        delivery_id=delivery.id,
     )
