@@ -8,6 +8,7 @@ from app.auth.router import router as auth_router
 from app.hierarchy.router import router as hierarchy_router
 from app.integrations.webhooks.router import router as webhooks_router
 from app.kit.schemas import problem_responses
+from app.notifications.router import router as notifications_router
 from app.orders.config.router import router as order_config_router
 from app.orders.router import router as orders_router
 from app.people.members.router import router as members_router
@@ -32,6 +33,7 @@ for domain_router in (
     points_router,
     shop_router,
     webhooks_router,
+    notifications_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

@@ -20,6 +20,7 @@ import app.audit.tasks
 import app.integrations.relay.tasks
 import app.integrations.tasks
 import app.integrations.webhooks.tasks
+import app.notifications.handlers
 import app.orders.tasks
 import app.points.handlers  # (closing an order in the auto-close job awards points)
 from app.db.session import libpq_url

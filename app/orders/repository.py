@@ -366,6 +366,28 @@ async def overdue(
     ]
 
 
+async def missed_arrivals(
+    session: AsyncSession, now: datetime, statuses: Collection[str], *, limit: int
+) -> Sequence[Row[DepartmentArrival, ServiceOrder]]:
+    """Whistles (部门报到) past their due time without an arrival and not reported yet,
+    on orders still open: arrival and order locked, rows another worker holds skipped."""
+    rows = await session.execute(
+        select(DepartmentArrival, ServiceOrder)
+        .join(ServiceOrder, ServiceOrder.id == DepartmentArrival.order_id)
+        .where(
+            DepartmentArrival.arrived_at.is_(None),
+            DepartmentArrival.missed_at.is_(None),
+            DepartmentArrival.due_at < now,
+            ServiceOrder.status.in_(list(statuses)),
+        )
+        .order_by(DepartmentArrival.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return rows.all()
+
+
 async def unanswered(
     session: AsyncSession, resolved_before: datetime, statuses: Collection[str], *, limit: int
 ) -> Sequence[ServiceOrder]:

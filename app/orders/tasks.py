@@ -1,8 +1,9 @@
-"""The order deadline job: every minute, escalate overdue orders (吹哨) and
-auto-close resolved orders nobody answered (回访超时).
+"""The order deadline job: every minute, escalate overdue orders (吹哨), report
+departments that missed their arrival (部门报到超时) and auto-close resolved orders
+nobody answered (回访超时).
 
-Each half runs in its own transaction, so a failure of one does not hold back
-the other; both are idempotent, so an overlapping or repeated run changes nothing.
+Each part runs in its own transaction, so a failure of one does not hold back
+the others; all are idempotent, so an overlapping or repeated run changes nothing.
 """
 
 import logging
@@ -13,7 +14,11 @@ import procrastinate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.db.models  # noqa: F401  (every mapper configured before the first query)
-from app.orders.steps.overdue import auto_close_resolved, escalate_overdue
+from app.orders.steps.overdue import (
+    auto_close_resolved,
+    escalate_overdue,
+    report_missed_arrivals,
+)
 from app.queue import job_sessions, queue
 
 logger = logging.getLogger(__name__)
@@ -24,7 +29,11 @@ Job = Callable[[AsyncSession, datetime], Awaitable[int]]
 @queue.periodic(cron="* * * * *", periodic_id="order-deadlines")
 @queue.task(name="orders.run_deadlines", queue="orders", pass_context=True)
 async def run_deadlines(context: procrastinate.JobContext, timestamp: int) -> dict[str, int]:
-    jobs: dict[str, Job] = {"escalated": escalate_overdue, "auto_closed": auto_close_resolved}
+    jobs: dict[str, Job] = {
+        "escalated": escalate_overdue,
+        "arrivals_missed": report_missed_arrivals,
+        "auto_closed": auto_close_resolved,
+    }
     done: dict[str, int] = {}
     async with job_sessions(context) as sessions:
         for name, job in jobs.items():

@@ -1,13 +1,15 @@
-"""The deadline jobs: escalation past a deadline (吹哨) and auto-close of resolved
-orders nobody answered (回访超时). Both are idempotent: what they did is recorded
-in the orders themselves, so running them again changes nothing more."""
+"""The deadline jobs: escalation past a deadline (吹哨), departments that missed their
+arrival (部门报到超时) and auto-close of resolved orders nobody answered (回访超时).
+All are idempotent: what they did is recorded in the rows themselves, so running
+them again changes nothing more."""
 
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.integrations.events import publish
 from app.orders import deadlines, repository
-from app.orders.models import ServiceOrder
+from app.orders.models import DepartmentArrival, ServiceOrder
 from app.orders.service import SYSTEM, advance, sources_of
 from app.orders.workflow import OrderStep
 
@@ -58,6 +60,51 @@ async def _escalate(session: AsyncSession, order: ServiceOrder, breach: str, now
             },
         },
         escalation_level=level,
+    )
+
+
+ARRIVAL_OVERDUE = "order.arrival_overdue"
+
+
+async def report_missed_arrivals(session: AsyncSession, now: datetime) -> int:
+    """Each whistle (吹哨) whose department has not reported (报到) by ``due_at`` is
+    announced once, as ``order.arrival_overdue``: the department and the level above
+    the order hear of it (notification rules)."""
+    reported = 0
+    while True:
+        batch = await repository.missed_arrivals(
+            session, now, sources_of(OrderStep.escalate), limit=BATCH
+        )
+        for arrival, order in batch:
+            arrival.missed_at = now
+            await _announce_missed(session, arrival, order)
+        reported += len(batch)
+        if len(batch) < BATCH:
+            return reported
+
+
+async def _announce_missed(
+    session: AsyncSession, arrival: DepartmentArrival, order: ServiceOrder
+) -> None:
+    notify_level, notify_unit_id = deadlines.escalation_target(order, order.escalation_level + 1)
+    await publish(
+        session,
+        ARRIVAL_OVERDUE,
+        aggregate_type="order",
+        aggregate_id=order.id,
+        payload={
+            "order_id": order.id,
+            "number": order.number,
+            "title": order.title,
+            "department_id": arrival.department_id,
+            "whistled_at": arrival.whistled_at.isoformat(),
+            "due_at": arrival.due_at.isoformat(),
+            "town_id": order.town_id,
+            "community_id": order.community_id,
+            "grid_id": order.grid_id,
+            "data": {"notify": {"level": notify_level, "unit_id": notify_unit_id}},
+        },
+        place=order,
     )
 
 
