@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from prometheus_client import REGISTRY, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -111,3 +111,61 @@ class _PoolCollector(Collector):
 
 POOL_COLLECTOR = _PoolCollector()
 REGISTRY.register(POOL_COLLECTOR)
+
+
+class _DeliveryCollector(Collector):
+    """The outbox and its deliveries, as the database says (so every process shows the
+    work of every worker): refreshed by ``/metrics`` just before each scrape."""
+
+    def __init__(self) -> None:
+        self.backlog: float | None = None
+        self.oldest_age_seconds = 0.0
+        self.pending: dict[str, int] = {}
+        self.totals: dict[tuple[str, str], int] = {}
+
+    def update(
+        self,
+        *,
+        backlog: int,
+        oldest_age_seconds: float,
+        pending: dict[str, int],
+        totals: dict[tuple[str, str], int],
+    ) -> None:
+        self.backlog = float(backlog)
+        self.oldest_age_seconds = oldest_age_seconds
+        self.pending = dict(pending)
+        self.totals = dict(totals)
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        if self.backlog is None:
+            return
+        yield GaugeMetricFamily(
+            "redgrid_outbox_backlog", "Committed events not yet relayed.", value=self.backlog
+        )
+        yield GaugeMetricFamily(
+            "redgrid_outbox_oldest_age_seconds",
+            "Age of the oldest event not yet relayed (0 when none waits).",
+            value=self.oldest_age_seconds,
+        )
+        pending = GaugeMetricFamily(
+            "redgrid_deliveries_pending",
+            "Deliveries waiting for an attempt, by consumer.",
+            labels=["consumer"],
+        )
+        for consumer, count in sorted(self.pending.items()):
+            pending.add_metric([consumer], float(count))
+        yield pending
+        totals = CounterMetricFamily(
+            "redgrid_deliveries",
+            "Relay and delivery outcomes by consumer (relay: published / error; webhook: "
+            "each attempt's outcome and delivery_succeeded / delivery_failed; notification: "
+            "created; wechat: sent / refused / retried / failed).",
+            labels=["consumer", "outcome"],
+        )
+        for (consumer, outcome), count in sorted(self.totals.items()):
+            totals.add_metric([consumer, outcome], float(count))
+        yield totals
+
+
+DELIVERY_COLLECTOR = _DeliveryCollector()
+REGISTRY.register(DELIVERY_COLLECTOR)

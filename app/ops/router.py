@@ -58,5 +58,8 @@ async def readyz(request: Request, response: Response) -> Readiness:
 
 
 @router.get("/metrics", operation_id="ops-metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    """Prometheus text format: HTTP, the connection pool, the outbox backlog and the
+    deliveries of every worker (read from the database at each scrape)."""
+    await service.refresh_delivery_metrics(request.app.state.engine)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -7,7 +7,11 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.integrations.relay import service as relay_service
+from app.integrations.webhooks import outbound as webhooks
+from app.observability import DELIVERY_COLLECTOR
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +61,21 @@ async def check_readiness(engine: AsyncEngine) -> dict[str, Any]:
         "revision": revision,
         "expected_revision": expected,
     }
+
+
+async def refresh_delivery_metrics(engine: AsyncEngine) -> None:
+    """Reads the outbox backlog and the delivery counters for ``/metrics``; a database
+    that does not answer within two seconds leaves the last figures in place."""
+    try:
+        async with asyncio.timeout(2), AsyncSession(engine) as session:
+            stats = await relay_service.stats(session)
+            pending = {"webhook": await webhooks.pending_count(session)}
+    except Exception as exc:  # metrics must render even when the database is away
+        logger.warning("metrics: delivery figures unavailable: %s", type(exc).__name__)
+        return
+    DELIVERY_COLLECTOR.update(
+        backlog=stats.backlog,
+        oldest_age_seconds=stats.oldest_age_seconds,
+        pending=pending,
+        totals=stats.counts,
+    )

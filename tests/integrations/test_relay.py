@@ -8,7 +8,9 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -182,3 +184,33 @@ async def test_stats_show_the_backlog_and_the_oldest_waiting_event(
     )
     stats = await relay.stats(db)
     assert stats.backlog >= 1 and stats.oldest_age_seconds >= 600
+
+
+async def test_metrics_show_the_backlog_its_age_and_outcomes(
+    sessions: async_sessionmaker[AsyncSession], recorder: Recorder, app: FastAPI
+) -> None:
+    await publish(sessions, recorder.kind, ("a", "x.1"))
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.aggregate_type == recorder.kind)
+            .values(occurred_at=datetime.now(UTC) - timedelta(minutes=5))
+        )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        waiting = _metrics((await http.get("/metrics")).text)
+        await drain(sessions)
+        after = _metrics((await http.get("/metrics")).text)
+    assert waiting["redgrid_outbox_backlog"] >= 1
+    assert waiting["redgrid_outbox_oldest_age_seconds"] >= 300
+    assert after['redgrid_deliveries_total{consumer="relay",outcome="published"}'] >= 1
+    assert 'redgrid_deliveries_pending{consumer="webhook"}' in after
+
+
+def _metrics(text: str) -> dict[str, float]:
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values

@@ -239,3 +239,7 @@ async def next_due(session: AsyncSession) -> datetime | None:
 async def purge_finished(session: AsyncSession, retention_days: int, *, limit: int) -> int:
     before = datetime.now(UTC) - timedelta(days=retention_days)
     return await repository.purge_finished(session, before, limit=limit)
+
+
+async def pending_count(session: AsyncSession) -> int:
+    return await repository.pending_count(session)
