@@ -1,4 +1,4 @@
-"""Helpers the configuration services share: the global-data check, audit, pages."""
+"""Helpers the configuration services share: the global-data check, audit, changes."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +9,6 @@ from app.audit import service as audit_service
 from app.authz.permissions import ORDERS_CONFIG
 from app.authz.principal import Principal
 from app.authz.scope import Placed
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.orders.config.errors import (
     GlobalConfigForbidden,
 )
@@ -50,22 +49,6 @@ async def record(
         target_id=target[1],
         place=place,
     )
-
-
-def after_key(cursor: str | None, kind: type) -> Any:
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], kind) or isinstance(key[0], bool):
-        raise InvalidCursor()
-    return key[0]
-
-
-def next_page(rows: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor([key(rows[-1])])
 
 
 def changed_fields(row: Any, data: Any) -> dict[str, Any]:
