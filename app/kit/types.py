@@ -151,8 +151,10 @@ DateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
 # (terminal escapes, for one). The rule is a pattern on the string schema itself, so it
 # is checked natively, documented in the OpenAPI document, and leaves a field's own
 # ``max_length`` and ``pattern`` documented too (a validator function wrapped around
-# the string would hide them). A field with its own ``pattern`` replaces this one, so
-# that pattern must refuse control characters itself: the hostile-input test checks.
+# the string would hide them). A field with its own pattern declares it on the type,
+# ``Annotated[Line, Field(pattern=...)]``, which replaces this one, so that pattern must
+# refuse control characters itself. (In a field's ``= Field(pattern=...)`` it would lose
+# to Line's own.) tests/test_hostile_inputs.py checks both.
 # With a pattern set, pydantic also refuses lone surrogates (not encodable as UTF-8).
 LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"

@@ -26,8 +26,9 @@ from app.db.session import DbSession
 from app.errors import Forbidden
 from app.integrations.idempotency import Outcome, fingerprint, run_idempotent
 from app.kit.etag import etag_for
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
+from app.kit.types import BoolParam, IdParam, Line
 from app.orders import service
 from app.orders.schemas import (
     ArrivalRead,
@@ -83,10 +84,6 @@ IdempotencyKey = Annotated[
         description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
         "returns the first response; the same key with another body is 422",
     ),
-]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
 ]
 _POST = problem_responses(400, 409)
 _STEP = problem_responses(400, 409, 412)
@@ -157,17 +154,19 @@ async def list_orders(
     principal: CurrentPrincipal,
     session: DbSession,
     status: OrderStatus | None = None,
-    category: Annotated[str | None, Query(max_length=32)] = None,
-    unit_id: Annotated[int | None, Query(description="Only orders located in this subtree")] = None,
-    assignee: Annotated[
-        str | None, Query(pattern="^me$", description="`me`: orders I hold")
+    category: Annotated[Line | None, Query(max_length=32)] = None,
+    unit_id: Annotated[
+        IdParam | None, Query(description="Only orders located in this subtree")
     ] = None,
-    pool: Annotated[bool, Query(description="Only pooled orders (抢单池)")] = False,
+    assignee: Annotated[
+        Line | None, Query(max_length=2, pattern="^me$", description="`me`: orders I hold")
+    ] = None,
+    pool: Annotated[BoolParam, Query(description="Only pooled orders (抢单池)")] = False,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Title or number")
+        Line | None, Query(min_length=1, max_length=100, description="Title or number")
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> OrderPage:
     """Orders the caller may see, newest first: residents their own, members what they
     hold and the pools in their scope, departments theirs, staff their scope."""
@@ -184,7 +183,7 @@ async def list_orders(
 
 @router.get("/{order_id}", dependencies=[CanRead], summary="Read an order · 工单详情")
 async def get_order(
-    order_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    order_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> OrderRead:
     """With ``ETag``; send it back as ``If-Match`` on a step to detect concurrent changes."""
     order = await service.get_order(session, principal, order_id)
@@ -196,11 +195,11 @@ async def get_order(
     "/{order_id}/events", dependencies=[CanRead], summary="An order's history · 工单流转记录"
 )
 async def list_order_events(
-    order_id: int,
+    order_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> OrderEventPage:
     """Every step taken, oldest first (append-only)."""
     return await service.list_events(session, principal, order_id, limit=limit, cursor=cursor)
@@ -217,7 +216,7 @@ async def list_order_events(
     summary="Triage · 分拣受理",
 )
 async def triage_order(
-    order_id: int,
+    order_id: IdParam,
     body: TriageIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -245,7 +244,7 @@ async def triage_order(
     summary="Reject · 驳回",
 )
 async def reject_order(
-    order_id: int,
+    order_id: IdParam,
     body: ReasonIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -271,7 +270,7 @@ async def reject_order(
     summary="Merge a duplicate · 合并重复工单",
 )
 async def merge_order(
-    order_id: int,
+    order_id: IdParam,
     body: MergeIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -299,7 +298,7 @@ async def merge_order(
     summary="Dispatch · 派单",
 )
 async def dispatch_order(
-    order_id: int,
+    order_id: IdParam,
     body: DispatchIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -327,7 +326,7 @@ async def dispatch_order(
     summary="Offer to the claim pool · 放入抢单池",
 )
 async def pool_order(
-    order_id: int,
+    order_id: IdParam,
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -356,7 +355,7 @@ async def pool_order(
     summary="Cancel my order · 撤销",
 )
 async def cancel_order(
-    order_id: int,
+    order_id: IdParam,
     body: ReasonIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -383,7 +382,7 @@ async def cancel_order(
     summary="Second an open order · 附议",
 )
 async def second_order(
-    order_id: int,
+    order_id: IdParam,
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -410,7 +409,7 @@ async def second_order(
     summary="Answer the follow-up · 回访评价",
 )
 async def give_order_feedback(
-    order_id: int,
+    order_id: IdParam,
     body: FeedbackIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -441,7 +440,7 @@ async def give_order_feedback(
     summary="Claim from the pool · 抢单",
 )
 async def claim_order(
-    order_id: int,
+    order_id: IdParam,
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -468,7 +467,7 @@ async def claim_order(
     summary="Accept · 接单",
 )
 async def accept_order(
-    order_id: int,
+    order_id: IdParam,
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -494,7 +493,7 @@ async def accept_order(
     summary="Decline · 退单",
 )
 async def decline_order(
-    order_id: int,
+    order_id: IdParam,
     body: ReasonIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -521,7 +520,7 @@ async def decline_order(
     summary="Record contact with the resident · 联系居民",
 )
 async def contact_order_resident(
-    order_id: int,
+    order_id: IdParam,
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -549,7 +548,7 @@ async def contact_order_resident(
     summary="Add a progress note · 进展",
 )
 async def add_order_note(
-    order_id: int,
+    order_id: IdParam,
     body: NoteIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -575,7 +574,7 @@ async def add_order_note(
     summary="Report resolved · 办结",
 )
 async def resolve_order(
-    order_id: int,
+    order_id: IdParam,
     body: ResolveIn,
     request: Request,
     principal: CurrentPrincipal,
@@ -602,7 +601,7 @@ async def resolve_order(
     summary="Department reports in · 部门报到",
 )
 async def report_department_arrival(
-    order_id: int,
+    order_id: IdParam,
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,

@@ -10,6 +10,7 @@ from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.people import service
 from app.people.export import MEDIA_TYPES
 from app.people.pii import Pii
@@ -89,7 +90,7 @@ async def export_people(
 
 @router.get("/{person_id}", responses={**_READ, 200: {"headers": ETAG_HEADER}})
 async def get_person(
-    person_id: int, principal: CanReadPeople, session: DbSession, codec: Pii, response: Response
+    person_id: IdParam, principal: CanReadPeople, session: DbSession, codec: Pii, response: Response
 ) -> PersonRead:
     """One person (人员详情)."""
     person = await service.get_person(session, principal, codec, person_id)
@@ -99,7 +100,7 @@ async def get_person(
 
 @router.patch("/{person_id}", responses={**_WRITE, 200: {"headers": ETAG_HEADER}})
 async def update_person(
-    person_id: int,
+    person_id: IdParam,
     body: PersonUpdate,
     principal: CanWritePeople,
     session: DbSession,
@@ -115,7 +116,7 @@ async def update_person(
 
 @router.post("/{person_id}/archive", responses={**_WRITE, 200: {"headers": ETAG_HEADER}})
 async def archive_person(
-    person_id: int,
+    person_id: IdParam,
     principal: CanWritePeople,
     session: DbSession,
     codec: Pii,

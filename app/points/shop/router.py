@@ -11,6 +11,7 @@ from app.db.session import DbSession
 from app.integrations.idempotency import fingerprint
 from app.kit.etag import etag_for
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.points.shop import service
 from app.points.shop.schemas import (
     HandoverIn,
@@ -111,7 +112,7 @@ async def hand_over_by_code(
 
 @router.get("/redemptions/{redemption_id}", responses=_READ)
 async def get_redemption(
-    redemption_id: int, principal: CurrentPrincipal, session: DbSession
+    redemption_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> RedemptionRead:
     """One redemption (兑换详情)."""
     return await service.get_redemption(session, principal, redemption_id)
@@ -121,7 +122,7 @@ async def get_redemption(
     "/redemptions/{redemption_id}/handover", response_model=RedemptionRead, responses=_STEP
 )
 async def hand_over_redemption(
-    redemption_id: int,
+    redemption_id: IdParam,
     request: Request,
     principal: CanHandOver,
     session: DbSession,
@@ -134,7 +135,7 @@ async def hand_over_redemption(
 
 @router.post("/redemptions/{redemption_id}/cancel", response_model=RedemptionRead, responses=_STEP)
 async def cancel_redemption(
-    redemption_id: int,
+    redemption_id: IdParam,
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -148,7 +149,7 @@ async def cancel_redemption(
 
 @router.get("/{reward_id}", responses={**_READ, 200: _ETAG})
 async def get_reward(
-    reward_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    reward_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> RewardRead:
     """One reward (商品详情)."""
     reward = await service.get_reward(session, principal, reward_id)
@@ -161,7 +162,7 @@ async def get_reward(
     responses={**problem_responses(401, 403, 404, 412, 428), 200: _ETAG},
 )
 async def update_reward(
-    reward_id: int,
+    reward_id: IdParam,
     body: RewardUpdate,
     principal: CanManageRewards,
     session: DbSession,
@@ -180,7 +181,7 @@ async def update_reward(
     responses={**problem_responses(400, 401, 403, 404, 409), 200: _ETAG},
 )
 async def restock_reward(
-    reward_id: int,
+    reward_id: IdParam,
     body: RestockIn,
     request: Request,
     principal: CanManageRewards,
@@ -199,7 +200,7 @@ async def restock_reward(
     responses=_STEP,
 )
 async def redeem_reward(
-    reward_id: int,
+    reward_id: IdParam,
     request: Request,
     principal: CanRedeem,
     session: DbSession,
