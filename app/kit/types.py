@@ -15,6 +15,7 @@ date arithmetic cannot overflow, and text never carries NUL (PostgreSQL refuses 
 kind           request bodies (JSON)                  path and query parameters
 =============  =====================================  ==============================
 id             ``Id``                                 ``IdParam``
+total          ``BigInt`` (``bigint`` range)          —
 integer        ``Int`` + ``Field(ge=, le=)``          ``Annotated[int, Field(ge=, le=),
                                                       DecimalDigits]``
 boolean        ``Bool``                               ``BoolParam``
@@ -41,6 +42,9 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 # ---------------------------------------------------------------- integers
 
 
+_DECIMAL = re.compile(r"-?[0-9]{1,20}")
+
+
 def _decimal(value: Any) -> Any:
     """A path or query integer is written in ASCII decimal digits and nothing else:
     not ``1.0``, ``1e3``, ``１２`` (full-width), ``1_000`` or ``true``."""
@@ -54,8 +58,6 @@ def _decimal(value: Any) -> Any:
         {"reason_zh": "应为十进制整数"},
     )
 
-
-_DECIMAL = re.compile(r"-?[0-9]{1,20}")
 
 DecimalDigits = BeforeValidator(_decimal)
 """Put last in a path or query integer's ``Annotated``, after its bounds:
