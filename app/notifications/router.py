@@ -8,8 +8,9 @@ from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.i18n import negotiate_language
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
+from app.kit.types import BoolParam, IdParam, Line
 from app.notifications import service
 from app.notifications.schemas import MarkedRead, NotificationPage, NotificationRead, UnreadCount
 
@@ -20,12 +21,8 @@ router = APIRouter(
     route_class=IdempotentRoute,
 )
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
-]
 AcceptLanguage = Annotated[
-    str | None, Header(max_length=200, description="`en` for English titles and bodies")
+    Line | None, Header(max_length=200, description="`en` for English titles and bodies")
 ]
 
 
@@ -33,9 +30,9 @@ AcceptLanguage = Annotated[
 async def list_notifications(
     principal: CurrentPrincipal,
     session: DbSession,
-    unread: Annotated[bool, Query(description="Only those not read yet")] = False,
+    unread: Annotated[BoolParam, Query(description="Only those not read yet")] = False,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
     accept_language: AcceptLanguage = None,
 ) -> NotificationPage:
     """Newest first. Fed by the relay: an order of yours moving, an order dispatched to
@@ -65,7 +62,7 @@ async def count_unread_notifications(
     summary="Mark read · 标为已读",
 )
 async def mark_notification_read(
-    notification_id: int,
+    notification_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     accept_language: AcceptLanguage = None,

@@ -11,7 +11,7 @@ from app.authz.principal import Principal
 from app.integrations.models import OutboxEvent
 from app.integrations.relay import service as relay_service
 from app.kit.i18n import Lang
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, paginate
 from app.notifications import recipients, repository, rules
 from app.notifications.errors import NoInbox, NotificationNotFound
 from app.notifications.models import Notification, NotificationRule
@@ -97,21 +97,17 @@ async def list_notifications(
     lang: Lang,
 ) -> NotificationPage:
     """The caller's inbox, newest first."""
-    key = decode_cursor(cursor, 1)
-    if key is not None and (not isinstance(key[0], int) or isinstance(key[0], bool)):
-        raise InvalidCursor()
-    rows = await repository.page(
-        session,
-        _owner(principal),
-        unread=unread,
-        before_id=key[0] if key else None,
-        limit=limit + 1,
+    user_id = _owner(principal)
+    rows, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda before, n: repository.page(
+            session, user_id, unread=unread, before_id=before, limit=n
+        ),
+        key=lambda row: row.id,
     )
-    items = [_present(row, lang) for row in rows[:limit]]
-    more = len(rows) > limit
-    return NotificationPage(
-        items=items, next_cursor=encode_cursor([items[-1].id]) if more else None
-    )
+    return NotificationPage(items=[_present(row, lang) for row in rows], next_cursor=next_cursor)
 
 
 async def count_unread(session: AsyncSession, principal: Principal) -> UnreadCount:

@@ -4,9 +4,7 @@ Creating POSTs take an ``Idempotency-Key``; updates and deletes an ``If-Match``.
 Everything needs ``webhooks.manage``; subscriptions outside its scope answer 404.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import WEBHOOKS_MANAGE
@@ -26,8 +24,9 @@ from app.integrations.webhooks.schemas import (
     WebhookUpdate,
 )
 from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 
 router = APIRouter(
     prefix="/webhooks",
@@ -37,10 +36,6 @@ router = APIRouter(
     route_class=IdempotentRoute,
 )
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
-]
 _ETAG = {"headers": ETAG_HEADER}
 
 
@@ -78,7 +73,7 @@ async def list_webhooks(
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> WebhookPage:
     """Subscriptions at nodes where the caller holds ``webhooks.manage``, oldest first."""
     return await service.list_webhooks(session, principal, cursor=cursor, limit=limit)
@@ -86,7 +81,7 @@ async def list_webhooks(
 
 @router.get("/{subscription_id}", responses={200: _ETAG}, summary="Read a subscription · 订阅详情")
 async def get_webhook(
-    subscription_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    subscription_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> WebhookRead:
     return tagged(response, await service.get_webhook(session, principal, subscription_id))
 
@@ -97,7 +92,7 @@ async def get_webhook(
     summary="Change a subscription · 修改订阅",
 )
 async def update_webhook(
-    subscription_id: int,
+    subscription_id: IdParam,
     body: WebhookUpdate,
     request: Request,
     response: Response,
@@ -120,7 +115,10 @@ async def update_webhook(
     summary="Delete a subscription · 删除订阅",
 )
 async def delete_webhook(
-    subscription_id: int, principal: CurrentPrincipal, session: DbSession, if_match: IfMatch = None
+    subscription_id: IdParam,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
 ) -> Response:
     """Its waiting deliveries and delivery log go with it."""
     await service.delete_webhook(session, principal, subscription_id, if_match=if_match)
@@ -129,7 +127,7 @@ async def delete_webhook(
 
 @router.get("/{subscription_id}/secret", summary="Read the signing secret · 签名密钥")
 async def get_webhook_secret(
-    subscription_id: int, request: Request, principal: CurrentPrincipal, session: DbSession
+    subscription_id: IdParam, request: Request, principal: CurrentPrincipal, session: DbSession
 ) -> WebhookSecret:
     """The ``whsec_`` secret receivers verify signatures with (Standard Webhooks).
     Reading it is audited."""
@@ -143,7 +141,7 @@ async def get_webhook_secret(
     summary="Rotate the signing secret · 轮换密钥",
 )
 async def rotate_webhook_secret(
-    subscription_id: int,
+    subscription_id: IdParam,
     request: Request,
     response: Response,
     principal: CurrentPrincipal,
@@ -162,7 +160,7 @@ async def rotate_webhook_secret(
     summary="Send a test ping · 测试推送",
 )
 async def ping_webhook(
-    subscription_id: int,
+    subscription_id: IdParam,
     request: Request,
     response: Response,
     principal: CurrentPrincipal,
@@ -181,12 +179,12 @@ async def ping_webhook(
     summary="Delivery log · 投递记录",
 )
 async def list_webhook_deliveries(
-    subscription_id: int,
+    subscription_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     status: DeliveryStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> DeliveryPage:
     """Newest first; each delivery is one event for this endpoint."""
     return await service.list_deliveries(
@@ -199,7 +197,7 @@ async def list_webhook_deliveries(
     summary="A delivery with its attempts · 投递详情",
 )
 async def get_webhook_delivery(
-    subscription_id: int, delivery_id: int, principal: CurrentPrincipal, session: DbSession
+    subscription_id: IdParam, delivery_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> DeliveryDetail:
     """The body sent and every attempt: time, status code, latency, response excerpt."""
     return await service.get_delivery(session, principal, subscription_id, delivery_id)
@@ -213,8 +211,8 @@ async def get_webhook_delivery(
     summary="Redeliver · 重新投递",
 )
 async def redeliver_webhook_delivery(
-    subscription_id: int,
-    delivery_id: int,
+    subscription_id: IdParam,
+    delivery_id: IdParam,
     request: Request,
     response: Response,
     principal: CurrentPrincipal,

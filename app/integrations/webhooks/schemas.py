@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 from app.integrations.webhooks.rules import valid_pattern
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, Id, Line, Text
 
 
 def _event_type(value: str) -> str:
@@ -23,7 +24,7 @@ def _event_type(value: str) -> str:
 
 
 EventTypePattern = Annotated[
-    str,
+    Line,
     Field(
         min_length=1,
         max_length=64,
@@ -36,15 +37,16 @@ EventTypes = Annotated[
     Field(min_length=1, max_length=20, description="事件类型 · event types heard"),
 ]
 Url = Annotated[
-    str,
+    Line,
     Field(
         min_length=8,
         max_length=2000,
-        pattern=r"^[hH][tT][tT][pP][sS]?://[^\s]+$",
+        # Replaces Line's pattern, so it refuses control characters itself.
+        pattern=r"^[hH][tT][tT][pP][sS]?://[^\s\x00-\x1f\x7f-\x9f]+$",
         description="接收地址 · receiver URL: https; public addresses only (checked after DNS)",
     ),
 ]
-Description = Annotated[str, Field(max_length=200, description="说明 · what the endpoint is for")]
+Description = Annotated[Text, Field(max_length=200, description="说明 · what the endpoint is for")]
 
 
 class WebhookCreate(StrictModel):
@@ -63,9 +65,7 @@ class WebhookCreate(StrictModel):
 
     url: Url
     event_types: EventTypes
-    org_unit_id: int = Field(
-        ge=1, le=2**63 - 1, description="The node whose subtree the endpoint hears"
-    )
+    org_unit_id: Id = Field(description="The node whose subtree the endpoint hears")
     description: Description | None = None
 
 
@@ -80,7 +80,7 @@ class WebhookUpdate(StrictModel):
     url: Url | None = None
     event_types: EventTypes | None = None
     description: Description | None = None
-    is_active: bool | None = None
+    is_active: Bool | None = None
 
 
 class WebhookRead(BaseModel):

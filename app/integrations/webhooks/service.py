@@ -35,7 +35,7 @@ from app.integrations.webhooks.schemas import (
     WebhookUpdate,
 )
 from app.kit.etag import check_version
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, paginate
 
 PING_EVENT = "webhook.ping"
 
@@ -122,16 +122,15 @@ def _host(url: str) -> str:
 async def list_webhooks(
     session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
 ) -> WebhookPage:
-    after = _cursor_id(cursor)
-    rows = await repository.list_subscriptions(
-        session,
-        principal.scope(WEBHOOKS_MANAGE).clause(WebhookSubscription),
-        after_id=after,
-        limit=limit + 1,
+    visible = principal.scope(WEBHOOKS_MANAGE).clause(WebhookSubscription)
+    rows, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.list_subscriptions(session, visible, after_id=after, limit=n),
+        key=lambda row: row.id,
     )
-    items = [WebhookRead.model_validate(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return WebhookPage(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
+    return WebhookPage(items=[WebhookRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 async def get_webhook(
@@ -227,15 +226,6 @@ async def rotate_secret(
 # ---------------------------------------------------------------- deliveries
 
 
-def _cursor_id(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], int) or isinstance(key[0], bool):
-        raise InvalidCursor()
-    return key[0]
-
-
 def _present(delivery: WebhookDelivery) -> DeliveryRead:
     read = DeliveryRead.model_validate(delivery)
     if read.status is not DeliveryStatus.pending:
@@ -254,16 +244,20 @@ async def list_deliveries(
 ) -> DeliveryPage:
     """Newest first."""
     await _find(session, principal, subscription_id)
-    rows = await repository.list_deliveries(
-        session,
-        subscription_id,
-        status=status.value if status else None,
-        before_id=_cursor_id(cursor),
-        limit=limit + 1,
+    rows, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda before, n: repository.list_deliveries(
+            session,
+            subscription_id,
+            status=status.value if status else None,
+            before_id=before,
+            limit=n,
+        ),
+        key=lambda row: row.id,
     )
-    items = [_present(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return DeliveryPage(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
+    return DeliveryPage(items=[_present(row) for row in rows], next_cursor=next_cursor)
 
 
 async def get_delivery(
