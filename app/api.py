@@ -7,6 +7,7 @@ from app.auth.router import clients_router as api_clients_router
 from app.auth.router import router as auth_router
 from app.hierarchy.router import router as hierarchy_router
 from app.integrations.webhooks.router import router as webhooks_router
+from app.integrations.wechat.router import router as wechat_router
 from app.kit.schemas import problem_responses
 from app.notifications.router import router as notifications_router
 from app.orders.config.router import router as order_config_router
@@ -34,6 +35,7 @@ for domain_router in (
     shop_router,
     webhooks_router,
     notifications_router,
+    wechat_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

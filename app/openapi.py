@@ -30,6 +30,7 @@ OPENAPI_TAGS = [
         "description": "Event subscriptions, signed per Standard Webhooks · 事件订阅",
     },
     {"name": "notifications", "description": "One's own inbox, fed by events · 站内通知"},
+    {"name": "wechat", "description": "WeChat subscribe-message consent · 订阅消息"},
     {"name": "audit-log", "description": "Who did what, when · 审计日志"},
     {"name": "ops", "description": "Health, readiness and metrics for operators · 运维探针"},
 ]

@@ -20,6 +20,8 @@ import app.audit.tasks
 import app.integrations.relay.tasks
 import app.integrations.tasks
 import app.integrations.webhooks.tasks
+import app.integrations.wechat.handlers
+import app.integrations.wechat.tasks
 import app.notifications.handlers
 import app.orders.tasks
 import app.points.handlers  # (closing an order in the auto-close job awards points)
@@ -30,6 +32,7 @@ from app.queue import queue, wake
 DRAIN_JOBS = {
     app.integrations.relay.tasks.CHANNEL: app.integrations.relay.tasks.RELAY_TASK,
     app.integrations.webhooks.tasks.CHANNEL: app.integrations.webhooks.tasks.DELIVER_TASK,
+    app.integrations.wechat.tasks.CHANNEL: app.integrations.wechat.tasks.SEND_TASK,
 }
 """Channel NOTIFYed when rows commit → the job that drains them (``listener``)."""
 

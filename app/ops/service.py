@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.integrations.relay import service as relay_service
 from app.integrations.webhooks import outbound as webhooks
+from app.integrations.wechat import outbound as wechat
 from app.observability import DELIVERY_COLLECTOR
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,10 @@ async def refresh_delivery_metrics(engine: AsyncEngine) -> None:
     try:
         async with asyncio.timeout(2), AsyncSession(engine) as session:
             stats = await relay_service.stats(session)
-            pending = {"webhook": await webhooks.pending_count(session)}
+            pending = {
+                "webhook": await webhooks.pending_count(session),
+                "wechat": await wechat.pending_count(session),
+            }
     except Exception as exc:  # metrics must render even when the database is away
         logger.warning("metrics: delivery figures unavailable: %s", type(exc).__name__)
         return

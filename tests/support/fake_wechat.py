@@ -1,12 +1,19 @@
-"""A fake WeChat ``code2Session`` server: a real HTTP server on loopback, in a thread.
+"""A fake WeChat server: a real HTTP server on loopback, in a thread.
 
-It behaves like ``https://api.weixin.qq.com/sns/jscode2session`` as far as we use it:
-HTTP 200 with a JSON body served as ``text/plain``; ``errcode`` 40013 for an unknown
-appid, 40125 for a wrong secret, 40029 for an unknown code, 40163 for a code used
-twice; otherwise ``openid``, ``session_key`` and, when the user is bound to an open
-platform account, ``unionid``.
+It behaves like ``https://api.weixin.qq.com`` as far as we use it, answering HTTP 200
+with a JSON body (served as ``text/plain``, as WeChat does):
+
+- ``/sns/jscode2session``: ``errcode`` 40013 for an unknown appid, 40125 for a wrong
+  secret, 40029 for an unknown code, 40163 for a code used twice; otherwise
+  ``openid``, ``session_key`` and, when the user is bound to an open platform
+  account, ``unionid``;
+- ``/cgi-bin/token``: a new ``access_token`` (7200 s) for a known appid and secret;
+- ``/cgi-bin/message/subscribe/send``: 40001 for an unknown token, 42001 for an
+  expired one, 47003 for a malformed body, then any error scripted for the openid
+  (``fail_next``); otherwise the message is kept in ``sent``.
 """
 
+import asyncio
 import json
 import socket
 import threading
@@ -28,6 +35,16 @@ class FakeWechat:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     calls: list[dict[str, str]] = field(default_factory=list)
+    token_calls: list[dict[str, str]] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+    """Live access token → its appid."""
+    expired: set[str] = field(default_factory=set)
+    scripted: dict[str, list[int]] = field(default_factory=dict)
+    """openid → errcodes its next sends answer, in turn."""
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    send_attempts: list[dict[str, Any]] = field(default_factory=list)
+    token_delay: float = 0.0
+    """Seconds ``/cgi-bin/token`` takes to answer (to make refreshes overlap)."""
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
     port: int = 0
@@ -49,6 +66,52 @@ class FakeWechat:
         self.codes.clear()
         self.used.clear()
         self.calls.clear()
+        self.token_calls.clear()
+        self.tokens.clear()
+        self.expired.clear()
+        self.scripted.clear()
+        self.sent.clear()
+        self.send_attempts.clear()
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far now answers 42001 (access_token expired)."""
+        self.expired |= set(self.tokens)
+
+    def fail_next(self, openid: str, *errcodes: int) -> None:
+        self.scripted.setdefault(openid, []).extend(errcodes)
+
+    async def _token(self, request: Request) -> Response:
+        params = dict(request.query_params)
+        self.token_calls.append(params)
+        await asyncio.sleep(self.token_delay)
+        appid = params.get("appid", "")
+        if params.get("grant_type") != "client_credential":
+            return _json({"errcode": 40002, "errmsg": "invalid grant_type"})
+        if appid not in self.apps or params.get("secret") != self.apps[appid]:
+            return _json({"errcode": 40125, "errmsg": "invalid appsecret"})
+        token = f"token-{appid}-{len(self.token_calls)}"
+        self.tokens[token] = appid
+        return _json({"access_token": token, "expires_in": 7200})
+
+    async def _send(self, request: Request) -> Response:
+        token = request.query_params.get("access_token", "")
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        self.send_attempts.append({"token": token, "body": body})
+        if token not in self.tokens:
+            return _json({"errcode": 40001, "errmsg": "invalid credential"})
+        if token in self.expired:
+            return _json({"errcode": 42001, "errmsg": "access_token expired"})
+        if not _well_formed(body):
+            return _json({"errcode": 47003, "errmsg": "argument invalid! data.thing2.value"})
+        queued = self.scripted.get(body["touser"])
+        if queued:
+            errcode = queued.pop(0)
+            return _json({"errcode": errcode, "errmsg": f"scripted {errcode}"})
+        self.sent.append(body)
+        return _json({"errcode": 0, "errmsg": "ok", "msgid": len(self.sent)})
 
     async def _jscode2session(self, request: Request) -> Response:
         params = dict(request.query_params)
@@ -71,7 +134,13 @@ class FakeWechat:
         return self.codes[code]
 
     def start(self) -> "FakeWechat":
-        app = Starlette(routes=[Route("/sns/jscode2session", self._jscode2session)])
+        app = Starlette(
+            routes=[
+                Route("/sns/jscode2session", self._jscode2session),
+                Route("/cgi-bin/token", self._token),
+                Route("/cgi-bin/message/subscribe/send", self._send, methods=["POST"]),
+            ]
+        )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
@@ -93,3 +162,27 @@ class FakeWechat:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), media_type="text/plain")
+
+
+# WeChat's limits for the value of a template key, by its kind (thing20 etc.).
+_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "number": 32, "time": 30}
+
+
+def _well_formed(body: Any) -> bool:
+    """What subscribeMessage.send insists on: touser, template_id, and data whose every
+    key maps to {"value": text} within the limit of the key's kind."""
+    if not isinstance(body, dict) or not body.get("touser") or not body.get("template_id"):
+        return False
+    data = body.get("data")
+    if not isinstance(data, dict) or not data:
+        return False
+    for key, item in data.items():
+        value = item.get("value") if isinstance(item, dict) else None
+        limit = _LIMITS.get(key.rstrip("0123456789"), 20)
+        if not isinstance(value, str) or not value or len(value) > limit:
+            return False
+    return True
