@@ -118,8 +118,13 @@ class Settings(BaseSettings):
     """After a secret rotation, deliveries are signed with the old secret too for this
     long, so receivers can switch without losing a message."""
 
-    webhook_batch_size: int = 16
-    """Deliveries one job sends at once (each to a different endpoint or order)."""
+    webhook_batch_size: int = 25
+    """Deliveries one lane of the sender claims and sends at once (each to a different
+    endpoint or order)."""
+
+    webhook_lanes: int = 4
+    """Lanes of one sender job, each claiming and sending its own batches in its own
+    transaction (so a slow endpoint in one batch does not hold up the others)."""
 
     webhook_log_retention_days: int = 30
     """Finished deliveries and their attempts are purged after this many days."""

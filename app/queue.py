@@ -10,12 +10,17 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 import procrastinate
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import get_settings
 from app.db.session import create_engine, create_session_factory
 
 queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
+
+
+JOB_POOL_SIZE = 10
+"""Connections the jobs of one worker process share (a job holds one per lane)."""
+_engines: dict[str, AsyncEngine] = {}
 
 
 @contextlib.asynccontextmanager
@@ -24,6 +29,10 @@ async def job_sessions(
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on the database the worker opened its queue on, for one job.
 
+    The jobs of a worker process share one engine (``close_job_engines`` disposes of
+    it with the queue): a job that connected afresh each time would pay a connection
+    per run, and the drain jobs run many times a second under load.
+
     Jobs commit (each unit of work in its own ``session.begin()``); they are the
     only code besides the request's session dependency that does.
     """
@@ -31,10 +40,18 @@ async def job_sessions(
     assert isinstance(connector, procrastinate.PsycopgConnector)
     url = connector.pool.conninfo
     assert isinstance(url, str)
-    engine = create_engine(get_settings(), url, pool_size=1, max_overflow=0)
-    try:
-        yield create_session_factory(engine)
-    finally:
+    engine = _engines.get(url)
+    if engine is None:
+        engine = _engines[url] = create_engine(
+            get_settings(), url, pool_size=JOB_POOL_SIZE, max_overflow=0, pool_timeout=60
+        )
+    yield create_session_factory(engine)
+
+
+async def close_job_engines() -> None:
+    engines = list(_engines.values())
+    _engines.clear()
+    for engine in engines:
         await engine.dispose()
 
 

@@ -27,7 +27,7 @@ import app.orders.tasks
 import app.points.handlers  # (closing an order in the auto-close job awards points)
 from app.db.session import libpq_url
 from app.integrations.relay import listener
-from app.queue import queue, wake
+from app.queue import close_job_engines, queue, wake
 
 DRAIN_JOBS = {
     app.integrations.relay.tasks.CHANNEL: app.integrations.relay.tasks.RELAY_TASK,
@@ -56,8 +56,11 @@ async def open_queue(database_url: str, *, max_size: int = 10) -> AsyncIterator[
         conninfo=libpq_url(database_url), min_size=1, max_size=max_size
     )
     with queue.replace_connector(connector) as app:
-        async with app.open_async():
-            yield app
+        try:
+            async with app.open_async():
+                yield app
+        finally:
+            await close_job_engines()
 
 
 async def run_worker(

@@ -1,4 +1,4 @@
-"""``python -m bench [import|http|points ...]``: run benchmarks against BENCH_DATABASE_URL.
+"""``python -m bench [import|http|points|lag ...]``: run benchmarks against BENCH_DATABASE_URL.
 
 Default: every benchmark, against the embedded PostgreSQL under ``var/bench`` (started
 here, stopped on exit). Each is bounded and stops by itself; none runs in the tests.
@@ -21,7 +21,7 @@ def server_url() -> str:
 
 
 def main() -> None:
-    chosen = sys.argv[1:] or ["import", "http", "points"]
+    chosen = sys.argv[1:] or ["import", "http", "points", "lag"]
     url = server_url()
     for name in chosen:
         if name == "import":
@@ -33,13 +33,17 @@ def main() -> None:
             from tests.support.databases import base_name, database_url
 
             http_baseline.run(database_url(url, f"{base_name(url)}_http"))
+        elif name == "lag":
+            from bench import delivery_lag
+
+            delivery_lag.run(url)
         elif name == "points":
             from bench import points_ledger
 
             sys.argv = [sys.argv[0]]
             points_ledger.main()
         else:
-            raise SystemExit(f"unknown benchmark {name!r}: choose import, http or points")
+            raise SystemExit(f"unknown benchmark {name!r}: choose import, http, points or lag")
 
 
 if __name__ == "__main__":

@@ -80,8 +80,8 @@ async def publish(
     payload: dict[str, Any],
     town_id: int | None = None,
     place: Placed | None = None,
-) -> None:
-    """Write ``event_type`` to the outbox in the caller's transaction.
+) -> OutboxEvent:
+    """Write ``event_type`` to the outbox in the caller's transaction (and return it).
 
     ``place`` (anything with the ancestor ids) places the event in the hierarchy;
     without it the event sits at ``town_id`` (or nowhere: deployment-wide).
@@ -92,15 +92,15 @@ async def publish(
         ancestors = {column: getattr(place, column) for column in ANCESTOR_COLUMNS}
     elif town_id is not None:
         ancestors["town_id"] = town_id
-    session.add(
-        OutboxEvent(
-            event_type=event_type,
-            aggregate_type=aggregate_type,
-            aggregate_id=str(aggregate_id),
-            payload=payload,
-            **ancestors,
-        )
+    event = OutboxEvent(
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        payload=payload,
+        **ancestors,
     )
+    session.add(event)
     await session.flush()
     for handler in _subscribers.get(event_type, ()):
         await handler(session, payload)
+    return event

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook
 
+from app.config import Settings
 from app.integrations.webhooks.models import WebhookDelivery
 from tests.integrations.live import LiveWorld, wait_until
 from tests.support.proxy import PostgresProxy
@@ -156,8 +157,9 @@ async def test_every_event_of_the_scope_arrives_across_outages(
             assert arrivals == sorted(arrivals), order_id
             assert [event_type for _, event_type in arrivals] == [f"order.{s}" for s in STEPS]
         # Only what was on the wire when the worker died or the database went away
-        # came twice.
-        assert duplicates <= 10, duplicates
+        # came twice: at most what one sender has in flight, per incident.
+        in_flight = Settings().webhook_lanes * Settings().webhook_batch_size
+        assert duplicates <= 2 * in_flight, duplicates
         assert held[0] in ids_seen
         assert await _count(engine, subscription_id, "succeeded") >= len(expected)
         assert await _count(engine, subscription_id, "failed") == 0

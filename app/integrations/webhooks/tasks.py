@@ -1,9 +1,11 @@
-"""The webhook sender: ``webhooks.deliver`` sends due deliveries, batch after batch,
-each batch in its own transaction (its rows locked while they are sent), until none is
-due; then it schedules itself for when the next retry falls due. It is woken when
+"""The webhook sender: ``webhooks.deliver`` sends due deliveries in a few parallel
+lanes, batch after batch, each batch in its own transaction (its rows locked while they
+are sent), until none is due; then it schedules itself for when the next retry falls
+due. It is woken when
 deliveries are inserted (the table NOTIFYs ``redgrid_webhooks`` on commit), at each
 retry's time, and every minute by the sweep; any number may run at once."""
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -25,17 +27,22 @@ PURGE_CHUNK = 5000
 async def deliver(context: procrastinate.JobContext) -> int:
     settings = get_settings()
     clients = sender.Clients(settings.webhook_timeout_seconds)
-    sent = 0
+    lanes = max(1, settings.webhook_lanes)
     try:
         async with job_sessions(context) as sessions:
-            while True:
-                async with sessions() as session, session.begin():
-                    done = await outbound.deliver_due(
-                        session, settings, clients, limit=settings.webhook_batch_size
-                    )
-                sent += done.deliveries
-                if done.deliveries == 0:
-                    break
+
+            async def lane() -> int:
+                sent = 0
+                while True:
+                    async with sessions() as session, session.begin():
+                        done = await outbound.deliver_due(
+                            session, settings, clients, limit=settings.webhook_batch_size
+                        )
+                    sent += done.deliveries
+                    if done.deliveries == 0:
+                        return sent
+
+            sent = sum(await asyncio.gather(*(lane() for _ in range(lanes))))
             async with sessions() as session, session.begin():
                 due = await outbound.next_due(session)
     finally:
