@@ -19,6 +19,7 @@ from procrastinate.exceptions import ConnectorException
 import app.audit.tasks
 import app.integrations.relay.tasks
 import app.integrations.tasks
+import app.integrations.webhooks.handlers
 import app.integrations.webhooks.tasks
 import app.integrations.wechat.handlers
 import app.integrations.wechat.tasks

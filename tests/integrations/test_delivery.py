@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
+import app.integrations.webhooks.handlers  # noqa: F401  (webhooks hear the relay)
 from app.authz.tokens import issue_access_token
 from app.config import Settings
 from app.hierarchy.models import OrgUnit

@@ -94,9 +94,6 @@ def _delivery_row(
     }
 
 
-events.consume(events.Consumer(name=CONSUMER, handle=fan_out))
-
-
 # ---------------------------------------------------------------- sending
 
 

@@ -1,0 +1,7 @@
+"""Webhooks hear the relay: importing this module registers the consumer (the worker
+imports it)."""
+
+from app.integrations import events
+from app.integrations.webhooks import outbound
+
+events.consume(events.Consumer(name=outbound.CONSUMER, handle=outbound.fan_out))
