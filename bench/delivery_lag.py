@@ -25,10 +25,15 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDERS = 500
+# BENCH_PROFILE=<file>: run the worker under cProfile, writing its profile there.
+PROFILE = (
+    ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if "BENCH_PROFILE" in os.environ else []
+)
 
 
 def _free_port() -> int:
@@ -114,12 +119,18 @@ def _worker(database_url: str) -> subprocess.Popen[bytes]:
     }
     log = (ROOT / "var" / "bench-worker.log").open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker", "--concurrency", "4"],
+        [sys.executable, *PROFILE, "-m", "app.cli", "worker", "--concurrency", "4"],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def _cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
+    """User and system CPU time a process (or this one, for None) has used so far."""
+    times = psutil.Process(process.pid if process else None).cpu_times()
+    return float(times.user + times.system)
 
 
 def _receiver(port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -178,7 +189,17 @@ async def _measure(database_url: str, rate: float, seconds: float, workers: int)
             f"   p99 {q[98] * 1000:.0f} ms   max {max(lags) * 1000:.0f} ms"
         )
         print(f"  received {len(lags):,}, missing {missing}, duplicates {duplicates}")
-        print(f"  load average (1, 5, 15 min) at the end: {os.getloadavg()}, {os.cpu_count()} CPUs")
+        cpu = {
+            "worker": sum(_cpu_seconds(p) for p in processes),
+            "receiver": _cpu_seconds(receiver),
+            "this process (load and waiting)": _cpu_seconds(None),
+        }
+        per_event = ", ".join(
+            f"{name} {seconds / len(committed) * 1000:.2f} ms" for name, seconds in cpu.items()
+        )
+        print(f"  CPU per event: {per_event}")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"  load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} CPUs")
         print(json.dumps({"p50_ms": round(q[49] * 1000), "p99_ms": round(q[98] * 1000)}))
     finally:
         for process in processes:

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
-import app.integrations.webhooks.handlers  # noqa: F401  (webhooks hear the relay)
+import app.integrations.webhooks.handlers
+import app.notifications.handlers  # noqa: F401  (an owner hears of a disabled endpoint)
 from app.authz.tokens import issue_access_token
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
@@ -326,6 +327,11 @@ class TestRetries:
         )
         assert told is not None and told.payload["owner"] == subject(world, "admin")
         assert told.community_id == world.units["c1"].id
+        await relay_all(db)
+        inbox = await hooks_client.get("/api/v1/notifications", headers=world["admin"])
+        (note,) = inbox.json()["items"]
+        assert (note["event_type"], note["title"]) == ("webhook.disabled", "Webhook 已停用")
+        assert receiver.url in note["body"]
         # Paused: its waiting delivery stays, and is not sent while disabled.
         await make_due(db)
         assert (await deliver(db, clients)).deliveries == 0

@@ -1,5 +1,6 @@
 """Sending one attempt of a delivery, so that no receiver can hold a worker: the whole
-exchange (DNS, connect, TLS, request, response) is bounded by one deadline, the
+attempt (DNS, a free connection, connect, TLS, request, response) is bounded by one
+deadline, the
 response body is read up to a few kilobytes and never decompressed, redirects are
 not followed, and proxies from the environment are ignored."""
 
@@ -40,15 +41,17 @@ class AttemptResult:
 class Clients:
     """One HTTP client per receiver host, for the life of a job: connections are
     pooled per host, so a TLS session made for one host name is never reused for
-    another that happens to share its address."""
+    another that happens to share its address. At most ``PER_HOST_CONNECTIONS``
+    requests to a host are under way at once; the others wait their turn here, within
+    their deadline (httpcore's own queue costs a scan of its pool per request)."""
 
     def __init__(self, timeout_seconds: float) -> None:
         self._timeout = timeout_seconds
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._clients: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
 
-    def for_host(self, host: str) -> httpx.AsyncClient:
-        client = self._clients.get(host)
-        if client is None:
+    def for_host(self, host: str) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        found = self._clients.get(host)
+        if found is None:
             client = httpx.AsyncClient(
                 follow_redirects=False,
                 trust_env=False,
@@ -58,11 +61,11 @@ class Clients:
                     max_keepalive_connections=PER_HOST_CONNECTIONS,
                 ),
             )
-            self._clients[host] = client
-        return client
+            found = self._clients[host] = (client, asyncio.Semaphore(PER_HOST_CONNECTIONS))
+        return found
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
+        clients, self._clients = [c for c, _ in self._clients.values()], {}
         await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
 
 
@@ -81,14 +84,20 @@ async def send(
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
+    sending = False
     try:
         async with asyncio.timeout(timeout_seconds):
             target = await targets.resolve(url, allow_private=allow_private)
-            status, raw = await _post(clients, target, body, signature_headers)
+            http, slots = clients.for_host(target.host)
+            async with slots:
+                sending = True
+                status, raw = await _post(http, target, body, signature_headers)
     except targets.UnsafeUrl as unsafe:
         return AttemptResult(attempted_at, "refused_address", elapsed(), error=unsafe.reason)
     except TimeoutError:
-        return AttemptResult(attempted_at, "timeout", elapsed(), error="timeout")
+        # Not sent at all if the host's connections stayed busy the whole time.
+        error = "timeout" if sending else "no free connection to the host"
+        return AttemptResult(attempted_at, "timeout", elapsed(), error=error)
     except httpx.HTTPError as exc:
         return AttemptResult(attempted_at, "connection_error", elapsed(), error=type(exc).__name__)
     excerpt = raw.decode("utf-8", errors="replace")[:EXCERPT_CHARS] or None
@@ -102,9 +111,8 @@ async def send(
 
 
 async def _post(
-    clients: Clients, target: targets.Target, body: str, signature_headers: dict[str, str]
+    http: httpx.AsyncClient, target: targets.Target, body: str, signature_headers: dict[str, str]
 ) -> tuple[int, bytes]:
-    http = clients.for_host(target.host)
     request = http.build_request(
         "POST",
         target.request_url,
