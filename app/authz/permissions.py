@@ -37,6 +37,19 @@ POINTS_REDEEM: Final = "points.redeem"
 """A member redeems their own points at the shop."""
 REWARDS_MANAGE: Final = "rewards.manage"
 REWARDS_HANDOVER: Final = "rewards.handover"
+PARTICIPATION_JOIN: Final = "participation.join"
+"""居民/党员参与: see the activities, teams and 微心愿 board of one's community, sign up,
+check in by QR, join open teams, register (双报到), claim wishes (members), see one's hours."""
+PARTICIPATION_READ: Final = "participation.read"
+"""Staff read of activities, sign-ups, registrations, units, wishes and the 双考评 reports."""
+ACTIVITIES_MANAGE: Final = "activities.manage"
+"""组织活动: publish, change, cancel and close activities; show the QR code; check people in
+and out by hand; void an attendance (冲正 of its points)."""
+UNITS_MANAGE: Final = "units.manage"
+"""双报到/结对: the registry of units (机关、企事业单位党组织), their rosters, pairings
+(挂钩联系) and yearly commitments; confirm members' registrations (报到)."""
+WISHES_MANAGE: Final = "wishes.manage"
+"""微心愿: post wishes on a resident's behalf, claim for a team or unit, cancel."""
 
 ALL: Final = frozenset(
     {
@@ -65,6 +78,11 @@ ALL: Final = frozenset(
         POINTS_REDEEM,
         REWARDS_MANAGE,
         REWARDS_HANDOVER,
+        PARTICIPATION_JOIN,
+        PARTICIPATION_READ,
+        ACTIVITIES_MANAGE,
+        UNITS_MANAGE,
+        WISHES_MANAGE,
     }
 )
 
