@@ -21,6 +21,15 @@ from app.orders.models import (
     VolunteerTeam,
     VolunteerTeamMember,
 )
+from app.participation.models import Activity, ActivitySignup
+from app.participation.registrations.models import DualRegistration
+from app.participation.units.models import (
+    WorkUnit,
+    WorkUnitCommitment,
+    WorkUnitMember,
+    WorkUnitPairing,
+)
+from app.participation.wishes.models import MicroWish, MicroWishParticipant
 from app.people.models import PartyMember, Person
 from app.points.models import (
     PointsAccount,
@@ -34,6 +43,8 @@ from app.points.models import (
 from app.users.models import UserAccount, UserIdentity
 
 __all__ = [
+    "Activity",
+    "ActivitySignup",
     "ApiClient",
     "AuditEvent",
     "Base",
@@ -41,8 +52,11 @@ __all__ = [
     "Department",
     "DepartmentArrival",
     "DepartmentMember",
+    "DualRegistration",
     "IdempotencyRecord",
     "KpiSetting",
+    "MicroWish",
+    "MicroWishParticipant",
     "OrderCategory",
     "OrderNumberCounter",
     "OrderSecond",
@@ -68,4 +82,8 @@ __all__ = [
     "UserIdentity",
     "VolunteerTeam",
     "VolunteerTeamMember",
+    "WorkUnit",
+    "WorkUnitCommitment",
+    "WorkUnitMember",
+    "WorkUnitPairing",
 ]
