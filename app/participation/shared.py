@@ -1,0 +1,78 @@
+"""Helpers every participation service shares: audit records, keyset pages, the clock,
+the caller's own person, and the caller's reach as a participant."""
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.authz.permissions import PARTICIPATION_JOIN
+from app.authz.principal import Principal
+from app.authz.reach import reach
+from app.authz.scope import Placed, Reach
+from app.errors import BusinessRuleViolation
+from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+
+T = TypeVar("T")
+
+
+class NoPersonLinked(BusinessRuleViolation):
+    code = "participation.no_person"
+    message_zh = "账号未关联人员信息"
+    message_en = "The account is not linked to a person"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def own_person(principal: Principal) -> int:
+    """The caller's own person (a participant acts for themselves)."""
+    if principal.person_id is None:
+        raise NoPersonLinked()
+    return principal.person_id
+
+
+async def participant_reach(session: AsyncSession, principal: Principal) -> Reach:
+    return await reach(session, principal, PARTICIPATION_JOIN)
+
+
+async def record(
+    session: AsyncSession,
+    principal: Principal | None,
+    action: str,
+    target: tuple[str, int],
+    summary: str,
+    place: Placed | None,
+) -> None:
+    """One audit event in the caller's transaction; summaries carry no personal data
+    beyond names (no phone or ID numbers)."""
+    await audit_service.record(
+        session,
+        principal,
+        action,
+        summary=summary,
+        target_type=target[0],
+        target_id=target[1],
+        place=place,
+    )
+
+
+def after_id(cursor: str | None) -> int | None:
+    """The id in a one-key cursor (lists by id)."""
+    key = decode_cursor(cursor, 1)
+    if key is None:
+        return None
+    if not isinstance(key[0], int) or isinstance(key[0], bool) or key[0] < 0:
+        raise InvalidCursor()
+    return key[0]
+
+
+def page(rows: Sequence[T], limit: int, key: Callable[[T], Any]) -> tuple[list[T], str | None]:
+    """The first ``limit`` of ``limit + 1`` rows, and the cursor after them if more."""
+    items = list(rows[:limit])
+    if len(rows) <= limit:
+        return items, None
+    return items, encode_cursor([key(items[-1])])

@@ -1,0 +1,317 @@
+"""``/work-units`` (单位), ``/work-unit-pairings`` (结对) and ``/work-unit-commitments``.
+
+Creating POSTs take an ``Idempotency-Key``; updates need ``If-Match`` (412 stale, 428
+missing). Units outside the caller's subtrees, and not paired inside them, are 404.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.authz.deps import CurrentPrincipal
+from app.authz.permissions import PARTICIPATION_READ, UNITS_MANAGE
+from app.authz.principal import Principal
+from app.db.session import DbSession
+from app.errors import Forbidden
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.schemas import problem_responses
+from app.participation.once import IdempotencyKey, once
+from app.participation.units import service
+from app.participation.units.schemas import (
+    CommitmentCreate,
+    CommitmentPage,
+    CommitmentRead,
+    CommitmentUpdate,
+    PairingCreate,
+    PairingEnd,
+    PairingPage,
+    PairingQuery,
+    PairingRead,
+    RosterIn,
+    RosterPage,
+    RosterRead,
+    WorkUnitCreate,
+    WorkUnitPage,
+    WorkUnitQuery,
+    WorkUnitRead,
+    WorkUnitUpdate,
+)
+
+router = APIRouter(tags=["work-units"], responses=problem_responses(401, 403))
+
+
+def _any_of(*permissions: str):  # type: ignore[no-untyped-def]
+    async def guard(principal: CurrentPrincipal) -> Principal:
+        if not any(principal.has(p) for p in permissions):
+            raise Forbidden()
+        return principal
+
+    guard.__name__ = "require_any_" + "_".join(p.replace(".", "_") for p in permissions)
+    return Depends(guard)
+
+
+CanRead = _any_of(PARTICIPATION_READ, UNITS_MANAGE)
+CanManage = _any_of(UNITS_MANAGE)
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+Cursor = Annotated[
+    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+]
+_READ = problem_responses(404)
+_CREATE = {**problem_responses(400, 404, 409, 422), 201: {"headers": ETAG_HEADER}}
+_UPDATE = {**problem_responses(404, 409, 412, 428), 200: {"headers": ETAG_HEADER}}
+
+
+@router.post(
+    "/work-units",
+    status_code=201,
+    dependencies=[CanManage],
+    response_model=WorkUnitRead,
+    responses=_CREATE,
+    summary="Register a unit · 登记单位",
+)
+async def create_work_unit(
+    body: WorkUnitCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A 机关、企事业单位 and its party organisation, registered with a town or community
+    the caller's ``units.manage`` reaches; names are unique per registry node."""
+    return await once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.create_unit(session, principal, body),
+        location=lambda r: request.app.url_path_for("get_work_unit", unit_id=str(r.id)),
+    )
+
+
+@router.get(
+    "/work-units",
+    dependencies=[CanRead],
+    responses=problem_responses(400),
+    summary="List units · 单位名录",
+)
+async def list_work_units(
+    query: Annotated[WorkUnitQuery, Query()], principal: CurrentPrincipal, session: DbSession
+) -> WorkUnitPage:
+    """Units registered in, or paired with a node in, the caller's subtrees, by id."""
+    return await service.list_units(session, principal, query)
+
+
+@router.get(
+    "/work-units/{unit_id}",
+    dependencies=[CanRead],
+    responses={**_READ, 200: {"headers": ETAG_HEADER}},
+    summary="Read a unit · 查看单位",
+)
+async def get_work_unit(
+    unit_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+) -> WorkUnitRead:
+    unit = await service.get_unit(session, principal, unit_id)
+    set_etag(response, unit.version)
+    return unit
+
+
+@router.patch(
+    "/work-units/{unit_id}",
+    dependencies=[CanManage],
+    responses=_UPDATE,
+    summary="Change a unit · 修改单位",
+)
+async def update_work_unit(
+    unit_id: int,
+    body: WorkUnitUpdate,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> WorkUnitRead:
+    """By ``units.manage`` over its registry node; ``If-Match`` required."""
+    unit = await service.update_unit(session, principal, unit_id, body, if_match)
+    set_etag(response, unit.version)
+    return unit
+
+
+@router.get(
+    "/work-units/{unit_id}/members",
+    dependencies=[CanRead],
+    responses=_READ,
+    summary="In-service members of a unit · 单位在职党员",
+)
+async def list_work_unit_members(
+    unit_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> RosterPage:
+    return await service.list_roster(session, principal, unit_id, limit=limit, cursor=cursor)
+
+
+@router.post(
+    "/work-units/{unit_id}/members",
+    status_code=201,
+    dependencies=[CanManage],
+    responses=problem_responses(404, 409, 422),
+    summary="Add an in-service member · 登记在职党员",
+)
+async def add_work_unit_member(
+    unit_id: int, body: RosterIn, principal: CurrentPrincipal, session: DbSession
+) -> RosterRead:
+    """A live party member the caller sees; one unit per person (409 otherwise)."""
+    return await service.add_to_roster(session, principal, unit_id, body.person_id)
+
+
+@router.delete(
+    "/work-units/{unit_id}/members/{person_id}",
+    status_code=204,
+    dependencies=[CanManage],
+    responses=_READ,
+    summary="Remove an in-service member · 移出在职党员",
+)
+async def remove_work_unit_member(
+    unit_id: int, person_id: int, principal: CurrentPrincipal, session: DbSession
+) -> Response:
+    await service.remove_from_roster(session, principal, unit_id, person_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/work-units/{unit_id}/pairings",
+    status_code=201,
+    dependencies=[CanManage],
+    response_model=PairingRead,
+    responses=problem_responses(400, 404, 409, 422),
+    summary="Pair a unit with a community or compound · 结对",
+)
+async def create_work_unit_pairing(
+    unit_id: int,
+    body: PairingCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """挂钩联系: with a community or a compound (小区) in the caller's ``units.manage``
+    subtree; one live pairing per unit and node (409)."""
+    return await once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.create_pairing(session, principal, unit_id, body),
+        location=lambda r: request.app.url_path_for("get_work_unit_pairing", pairing_id=str(r.id)),
+    )
+
+
+@router.get(
+    "/work-unit-pairings",
+    dependencies=[CanRead],
+    responses=problem_responses(400),
+    summary="List pairings · 结对关系",
+)
+async def list_work_unit_pairings(
+    query: Annotated[PairingQuery, Query()], principal: CurrentPrincipal, session: DbSession
+) -> PairingPage:
+    """Pairings with nodes in the caller's subtrees, and all pairings of units
+    registered there; live ones unless ``include_ended``."""
+    return await service.list_pairings(session, principal, query)
+
+
+@router.get(
+    "/work-unit-pairings/{pairing_id}",
+    dependencies=[CanRead],
+    responses=_READ,
+    summary="Read a pairing · 查看结对",
+)
+async def get_work_unit_pairing(
+    pairing_id: int, principal: CurrentPrincipal, session: DbSession
+) -> PairingRead:
+    return await service.get_pairing(session, principal, pairing_id)
+
+
+@router.post(
+    "/work-unit-pairings/{pairing_id}/end",
+    dependencies=[CanManage],
+    responses=problem_responses(404, 409, 422),
+    summary="End a pairing · 结束结对",
+)
+async def end_work_unit_pairing(
+    pairing_id: int, body: PairingEnd, principal: CurrentPrincipal, session: DbSession
+) -> PairingRead:
+    return await service.end_pairing(session, principal, pairing_id, body)
+
+
+@router.post(
+    "/work-unit-pairings/{pairing_id}/commitments",
+    status_code=201,
+    dependencies=[CanManage],
+    response_model=CommitmentRead,
+    responses={**_CREATE},
+    summary="Add a yearly commitment · 承诺实事",
+)
+async def create_work_unit_commitment(
+    pairing_id: int,
+    body: CommitmentCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """One of the pairing's 1–2 commitments of a year (民生实事 / 小区党建项目); a third
+    live one is 409."""
+    return await once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.create_commitment(session, principal, pairing_id, body),
+    )
+
+
+@router.get(
+    "/work-unit-pairings/{pairing_id}/commitments",
+    dependencies=[CanRead],
+    responses=_READ,
+    summary="Commitments of a pairing · 承诺事项",
+)
+async def list_work_unit_commitments(
+    pairing_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> CommitmentPage:
+    return await service.list_commitments(
+        session, principal, pairing_id, year=year, limit=limit, cursor=cursor
+    )
+
+
+@router.patch(
+    "/work-unit-commitments/{commitment_id}",
+    dependencies=[CanManage],
+    responses={**_UPDATE, **problem_responses(422)},
+    summary="Track a commitment · 承诺事项进度",
+)
+async def update_work_unit_commitment(
+    commitment_id: int,
+    body: CommitmentUpdate,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CommitmentRead:
+    """Progress until done (``status`` done with ``done_on`` and a ``result``);
+    ``If-Match`` required."""
+    commitment = await service.update_commitment(session, principal, commitment_id, body, if_match)
+    set_etag(response, commitment.version)
+    return commitment
