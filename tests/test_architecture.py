@@ -4,6 +4,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from app.db.base import ANCESTOR_COLUMNS
+
 APP = Path(__file__).resolve().parents[1] / "app"
 # Packages with the fixed file roles router → service → repository → models.
 LAYER_RANK = {
@@ -168,13 +170,13 @@ def test_domains_never_import_the_app_assembly() -> None:
     assert offenders == []
 
 
-SCOPE_COLUMNS = {"town_id", "community_id", "grid_id", "building_id", "household_id"}
+SCOPE_COLUMNS = set(ANCESTOR_COLUMNS)
 # Structural rewrites (moving a subtree) legitimately match on an ancestor column;
 # they are not visibility filters. Each entry is (module, function).
 STRUCTURAL_FILTERS: set[tuple[str, str]] = {
-    ("people/repository.py", "reassign_ancestors"),
-    ("people/repository.py", "count_live_under"),
-    ("hierarchy/repository.py", "reassign_subtree"),
+    # Over every scoped table of the registry: a move's rewrite, archive's live count.
+    ("db/scoped.py", "rewrite_ancestors"),
+    ("db/scoped.py", "count_live_under"),
     ("hierarchy/repository.py", "subtree_counts"),
     ("hierarchy/repository.py", "count_live_children"),
     # Natural keys, not visibility: a person's account in a town, a town's system
