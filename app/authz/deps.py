@@ -91,3 +91,15 @@ def require(permission: str):  # type: ignore[no-untyped-def]
 
     guard.__name__ = f"require_{permission.replace('.', '_')}"
     return Depends(guard)
+
+
+def require_any(*permissions: str):  # type: ignore[no-untyped-def]
+    """A dependency that admits callers holding any of ``permissions`` somewhere (else 403)."""
+
+    async def guard(principal: CurrentPrincipal) -> Principal:
+        if not any(principal.has(p) for p in permissions):
+            raise Forbidden()
+        return principal
+
+    guard.__name__ = "require_any_" + "_".join(p.replace(".", "_") for p in permissions)
+    return Depends(guard)

@@ -6,14 +6,12 @@ missing). Units outside the caller's subtrees, and not paired inside them, are 4
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.authz.deps import CurrentPrincipal
+from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_READ, UNITS_MANAGE
-from app.authz.principal import Principal
 from app.db.session import DbSession
-from app.errors import Forbidden
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
@@ -42,18 +40,8 @@ from app.participation.units.schemas import (
 router = APIRouter(tags=["work-units"], responses=problem_responses(401, 403))
 
 
-def _any_of(*permissions: str):  # type: ignore[no-untyped-def]
-    async def guard(principal: CurrentPrincipal) -> Principal:
-        if not any(principal.has(p) for p in permissions):
-            raise Forbidden()
-        return principal
-
-    guard.__name__ = "require_any_" + "_".join(p.replace(".", "_") for p in permissions)
-    return Depends(guard)
-
-
-CanRead = _any_of(PARTICIPATION_READ, UNITS_MANAGE)
-CanManage = _any_of(UNITS_MANAGE)
+CanRead = require_any(PARTICIPATION_READ, UNITS_MANAGE)
+CanManage = require_any(UNITS_MANAGE)
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the previous page")
