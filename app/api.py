@@ -10,6 +10,7 @@ from app.kit.schemas import problem_responses
 from app.orders.config.router import router as order_config_router
 from app.orders.router import router as orders_router
 from app.participation.registrations.router import router as registrations_router
+from app.participation.router import router as activities_router
 from app.participation.units.router import router as work_units_router
 from app.people.members.router import router as members_router
 from app.people.router import router as people_router
@@ -32,6 +33,7 @@ for domain_router in (
     stats_router,
     points_router,
     shop_router,
+    activities_router,
     work_units_router,
     registrations_router,
     audit_router,

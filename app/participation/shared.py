@@ -60,6 +60,13 @@ async def record(
     )
 
 
+async def audit_on(
+    session: AsyncSession, principal: Principal | None, action: str, row: Any, summary: str
+) -> None:
+    """One audit event about ``row`` (a scoped row: its table and id are the target)."""
+    await record(session, principal, action, (row.__tablename__, row.id), summary, row)
+
+
 def after_id(cursor: str | None) -> int | None:
     """The id in a one-key cursor (lists by id)."""
     key = decode_cursor(cursor, 1)
