@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import ACTIVITIES_MANAGE, PARTICIPATION_JOIN, PARTICIPATION_READ
@@ -19,7 +18,6 @@ from app.kit.checkin import CheckinCodes
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag
 from app.kit.schemas import problem_responses
 from app.participation import attendance, service, signups
-from app.participation.once import IdempotencyKey, once
 from app.participation.schemas import (
     ActivityClosed,
     ActivityCreate,
@@ -75,20 +73,17 @@ async def create_activity(
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    response: Response,
+) -> ActivityRead:
     """At a node in the caller's ``activities.manage`` subtree; the kind must have an
     ``activity_type`` points rule; the organiser is the node itself, a team or unit the
     caller's community or town sees, or a department of the town."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.create_activity(session, principal, body),
-        location=lambda r: request.app.url_path_for("get_activity", activity_id=str(r.id)),
+    result = await service.create_activity(session, principal, body)
+    response.headers["Location"] = request.app.url_path_for(
+        "get_activity", activity_id=str(result.id)
     )
+    set_etag(response, result.version)
+    return result
 
 
 @router.get(
@@ -159,22 +154,11 @@ async def cancel_activity(
     summary="Sign up · 报名",
 )
 async def sign_up_for_activity(
-    activity_id: int,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    activity_id: int, principal: CurrentPrincipal, session: DbSession
+) -> SignupRead:
     """The caller takes a place, or joins the waiting list when none is left (status
     ``waiting`` with its position); closes when the activity starts."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: signups.sign_up(session, principal, activity_id),
-    )
+    return await signups.sign_up(session, principal, activity_id)
 
 
 @router.post(
@@ -289,20 +273,13 @@ async def void_activity_attendance(
 )
 async def close_activity(
     activity_id: int,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
+    response: Response,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> ActivityClosed:
     """Once started. Every attendant (checked in, not voided) earns the kind's points
     once, under the daily and monthly caps, dated on the day served."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: attendance.close_activity(session, principal, activity_id, if_match),
-        status=200,
-    )
+    result = await attendance.close_activity(session, principal, activity_id, if_match)
+    set_etag(response, result.activity.version)
+    return result

@@ -7,14 +7,12 @@ A member reports themself (pending until the community confirms); staff with
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_JOIN, PARTICIPATION_READ, UNITS_MANAGE
 from app.db.session import DbSession
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag
 from app.kit.schemas import problem_responses
-from app.participation.once import IdempotencyKey, once
 from app.participation.registrations import service
 from app.participation.registrations.schemas import (
     RegistrationCreate,
@@ -49,21 +47,13 @@ async def create_dual_registration(
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    response: Response,
+) -> RegistrationRead:
     """居住地报到 (``home``) or 单位联系社区报到 (``linked``: the unit must hold the member on
     its roster and be paired with the community). One live home registration per member."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.register(session, principal, body),
-        location=lambda r: request.app.url_path_for(
-            "get_dual_registration", registration_id=str(r.id)
-        ),
-    )
+    result = await service.register(session, principal, body)
+    set_etag(response, result.version)
+    return result
 
 
 @router.get(

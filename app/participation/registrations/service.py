@@ -84,8 +84,7 @@ def _seen(principal: Principal) -> Any:
 
 def _community(place: OrgUnit) -> Scope:
     """The community of the place reported to (a compound's community)."""
-    assert place.community_id is not None
-    return Scope.of([("community", place.community_id)])
+    return Scope.of([("community", place.community_id or place.id)])
 
 
 async def _place(session: AsyncSession, unit_id: int, scope: Scope) -> OrgUnit:

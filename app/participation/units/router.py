@@ -7,7 +7,6 @@ missing). Units outside the caller's subtrees, and not paired inside them, are 4
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_READ, UNITS_MANAGE
@@ -15,7 +14,6 @@ from app.db.session import DbSession
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
-from app.participation.once import IdempotencyKey, once
 from app.participation.units import service
 from app.participation.units.schemas import (
     CommitmentCreate,
@@ -64,19 +62,14 @@ async def create_work_unit(
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    response: Response,
+) -> WorkUnitRead:
     """A 机关、企事业单位 and its party organisation, registered with a town or community
     the caller's ``units.manage`` reaches; names are unique per registry node."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.create_unit(session, principal, body),
-        location=lambda r: request.app.url_path_for("get_work_unit", unit_id=str(r.id)),
-    )
+    result = await service.create_unit(session, principal, body)
+    response.headers["Location"] = request.app.url_path_for("get_work_unit", unit_id=str(result.id))
+    set_etag(response, result.version)
+    return result
 
 
 @router.get(
@@ -184,19 +177,15 @@ async def create_work_unit_pairing(
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    response: Response,
+) -> PairingRead:
     """挂钩联系: with a community or a compound (小区) in the caller's ``units.manage``
     subtree; one live pairing per unit and node (409)."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.create_pairing(session, principal, unit_id, body),
-        location=lambda r: request.app.url_path_for("get_work_unit_pairing", pairing_id=str(r.id)),
+    result = await service.create_pairing(session, principal, unit_id, body)
+    response.headers["Location"] = request.app.url_path_for(
+        "get_work_unit_pairing", pairing_id=str(result.id)
     )
+    return result
 
 
 @router.get(
@@ -248,21 +237,15 @@ async def end_work_unit_pairing(
 async def create_work_unit_commitment(
     pairing_id: int,
     body: CommitmentCreate,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    response: Response,
+) -> CommitmentRead:
     """One of the pairing's 1–2 commitments of a year (民生实事 / 小区党建项目); a third
     live one is 409."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.create_commitment(session, principal, pairing_id, body),
-    )
+    result = await service.create_commitment(session, principal, pairing_id, body)
+    set_etag(response, result.version)
+    return result
 
 
 @router.get(
