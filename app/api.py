@@ -12,6 +12,7 @@ from app.orders.router import router as orders_router
 from app.participation.registrations.router import router as registrations_router
 from app.participation.router import router as activities_router
 from app.participation.units.router import router as work_units_router
+from app.participation.wishes.router import router as wishes_router
 from app.people.members.router import router as members_router
 from app.people.router import router as people_router
 from app.points.router import router as points_router
@@ -36,6 +37,7 @@ for domain_router in (
     activities_router,
     work_units_router,
     registrations_router,
+    wishes_router,
     audit_router,
 ):
     api_router.include_router(domain_router)
