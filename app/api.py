@@ -10,6 +10,7 @@ from app.kit.schemas import problem_responses
 from app.orders.config.router import router as order_config_router
 from app.orders.router import router as orders_router
 from app.participation.registrations.router import router as registrations_router
+from app.participation.reports.router import router as participation_reports_router
 from app.participation.router import router as activities_router
 from app.participation.units.router import router as work_units_router
 from app.participation.wishes.router import router as wishes_router
@@ -38,6 +39,7 @@ for domain_router in (
     work_units_router,
     registrations_router,
     wishes_router,
+    participation_reports_router,
     audit_router,
 ):
     api_router.include_router(domain_router)
