@@ -14,6 +14,7 @@
 """
 
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +51,15 @@ from app.participation.service import lock_managed, managed, present
 from app.participation.shared import audit_on, own_person, utcnow
 from app.participation.signups import check_eligible, lock_for_participant, read_signup
 from app.points import service as points_service
+
+CODE_PURPOSE = "activity-checkin"
+CODE_STEP_SECONDS = 30
+
+
+@lru_cache(maxsize=4)
+def checkin_codes(secret: str) -> CheckinCodes:
+    """The activities' check-in codes signed with the deployment's secret."""
+    return CheckinCodes(secret, purpose=CODE_PURPOSE, step_seconds=CODE_STEP_SECONDS, leeway=1)
 
 
 def code_subject(activity_id: int) -> str:

@@ -6,7 +6,6 @@ Participants (``participation.join``) see their community's and town's activitie
 staff their subtree.
 """
 
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -42,19 +41,12 @@ CanRead = require_any(PARTICIPATION_JOIN, PARTICIPATION_READ, ACTIVITIES_MANAGE)
 CanJoin = require_any(PARTICIPATION_JOIN)
 CanManage = require_any(ACTIVITIES_MANAGE)
 CanSeeSignups = require_any(PARTICIPATION_READ, ACTIVITIES_MANAGE)
-CODE_PURPOSE = "activity-checkin"
-CODE_STEP_SECONDS = 30
 _STEP = problem_responses(404, 409, 422)
-
-
-@lru_cache(maxsize=4)
-def _codes_for(secret: str) -> CheckinCodes:
-    return CheckinCodes(secret, purpose=CODE_PURPOSE, step_seconds=CODE_STEP_SECONDS, leeway=1)
 
 
 def get_codes(request: Request) -> CheckinCodes:
     """The check-in codes signed with this deployment's secret."""
-    return _codes_for(request.app.state.settings.secret_key)
+    return attendance.checkin_codes(request.app.state.settings.secret_key)
 
 
 Codes = Annotated[CheckinCodes, Depends(get_codes)]

@@ -5,15 +5,17 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.authz.permissions import PARTICIPATION_JOIN
 from app.authz.principal import Principal
 from app.authz.reach import reach
-from app.authz.scope import Placed, Reach
+from app.authz.scope import Placed, Reach, Scope
 from app.errors import BusinessRuleViolation
 from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.participation.registrations.models import DualRegistration
 
 T = TypeVar("T")
 
@@ -36,7 +38,22 @@ def own_person(principal: Principal) -> int:
 
 
 async def participant_reach(session: AsyncSession, principal: Principal) -> Reach:
-    return await reach(session, principal, PARTICIPATION_JOIN)
+    """Where the caller takes part: the community (and town) of their grants, and every
+    community they are registered with (双报到: an in-service member serves where their
+    unit is paired too)."""
+    granted = await reach(session, principal, PARTICIPATION_JOIN)
+    if granted.is_empty or granted.around.unrestricted or principal.person_id is None:
+        return granted
+    registered = await session.scalars(
+        select(DualRegistration.community_id).where(
+            DualRegistration.person_id == principal.person_id,
+            DualRegistration.status == "confirmed",
+        )
+    )
+    extra = {("community", c) for c in registered if c is not None}
+    if not extra:
+        return granted
+    return Reach(around=Scope.of(granted.around.nodes | extra), towns=granted.towns)
 
 
 async def record(

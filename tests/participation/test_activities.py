@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.kit.checkin import CheckinCodes
-from app.participation.router import CODE_PURPOSE
+from app.participation.attendance import CODE_PURPOSE
 from app.points.models import PointsAccount, PointsTransaction
 from app.users.models import UserAccount
 from tests.participation.conftest import World, assert_problem, audit_events, party_member
