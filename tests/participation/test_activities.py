@@ -219,6 +219,46 @@ class TestRead:
             "activity.not_found",
         )
 
+    async def test_a_registered_member_takes_part_where_they_registered(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        in_c2 = await publish(client, world, "sibling", org_unit_id=world.unit("c2").id)
+        url = f"{URL}/{in_c2['id']}"
+        assert_problem(await client.get(url, headers=world["member"]), 404, "activity.not_found")
+        unit = await client.post(
+            "/api/v1/work-units",
+            json={
+                "org_unit_id": world.unit("town").id,
+                "name": "县税务局",
+                "kind": "government",
+                "party_org_name": "党支部",
+            },
+            headers=world["town_admin"],
+        )
+        unit_id = unit.json()["id"]
+        await client.post(
+            f"/api/v1/work-units/{unit_id}/members",
+            json={"person_id": world.people["member"].id},
+            headers=world["town_admin"],
+        )
+        await client.post(
+            f"/api/v1/work-units/{unit_id}/pairings",
+            json={"org_unit_id": world.unit("c2").id, "started_on": "2026-01-01"},
+            headers=world["town_admin"],
+        )
+        linked = await client.post(
+            "/api/v1/dual-registrations",
+            json={"kind": "linked", "org_unit_id": world.unit("c2").id},
+            headers=world["member"],
+        )
+        # Pending: not yet where the member takes part.
+        assert_problem(await client.get(url, headers=world["member"]), 404, "activity.not_found")
+        await client.post(
+            f"/api/v1/dual-registrations/{linked.json()['id']}/confirm", headers=world["sibling"]
+        )
+        assert (await client.get(url, headers=world["member"])).status_code == 200
+        assert (await client.post(f"{url}/sign-up", headers=world["member"])).status_code == 201
+
     async def test_newest_start_first_in_pages(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
