@@ -195,6 +195,12 @@ class TestClaim:
         claimed = await client.post(url, json=body, headers=world["member"])
         assert claimed.status_code == 200, claimed.text
         assert {p["person_id"] for p in claimed.json()["participants"]} == {member, resident}
+        # Volunteers' names are masked on the board but for themselves and staff.
+        seen = await client.get(f"{URL}/{wish['id']}", headers=world["resident"])
+        names = {p["person_id"]: p["name"] for p in seen.json()["participants"]}
+        assert names == {member: "张*员", resident: "李居民"}
+        staff = await client.get(f"{URL}/{wish['id']}", headers=world["admin"])
+        assert {p["name"] for p in staff.json()["participants"]} == {"张党员", "李居民"}
 
     async def test_a_unit_claims_by_staff(self, client: httpx.AsyncClient, world: World) -> None:
         unit = await client.post(

@@ -3,7 +3,8 @@
 - Staff with ``wishes.manage`` over a resident post a wish on their behalf; it is
   placed at the resident's home, so the community (and the grid, the building) sees it.
 - Participants (``participation.join``) see the board of their community and town;
-  the wisher's name is masked for them (张*丰), the phone never shown. Staff with
+  the wisher's name is masked for them (张*丰), the phone never shown, and so are the
+  names of the volunteers taking part (but their own). Staff with
   ``participation.read`` or ``wishes.manage`` over the wish see the name, and the phone
   under the ``pii`` rule; the wisher sees their own wish.
 - A party member claims for themself; a team's leader (or staff) for the team, a unit
@@ -98,7 +99,11 @@ def present(principal: Principal, found: Found, participants: list[Any]) -> Wish
         wisher_mobile=shown_mobile,
         wisher_masked=not (staff or own),
         participants=[
-            ParticipantRead(person_id=p.person_id, name=n, awarded_points=p.awarded_points)
+            ParticipantRead(
+                person_id=p.person_id,
+                name=n if staff or p.person_id == principal.person_id else mask_name(n),
+                awarded_points=p.awarded_points,
+            )
             for p, n in participants
         ],
     )
