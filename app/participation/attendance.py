@@ -1,10 +1,11 @@
 """Check-in and check-out (签到/签退), the close that pays points, and corrections.
 
-- The organiser's phone shows a rotating code (``app.kit.checkin``): subject
-  ``activity:<id>``, action ``check_in`` or ``check_out``, a 30-second step with one step
-  of grace. A participant scanning it checks in or out; an old photo is stale, another
-  activity's code invalid, a second scan by the same person refused (already checked
-  in). The organiser records people without phones by hand.
+- The organiser's phone shows a rotating, single-use code (``app.kit.checkin``):
+  subject ``activity:<id>``, action ``check_in`` or ``check_out``, a 30-second step with
+  one step of grace, and the activity's use counter. A participant scanning it checks in
+  or out and spends it (the phone, polling every few seconds, shows the next); an old
+  photo is stale, another activity's code invalid, a spent one — replayed, forwarded —
+  used. The organiser records people without phones by hand.
 - Checking in takes a place if the person held none (a walk-in, someone waiting) and
   one is left. Service minutes run from check-in to check-out, capped by the
   activity's length (``rules.service_minutes``); without a check-out, none.
@@ -37,6 +38,7 @@ from app.participation.errors import (
     OutsideCheckinWindow,
     PersonNotFound,
     StaleCode,
+    UsedCode,
 )
 from app.participation.models import Activity, ActivitySignup
 from app.participation.rules import ActivityStatus, SignupStatus
@@ -54,6 +56,8 @@ from app.points import service as points_service
 
 CODE_PURPOSE = "activity-checkin"
 CODE_STEP_SECONDS = 30
+REFRESH_SECONDS = 3
+"""The organiser's phone polls this often: a scanned code is replaced at once."""
 
 
 @lru_cache(maxsize=4)
@@ -82,15 +86,21 @@ async def checkin_code(
     activity = found[0]
     if activity.status != ActivityStatus.open:
         raise InvalidTransition()
-    issued = codes.issue(code_subject(activity.id), action.value, now or utcnow())
+    issued = codes.issue(
+        code_subject(activity.id), action.value, now or utcnow(), use=_uses(activity, action)
+    )
     return CheckinCode(
         activity_id=activity.id,
         action=action,
         token=issued.token,
         payload=f"redgrid:activity:{activity.id}:{action.value}:{issued.token}",
         expires_at=issued.expires_at,
-        refresh_after_seconds=issued.refresh_after_seconds,
+        refresh_after_seconds=min(issued.refresh_after_seconds, REFRESH_SECONDS),
     )
+
+
+def _uses(activity: Activity, action: CodeAction) -> int:
+    return activity.check_in_uses if action is CodeAction.check_in else activity.check_out_uses
 
 
 async def scan(
@@ -107,12 +117,22 @@ async def scan(
     person_id = own_person(principal)
     now = now or utcnow()
     activity = await lock_for_participant(session, principal, activity_id)
-    verdict = codes.verify(token, code_subject(activity.id), action.value, now)
+    uses = _uses(activity, action)
+    verdict = codes.verify(token, code_subject(activity.id), action.value, now, use=uses)
     if verdict is Verdict.invalid:
         raise InvalidCode()
     if verdict is Verdict.stale:
         raise StaleCode()
-    return await _record(session, principal, activity, person_id, action, now, "qr")
+    if verdict is Verdict.used:
+        raise UsedCode()
+    recorded = await _record(session, principal, activity, person_id, action, now, "qr")
+    # The code is spent: the organiser's phone shows the next one on its next poll.
+    if action is CodeAction.check_in:
+        activity.check_in_uses = uses + 1
+    else:
+        activity.check_out_uses = uses + 1
+    await repository.save(session, activity)
+    return recorded
 
 
 async def record_by_organiser(

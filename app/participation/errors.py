@@ -124,6 +124,15 @@ class StaleCode(BusinessRuleViolation):
     message_en = "The check-in code has expired; scan the live one"
 
 
+class UsedCode(BusinessRuleViolation):
+    """A code checks in (or out) one person: a replay or a forwarded screenshot of a code
+    someone already scanned checks nobody in."""
+
+    code = "activity.used_code"
+    message_zh = "签到码已被使用，请扫描现场刷新后的二维码"
+    message_en = "The check-in code was already used; scan the refreshed one"
+
+
 class NotStarted(Conflict):
     code = "activity.not_started"
     message_zh = "活动尚未开始"

@@ -79,6 +79,9 @@ class Activity(IdMixin, ScopedMixin, TimestampMixin, Base):
         BigInteger, ForeignKey("department.id")
     )
     status: Mapped[str] = mapped_column(String(16), server_default=text("'open'"))
+    check_in_uses: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Check-in codes used so far: each code checks in one person (``app.kit.checkin``)."""
+    check_out_uses: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by_user_id: Mapped[int | None] = mapped_column(BigInteger)

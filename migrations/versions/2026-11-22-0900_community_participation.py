@@ -203,6 +203,8 @@ def upgrade() -> None:
         sa.Column("organiser_work_unit_id", sa.BigInteger(), nullable=True),
         sa.Column("organiser_department_id", sa.BigInteger(), nullable=True),
         sa.Column("status", sa.String(length=16), server_default=sa.text("'open'"), nullable=False),
+        sa.Column("check_in_uses", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("check_out_uses", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("cancel_reason", sa.String(length=500), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_by_user_id", sa.BigInteger(), nullable=True),

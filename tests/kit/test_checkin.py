@@ -1,4 +1,4 @@
-"""Rotating check-in codes: valid in their step and the leeway after it, nowhere else."""
+"""Rotating check-in codes: valid in their step and the leeway after it, once."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -56,10 +56,22 @@ def test_another_secret_or_purpose_is_invalid(codes: CheckinCodes) -> None:
         assert codes.verify(token, "activity:42", "check_in", NOW) is Verdict.invalid
 
 
-def test_a_tampered_step_is_invalid(codes: CheckinCodes) -> None:
-    step, mac = codes.issue("activity:42", "check_in", NOW).token.split(".")
-    forged = f"{int(step) + 1}.{mac}"
-    assert codes.verify(forged, "activity:42", "check_in", NOW) is Verdict.invalid
+def test_a_tampered_step_or_use_is_invalid(codes: CheckinCodes) -> None:
+    step, use, mac = codes.issue("activity:42", "check_in", NOW).token.split(".")
+    for forged in (f"{int(step) - 1}.{use}.{mac}", f"{step}.{int(use) + 1}.{mac}"):
+        assert codes.verify(forged, "activity:42", "check_in", NOW, use=0) is Verdict.invalid
+
+
+def test_a_code_checks_in_once(codes: CheckinCodes) -> None:
+    first = codes.issue("activity:42", "check_in", NOW, use=0).token
+    assert codes.verify(first, "activity:42", "check_in", NOW, use=0) is Verdict.valid
+    # The caller moved its counter on: the same code again is used, the next one valid.
+    assert codes.verify(first, "activity:42", "check_in", NOW, use=1) is Verdict.used
+    second = codes.issue("activity:42", "check_in", NOW, use=1).token
+    assert second != first
+    assert codes.verify(second, "activity:42", "check_in", NOW, use=1) is Verdict.valid
+    # A code of a use not reached yet cannot come from the phone.
+    assert codes.verify(second, "activity:42", "check_in", NOW, use=0) is Verdict.invalid
 
 
 @given(st.text(max_size=80))

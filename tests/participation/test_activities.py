@@ -425,10 +425,22 @@ class TestCheckIn:
         )
         assert checked.status_code == 200, checked.text
         assert (checked.json()["check_in_method"], checked.json()["checked_out_at"]) == ("qr", None)
-        replay = await client.post(
-            f"{url}/check-in", json={"token": token}, headers=world["member"]
+        # Spent: replayed, or forwarded to someone else, it checks nobody in.
+        for caller in ("member", "resident"):
+            replay = await client.post(
+                f"{url}/check-in", json={"token": token}, headers=world[caller]
+            )
+            assert_problem(replay, 422, "activity.used_code")
+        fresh = (await client.get(f"{url}/checkin-code", headers=world["admin"])).json()
+        assert fresh["token"] != token
+        again = await client.post(
+            f"{url}/check-in", json={"token": fresh["token"]}, headers=world["member"]
         )
-        assert_problem(replay, 409, "activity.already_checked_in")
+        assert_problem(again, 409, "activity.already_checked_in")
+        listed = await client.get(f"{url}/signups", headers=world["admin"])
+        assert [s["person_id"] for s in listed.json()["items"] if s["checked_in_at"]] == [
+            world.people["member"].id
+        ]
 
     async def test_stale_foreign_and_wrong_action_codes_check_nobody_in(
         self, client: httpx.AsyncClient, world: World, settings: Settings
@@ -450,6 +462,7 @@ class TestCheckIn:
                 stale_token(settings, activity["id"], "check_out", datetime.now(UTC)),
                 "activity.invalid_code",
             ),
+            ("12345.0.forged", "activity.invalid_code"),
             ("12345.forged", "activity.invalid_code"),
         ]
         for token, code in cases:
@@ -471,8 +484,12 @@ class TestCheckIn:
         )
         assert walk_in.status_code == 200, walk_in.text
         assert walk_in.json()["status"] == "confirmed"
+        code = (await client.get(f"{url}/checkin-code", headers=world["admin"])).json()["token"]
         full = await client.post(f"{url}/check-in", json={"token": code}, headers=world["member"])
         assert_problem(full, 409, "activity.full")
+        # A refused check-in does not spend the code.
+        listed = await client.post(f"{url}/check-in", json={"token": code}, headers=world["member"])
+        assert_problem(listed, 409, "activity.full")
 
     async def test_outside_the_window_is_409(self, client: httpx.AsyncClient, world: World) -> None:
         later = datetime.now(UTC) + timedelta(days=2)
