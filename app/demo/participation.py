@@ -37,6 +37,7 @@ from app.participation.registrations.schemas import (
     ThreeOnesUpdate,
 )
 from app.participation.schemas import ActivityCreate, CodeAction, OrganiserKind
+from app.participation.units import commitments
 from app.participation.units import service as units
 from app.participation.units.schemas import (
     CommitmentCreate,
@@ -126,13 +127,13 @@ async def _unit(session: AsyncSession, system: Principal, town: OrgUnit, paired:
         session, system, unit.id, PairingCreate(org_unit_id=paired.id, started_on=date(2026, 1, 1))
     )
     year = datetime.now(BUSINESS_TZ).year
-    lights = await units.create_commitment(
+    lights = await commitments.create_commitment(
         session,
         system,
         pairing.id,
         CommitmentCreate(year=year, kind=CommitmentKind.livelihood, title="老旧楼栋加装声控照明"),
     )
-    await units.update_commitment(
+    await commitments.update_commitment(
         session,
         system,
         lights.id,
@@ -143,7 +144,7 @@ async def _unit(session: AsyncSession, system: Principal, town: OrgUnit, paired:
         ),
         'W/"1"',
     )
-    await units.create_commitment(
+    await commitments.create_commitment(
         session,
         system,
         pairing.id,

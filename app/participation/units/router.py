@@ -14,7 +14,7 @@ from app.db.session import DbSession
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
-from app.participation.units import service
+from app.participation.units import commitments, service
 from app.participation.units.schemas import (
     CommitmentCreate,
     CommitmentPage,
@@ -243,7 +243,7 @@ async def create_work_unit_commitment(
 ) -> CommitmentRead:
     """One of the pairing's 1–2 commitments of a year (民生实事 / 小区党建项目); a third
     live one is 409."""
-    result = await service.create_commitment(session, principal, pairing_id, body)
+    result = await commitments.create_commitment(session, principal, pairing_id, body)
     set_etag(response, result.version)
     return result
 
@@ -262,7 +262,7 @@ async def list_work_unit_commitments(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> CommitmentPage:
-    return await service.list_commitments(
+    return await commitments.list_commitments(
         session, principal, pairing_id, year=year, limit=limit, cursor=cursor
     )
 
@@ -283,6 +283,8 @@ async def update_work_unit_commitment(
 ) -> CommitmentRead:
     """Progress until done (``status`` done with ``done_on`` and a ``result``);
     ``If-Match`` required."""
-    commitment = await service.update_commitment(session, principal, commitment_id, body, if_match)
+    commitment = await commitments.update_commitment(
+        session, principal, commitment_id, body, if_match
+    )
     set_etag(response, commitment.version)
     return commitment

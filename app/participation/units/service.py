@@ -20,10 +20,8 @@ from app.participation.shared import after_id, page, record
 from app.participation.units import repository
 from app.participation.units.errors import (
     AlreadyPaired,
-    CommitmentNotFound,
     InvalidEndDate,
     InvalidPairingNode,
-    InvalidProgress,
     InvalidRegistryNode,
     NotAPartyMember,
     OnAnotherRoster,
@@ -33,18 +31,12 @@ from app.participation.units.errors import (
     RegistryNodeNotFound,
     RosterMemberNotFound,
     RosterPersonNotFound,
-    TooManyCommitments,
     WorkUnitArchived,
     WorkUnitNameTaken,
     WorkUnitNotFound,
 )
-from app.participation.units.models import WorkUnit, WorkUnitCommitment, WorkUnitPairing
+from app.participation.units.models import WorkUnit, WorkUnitPairing
 from app.participation.units.schemas import (
-    CommitmentCreate,
-    CommitmentPage,
-    CommitmentRead,
-    CommitmentStatus,
-    CommitmentUpdate,
     PairingCreate,
     PairingEnd,
     PairingPage,
@@ -60,14 +52,13 @@ from app.participation.units.schemas import (
 )
 
 REGISTRY_LEVELS = ("town", "community")
-MAX_COMMITMENTS_A_YEAR = 2
 
 
-def _readers(principal: Principal) -> tuple[Scope, ...]:
+def readers(principal: Principal) -> tuple[Scope, ...]:
     return (principal.scope(PARTICIPATION_READ), principal.scope(UNITS_MANAGE))
 
 
-def _managers(principal: Principal) -> tuple[Scope, ...]:
+def managers(principal: Principal) -> tuple[Scope, ...]:
     return (principal.scope(UNITS_MANAGE),)
 
 
@@ -127,7 +118,7 @@ async def _registry_managed(
 
 
 async def get_unit(session: AsyncSession, principal: Principal, unit_id: int) -> WorkUnitRead:
-    return present_unit(principal, *await _unit(session, _readers(principal), unit_id))
+    return present_unit(principal, *await _unit(session, readers(principal), unit_id))
 
 
 async def list_units(
@@ -135,7 +126,7 @@ async def list_units(
 ) -> WorkUnitPage:
     rows = await repository.unit_page(
         session,
-        repository.units_seen(_readers(principal)),
+        repository.units_seen(readers(principal)),
         q=query.q,
         kind=query.kind,
         include_archived=query.include_archived,
@@ -217,7 +208,7 @@ async def remove_from_roster(
 async def list_roster(
     session: AsyncSession, principal: Principal, unit_id: int, *, limit: int, cursor: str | None
 ) -> RosterPage:
-    unit, _ = await _unit(session, _readers(principal), unit_id)
+    unit, _ = await _unit(session, readers(principal), unit_id)
     rows = await repository.roster_page(session, unit.id, after=after_id(cursor), limit=limit)
     items, next_cursor = page(rows, limit, lambda r: r.person_id)
     return RosterPage(items=[RosterRead.model_validate(r) for r in items], next_cursor=next_cursor)
@@ -246,7 +237,7 @@ async def create_pairing(
 ) -> PairingRead:
     """结对: the unit (seen with ``units.manage``) with a community or compound in the
     caller's ``units.manage`` subtree."""
-    unit, _ = await _unit(session, _managers(principal), unit_id)
+    unit, _ = await _unit(session, managers(principal), unit_id)
     if unit.is_archived:
         raise WorkUnitArchived()
     node = await repository.get_org_unit(session, data.org_unit_id, principal.scope(UNITS_MANAGE))
@@ -273,7 +264,7 @@ async def create_pairing(
     return _pairing_read((pairing, unit.name, node.name))
 
 
-async def _pairing(
+async def find_pairing(
     session: AsyncSession, scopes: tuple[Scope, ...], pairing_id: int, *, lock: bool = False
 ) -> tuple[WorkUnitPairing, str, str]:
     found = await repository.get_pairing(
@@ -285,7 +276,7 @@ async def _pairing(
 
 
 async def get_pairing(session: AsyncSession, principal: Principal, pairing_id: int) -> PairingRead:
-    return _pairing_read(await _pairing(session, _readers(principal), pairing_id))
+    return _pairing_read(await find_pairing(session, readers(principal), pairing_id))
 
 
 async def list_pairings(
@@ -293,7 +284,7 @@ async def list_pairings(
 ) -> PairingPage:
     rows = await repository.pairing_page(
         session,
-        repository.pairings_seen(_readers(principal)),
+        repository.pairings_seen(readers(principal)),
         work_unit_id=query.work_unit_id,
         org_unit_id=query.org_unit_id,
         include_ended=query.include_ended,
@@ -307,7 +298,7 @@ async def list_pairings(
 async def end_pairing(
     session: AsyncSession, principal: Principal, pairing_id: int, data: PairingEnd
 ) -> PairingRead:
-    found = await _pairing(session, _managers(principal), pairing_id, lock=True)
+    found = await find_pairing(session, managers(principal), pairing_id, lock=True)
     pairing = found[0]
     if pairing.ended_on is not None:
         raise PairingEnded()
@@ -339,82 +330,3 @@ async def unit_in(session: AsyncSession, within: Visibility, unit_id: int) -> Wo
     """The unit if registered in or paired within ``within`` (other domains' checks)."""
     found = await repository.get_unit(session, unit_id, repository.units_seen((within,)))
     return None if found is None else found[0]
-
-
-# ---------------------------------------------------------------- commitments
-
-
-async def create_commitment(
-    session: AsyncSession, principal: Principal, pairing_id: int, data: CommitmentCreate
-) -> CommitmentRead:
-    """At most two live (not dropped) commitments per pairing and year; the pairing row
-    is locked so two concurrent third commitments cannot both pass."""
-    pairing, unit_name, node_name = await _pairing(
-        session, _managers(principal), pairing_id, lock=True
-    )
-    if pairing.ended_on is not None:
-        raise PairingEnded()
-    if await repository.commitments_in_year(session, pairing.id, data.year) >= (
-        MAX_COMMITMENTS_A_YEAR
-    ):
-        raise TooManyCommitments()
-    commitment = WorkUnitCommitment(
-        pairing_id=pairing.id,
-        **data.model_dump(mode="json"),
-        **{c: getattr(pairing, c) for c in ANCESTOR_COLUMNS},
-    )
-    await repository.save(session, commitment)
-    summary = f"「{unit_name}」向「{node_name}」承诺 {data.year} 年实事「{commitment.title}」"
-    target = ("work_unit_commitment", commitment.id)
-    await record(session, principal, "work_unit.commit", target, summary, commitment)
-    return CommitmentRead.model_validate(commitment)
-
-
-async def update_commitment(
-    session: AsyncSession,
-    principal: Principal,
-    commitment_id: int,
-    data: CommitmentUpdate,
-    if_match: str | None,
-) -> CommitmentRead:
-    commitment = await repository.get_commitment(
-        session, commitment_id, repository.pairings_seen(_managers(principal)), lock=True
-    )
-    if commitment is None:
-        raise CommitmentNotFound()
-    check_version(if_match, commitment.version)
-    changes = data.model_dump(exclude_unset=True)
-    done = changes.get("status", commitment.status) == CommitmentStatus.done
-    if not done and changes.get("done_on") is not None:
-        raise InvalidProgress()
-    if not done:
-        changes["done_on"] = None
-    elif changes.get("done_on", commitment.done_on) is None:
-        raise InvalidProgress()
-    for field, value in changes.items():
-        setattr(commitment, field, value)
-    commitment.version += 1
-    await repository.save(session, commitment)
-    summary = f"承诺事项「{commitment.title}」：{commitment.status}"
-    target = ("work_unit_commitment", commitment.id)
-    await record(session, principal, "work_unit.commitment_update", target, summary, commitment)
-    return CommitmentRead.model_validate(commitment)
-
-
-async def list_commitments(
-    session: AsyncSession,
-    principal: Principal,
-    pairing_id: int,
-    *,
-    year: int | None,
-    limit: int,
-    cursor: str | None,
-) -> CommitmentPage:
-    pairing, _, _ = await _pairing(session, _readers(principal), pairing_id)
-    rows = await repository.commitment_page(
-        session, pairing.id, year=year, after=after_id(cursor), limit=limit
-    )
-    items, next_cursor = page(rows, limit, lambda r: r.id)
-    return CommitmentPage(
-        items=[CommitmentRead.model_validate(r) for r in items], next_cursor=next_cursor
-    )
