@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import MEMBERS_READ, PEOPLE_READ
 from app.authz.principal import Principal
 from app.kit.checkin import CheckinCodes, Verdict
@@ -50,7 +51,7 @@ from app.participation.schemas import (
     SignupRead,
 )
 from app.participation.service import lock_managed, managed, present
-from app.participation.shared import audit_on, own_person, utcnow
+from app.participation.shared import about, own_person, utcnow
 from app.participation.signups import check_eligible, lock_for_participant, read_signup
 from app.points import service as points_service
 
@@ -179,7 +180,8 @@ async def _record(
         await repository.save(session, signup)
     verb = "签到" if action is CodeAction.check_in else "签退"
     summary = f"人员 #{person_id} 在活动「{activity.title}」{verb}（{method}）"
-    await audit_on(session, principal, f"activity.{action.value}", activity, summary)
+    action_name = f"activity.{action.value}"
+    await audit_service.record(session, principal, action_name, summary=summary, **about(activity))
     return await read_signup(session, signup)
 
 
@@ -273,7 +275,9 @@ async def close_activity(
         f"结束活动「{activity.title}」：{closed.attendants} 人参加，"
         f"{closed.service_minutes} 分钟，{closed.points_awarded} 积分"
     )
-    await audit_on(session, principal, "activity.close", activity, summary)
+    await audit_service.record(
+        session, principal, "activity.close", summary=summary, **about(activity)
+    )
     return closed
 
 
@@ -298,5 +302,7 @@ async def void_attendance(
     signup.voided_at, signup.void_reason = utcnow(), reason
     await repository.save(session, signup)
     summary = f"作废人员 #{person_id} 在活动「{activity.title}」的签到"
-    await audit_on(session, principal, "activity.void_attendance", activity, summary)
+    await audit_service.record(
+        session, principal, "activity.void_attendance", summary=summary, **about(activity)
+    )
     return await read_signup(session, signup)

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import ACTIVITIES_MANAGE, PARTICIPATION_JOIN, PARTICIPATION_READ
 from app.db.session import DbSession
+from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.checkin import CheckinCodes
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
 from app.kit.schemas import problem_responses
 from app.participation import attendance, service, signups
 from app.participation.schemas import (
@@ -35,7 +36,12 @@ from app.participation.schemas import (
     VoidIn,
 )
 
-router = APIRouter(prefix="/activities", tags=["activities"], responses=problem_responses(401, 403))
+router = APIRouter(
+    prefix="/activities",
+    tags=["activities"],
+    responses=problem_responses(401, 403),
+    route_class=IdempotentRoute,
+)
 
 CanRead = require_any(PARTICIPATION_JOIN, PARTICIPATION_READ, ACTIVITIES_MANAGE)
 CanJoin = require_any(PARTICIPATION_JOIN)
@@ -55,7 +61,7 @@ Codes = Annotated[CheckinCodes, Depends(get_codes)]
 @router.post(
     "",
     status_code=201,
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     response_model=ActivityRead,
     responses={**problem_responses(400, 404, 409, 422), 201: {"headers": ETAG_HEADER}},
     summary="Publish an activity · 发布活动",
@@ -71,9 +77,7 @@ async def create_activity(
     ``activity_type`` points rule; the organiser is the node itself, a team or unit the
     caller's community or town sees, or a department of the town."""
     result = await service.create_activity(session, principal, body)
-    response.headers["Location"] = request.app.url_path_for(
-        "get_activity", activity_id=str(result.id)
-    )
+    set_location(request, response, "get_activity", activity_id=result.id)
     set_etag(response, result.version)
     return result
 
@@ -127,7 +131,7 @@ async def update_activity(
 
 @router.post(
     "/{activity_id}/cancel",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=_STEP,
     summary="Cancel an activity · 取消活动",
 )
@@ -140,7 +144,7 @@ async def cancel_activity(
 @router.post(
     "/{activity_id}/sign-up",
     status_code=201,
-    dependencies=[CanJoin],
+    dependencies=[CanJoin, Idempotent],
     response_model=SignupRead,
     responses=problem_responses(400, 404, 409, 422),
     summary="Sign up · 报名",
@@ -155,7 +159,7 @@ async def sign_up_for_activity(
 
 @router.post(
     "/{activity_id}/cancel-sign-up",
-    dependencies=[CanJoin],
+    dependencies=[CanJoin, Idempotent],
     responses=_STEP,
     summary="Cancel one's sign-up · 取消报名",
 )
@@ -201,7 +205,7 @@ async def get_activity_checkin_code(
 
 @router.post(
     "/{activity_id}/check-in",
-    dependencies=[CanJoin],
+    dependencies=[CanJoin, Idempotent],
     responses=_STEP,
     summary="Check in by scanning · 扫码签到",
 )
@@ -217,7 +221,7 @@ async def check_in_to_activity(
 
 @router.post(
     "/{activity_id}/check-out",
-    dependencies=[CanJoin],
+    dependencies=[CanJoin, Idempotent],
     responses=_STEP,
     summary="Check out by scanning · 扫码签退",
 )
@@ -232,7 +236,7 @@ async def check_out_of_activity(
 
 @router.post(
     "/{activity_id}/attendance",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=_STEP,
     summary="Check someone in or out · 代签到/代签退",
 )
@@ -245,7 +249,7 @@ async def record_activity_attendance(
 
 @router.post(
     "/{activity_id}/attendance/{person_id}/void",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=_STEP,
     summary="Void an attendance · 作废签到",
 )
@@ -258,7 +262,7 @@ async def void_activity_attendance(
 
 @router.post(
     "/{activity_id}/close",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     response_model=ActivityClosed,
     responses=problem_responses(400, 404, 409, 412),
     summary="Close and award points · 结束活动并发放积分",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import ACTIVITIES_MANAGE, PARTICIPATION_READ
 from app.authz.principal import Principal
 from app.authz.reach import reach
@@ -44,7 +45,7 @@ from app.participation.schemas import (
     ActivityUpdate,
     OrganiserKind,
 )
-from app.participation.shared import audit_on, participant_reach
+from app.participation.shared import about, participant_reach
 from app.participation.units import service as units_service
 from app.points import service as points_service
 
@@ -128,7 +129,9 @@ async def create_activity(
     )
     await repository.save(session, activity)
     summary = f"在「{node.name}」发布活动「{activity.title}」"
-    await audit_on(session, principal, "activity.create", activity, summary)
+    await audit_service.record(
+        session, principal, "activity.create", summary=summary, **about(activity)
+    )
     return present(activity, 0, None)
 
 
@@ -214,7 +217,9 @@ async def update_activity(
     await repository.save(session, activity)
     promoted = await signups.promote_waiting(session, activity)
     summary = f"修改活动「{activity.title}」：{', '.join(sorted(changes))}；候补转正 {promoted} 人"
-    await audit_on(session, principal, "activity.update", activity, summary)
+    await audit_service.record(
+        session, principal, "activity.update", summary=summary, **about(activity)
+    )
     return present(activity, await repository.waiting_count(session, activity.id), None)
 
 
@@ -230,5 +235,7 @@ async def cancel_activity(
     activity.version += 1
     await repository.save(session, activity)
     summary = f"取消活动「{activity.title}」"
-    await audit_on(session, principal, "activity.cancel", activity, summary)
+    await audit_service.record(
+        session, principal, "activity.cancel", summary=summary, **about(activity)
+    )
     return present(activity, await repository.waiting_count(session, activity.id), None)

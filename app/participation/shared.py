@@ -1,5 +1,5 @@
-"""Helpers every participation service shares: audit records, keyset pages, the clock,
-the caller's own person, and the caller's reach as a participant."""
+"""Helpers every participation service shares: the audit target of a row, keyset pages,
+the clock, the caller's own person, and the caller's reach as a participant."""
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -8,11 +8,10 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import service as audit_service
 from app.authz.permissions import PARTICIPATION_JOIN
 from app.authz.principal import Principal
 from app.authz.reach import reach
-from app.authz.scope import Placed, Reach, Scope
+from app.authz.scope import Reach, Scope
 from app.errors import BusinessRuleViolation
 from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.participation.registrations.models import DualRegistration
@@ -56,32 +55,11 @@ async def participant_reach(session: AsyncSession, principal: Principal) -> Reac
     return Reach(around=Scope.of(granted.around.nodes | extra), towns=granted.towns)
 
 
-async def record(
-    session: AsyncSession,
-    principal: Principal | None,
-    action: str,
-    target: tuple[str, int],
-    summary: str,
-    place: Placed | None,
-) -> None:
-    """One audit event in the caller's transaction; summaries carry no personal data
-    beyond names (no phone or ID numbers)."""
-    await audit_service.record(
-        session,
-        principal,
-        action,
-        summary=summary,
-        target_type=target[0],
-        target_id=target[1],
-        place=place,
-    )
-
-
-async def audit_on(
-    session: AsyncSession, principal: Principal | None, action: str, row: Any, summary: str
-) -> None:
-    """One audit event about ``row`` (a scoped row: its table and id are the target)."""
-    await record(session, principal, action, (row.__tablename__, row.id), summary, row)
+def about(row: Any) -> dict[str, Any]:
+    """The audit target and place of an event about ``row`` (a scoped row of the domain),
+    for ``app.audit.service.record``, the one audit writer. Summaries carry no personal
+    data beyond names (no phone or ID numbers)."""
+    return {"target_type": row.__tablename__, "target_id": row.id, "place": row}
 
 
 def after_id(cursor: str | None) -> int | None:

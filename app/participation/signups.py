@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import ACTIVITIES_MANAGE, PARTICIPATION_READ
 from app.authz.principal import Principal
 from app.authz.scope import Scope
@@ -33,8 +34,8 @@ from app.participation.models import Activity, ActivitySignup
 from app.participation.rules import ActivityStatus, Audience, SignupStatus, eligible
 from app.participation.schemas import SignupPage, SignupQuery, SignupRead
 from app.participation.shared import (
+    about,
     after_id,
-    audit_on,
     own_person,
     page,
     participant_reach,
@@ -108,7 +109,9 @@ async def sign_up(
     )
     await repository.save(session, signup)
     summary = f"人员 #{person_id} 报名活动「{activity.title}」（{status}）"
-    await audit_on(session, principal, "activity.sign_up", activity, summary)
+    await audit_service.record(
+        session, principal, "activity.sign_up", summary=summary, **about(activity)
+    )
     return await read_signup(session, signup)
 
 
@@ -133,7 +136,9 @@ async def cancel_sign_up(
         await repository.release_place(session, activity.id)
         promoted = await promote_waiting(session, activity)
     summary = f"人员 #{person_id} 取消报名活动「{activity.title}」；候补转正 {promoted} 人"
-    await audit_on(session, principal, "activity.cancel_sign_up", activity, summary)
+    await audit_service.record(
+        session, principal, "activity.cancel_sign_up", summary=summary, **about(activity)
+    )
     return await read_signup(session, signup)
 
 

@@ -31,7 +31,7 @@ from app.points.models import (
     Reward,
 )
 from tests.hierarchy.conftest import BASE, World, if_match, reload
-from tests.support.factory import bearer, make_member, make_resident_user
+from tests.support.factory import bearer, make_member, make_person, make_user
 
 ORDERS = "/api/v1/orders"
 KNOWN_SCOPED = {
@@ -93,7 +93,8 @@ async def _seed(
 ) -> None:
     """A row of every scoped table at or below ``home``'s grid, and a reward of the
     community's shop (shops are at towns and communities, never below)."""
-    user, person = await make_resident_user(db, home)
+    person = await make_person(db, home)
+    user = await make_user(db, ("resident", home), person_id=person.id)
     await make_member(db, person, grid)
     response = await client.post(ORDERS, json=_order(), headers=bearer(settings, user))
     assert response.status_code == 201, response.text

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from tests.order_config.conftest import World, assert_problem, audit_events
+from tests.order_config.conftest import World, audit_events
 from tests.support.factory import bearer, make_member, make_person, make_user
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/volunteer-teams"
 

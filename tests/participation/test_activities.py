@@ -14,8 +14,9 @@ from app.kit.checkin import CheckinCodes
 from app.participation.attendance import CODE_PURPOSE
 from app.points.models import PointsAccount, PointsTransaction
 from app.users.models import UserAccount
-from tests.participation.conftest import World, assert_problem, audit_events, party_member
+from tests.participation.conftest import World, audit_events, party_member
 from tests.support.factory import bearer, make_person, make_user
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/activities"
 
@@ -609,6 +610,9 @@ class TestHoursAndClose:
             20,
         )
         assert result["activity"]["status"] == "closed"
+        replay = await client.post(f"{url}/close", headers=headers)
+        assert replay.headers["idempotent-replayed"] == "true"
+        assert replay.json() == result
         assert_problem(
             await client.post(f"{url}/close", headers=world["admin"]),
             409,

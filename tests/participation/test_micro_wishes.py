@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.points.models import PointsTransaction
-from tests.participation.conftest import World, assert_problem, audit_events, party_member
+from tests.participation.conftest import World, audit_events, party_member
 from tests.support.factory import bearer, make_user
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/micro-wishes"
 PLEDGE = (date.today() + timedelta(days=7)).isoformat()

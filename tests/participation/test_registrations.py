@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import VolunteerTeamMember
-from tests.participation.conftest import World, assert_problem, audit_events
+from tests.participation.conftest import World, audit_events
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/dual-registrations"
 UNITS = "/api/v1/work-units"

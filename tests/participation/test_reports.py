@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit.calendar import BUSINESS_TZ
 from app.participation.reports import rules
 from app.participation.reports.rules import Attendance, ClosedOrder, Facts, WishShare
-from tests.participation.conftest import World, assert_problem, party_member
+from tests.participation.conftest import World, party_member
 from tests.points.ledger_support import make_closed_order
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/participation-reports"
 SHANGHAI_TODAY = datetime.now(BUSINESS_TZ).date()

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.participation.units.models import WorkUnit
-from tests.participation.conftest import World, assert_problem, audit_events, party_member
+from tests.participation.conftest import World, audit_events, party_member
 from tests.support.factory import make_person
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/work-units"
 PAIRINGS = "/api/v1/work-unit-pairings"
@@ -116,6 +117,11 @@ class TestCreateWorkUnit:
         assert seen.json()["contact_phone"] == "139****5678"
         [event] = await audit_events(db, "work_unit.create")
         assert event.target_id == str(created["id"])
+        again = await client.post(URL, json=body, headers=headers)
+        assert again.status_code == 201
+        assert again.headers["idempotent-replayed"] == "true"
+        assert (again.json(), again.headers["location"]) == (created, response.headers["location"])
+        assert len(await audit_events(db, "work_unit.create")) == 1
 
     async def test_same_name_at_the_same_registry_is_409(
         self, client: httpx.AsyncClient, world: World, unit: dict[str, Any]

@@ -9,8 +9,11 @@ teams with ``orders.config``; ``orders.read`` and participants read them.
 Services flush, never commit; every write records one audit event.
 """
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import (
     MEMBERS_READ,
     ORDERS_CONFIG,
@@ -45,9 +48,14 @@ from app.orders.config.schemas import (
     VolunteerTeamRead,
     VolunteerTeamUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page, record
+from app.orders.config.shared import after_key, changed_fields, next_page
 from app.orders.models import VolunteerTeam
 from app.people.models import Person
+
+
+def _about(team: VolunteerTeam) -> dict[str, Any]:
+    """The audit target and place of a team's events."""
+    return {"target_type": "volunteer_team", "target_id": team.id, "place": team}
 
 
 def _team_read(team: VolunteerTeam, member_count: int) -> VolunteerTeamRead:
@@ -96,8 +104,8 @@ async def create_team(
         ),
     )
     summary = f"在「{unit.name}」新建志愿服务队「{team.name}」"
-    await record(
-        session, principal, "volunteer_team.create", ("volunteer_team", team.id), summary, team
+    await audit_service.record(
+        session, principal, "volunteer_team.create", summary=summary, **_about(team)
     )
     return _team_read(team, 0)
 
@@ -155,8 +163,8 @@ async def update_team(
     team.version += 1
     await repository.save(session, team)
     summary = f"修改志愿服务队「{team.name}」：{', '.join(sorted(changes))}"
-    await record(
-        session, principal, "volunteer_team.update", ("volunteer_team", team.id), summary, team
+    await audit_service.record(
+        session, principal, "volunteer_team.update", summary=summary, **_about(team)
     )
     return _team_read(team, members)
 
@@ -198,8 +206,9 @@ async def add_team_member(
     if joined_at is None:
         raise AlreadyTeamMember()
     summary = f"「{person.name}」加入志愿服务队「{team.name}」"
-    target = ("volunteer_team", team.id)
-    await record(session, principal, "volunteer_team.member_add", target, summary, team)
+    await audit_service.record(
+        session, principal, "volunteer_team.member_add", summary=summary, **_about(team)
+    )
     return TeamMemberRead(
         person_id=person.id, name=person.name, branch_id=branch_id, joined_at=joined_at
     )
@@ -211,8 +220,15 @@ async def remove_team_member(
     team, _ = await _team(session, (principal.scope(ORDERS_CONFIG),), team_id, lock=True)
     await _leave(session, team, person_id)
     summary = f"人员 #{person_id} 退出志愿服务队「{team.name}」"
-    target = ("volunteer_team", team.id)
-    await record(session, principal, "volunteer_team.member_remove", target, summary, team)
+    await audit_service.record(
+        session,
+        principal,
+        "volunteer_team.member_remove",
+        summary=summary,
+        target_type="volunteer_team",
+        target_id=team.id,
+        place=team,
+    )
 
 
 async def _leave(session: AsyncSession, team: VolunteerTeam, person_id: int) -> None:
@@ -247,8 +263,8 @@ async def join_team(session: AsyncSession, principal: Principal, team_id: int) -
     if joined_at is None:
         raise AlreadyTeamMember()
     summary = f"「{person.name}」自愿加入志愿服务队「{team.name}」"
-    await record(
-        session, principal, "volunteer_team.join", ("volunteer_team", team.id), summary, team
+    await audit_service.record(
+        session, principal, "volunteer_team.join", summary=summary, **_about(team)
     )
     return TeamMemberRead(
         person_id=person.id, name=person.name, branch_id=branch_id, joined_at=joined_at
@@ -262,8 +278,8 @@ async def leave_team(session: AsyncSession, principal: Principal, team_id: int) 
     team, _ = await _team(session, readers, team_id, lock=True)
     await _leave(session, team, person_id)
     summary = f"人员 #{person_id} 退出志愿服务队「{team.name}」"
-    await record(
-        session, principal, "volunteer_team.leave", ("volunteer_team", team.id), summary, team
+    await audit_service.record(
+        session, principal, "volunteer_team.leave", summary=summary, **_about(team)
     )
 
 
@@ -278,8 +294,9 @@ async def enlist_registrant(
         raise TeamPersonNotFound()
     if await _enlist(session, team, found):
         summary = f"「{found[0].name}」报到加入志愿服务队「{team.name}」"
-        target = ("volunteer_team", team.id)
-        await record(session, principal, "volunteer_team.member_add", target, summary, team)
+        await audit_service.record(
+            session, principal, "volunteer_team.member_add", summary=summary, **_about(team)
+        )
     return team
 
 

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query, Request, Response
 from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_JOIN, PARTICIPATION_READ, UNITS_MANAGE
 from app.db.session import DbSession
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
 from app.kit.schemas import problem_responses
 from app.participation.registrations import service
 from app.participation.registrations.schemas import (
@@ -26,6 +27,7 @@ router = APIRouter(
     prefix="/dual-registrations",
     tags=["dual-registrations"],
     responses=problem_responses(401, 403),
+    route_class=IdempotentRoute,
 )
 
 CanRegister = require_any(PARTICIPATION_JOIN, UNITS_MANAGE)
@@ -37,7 +39,7 @@ _STEP = {**problem_responses(404, 409), 200: {"headers": ETAG_HEADER}}
 @router.post(
     "",
     status_code=201,
-    dependencies=[CanRegister],
+    dependencies=[CanRegister, Idempotent],
     response_model=RegistrationRead,
     responses={**problem_responses(400, 404, 409, 422), 201: {"headers": ETAG_HEADER}},
     summary="Report to a community · 报到",
@@ -52,6 +54,7 @@ async def create_dual_registration(
     """居住地报到 (``home``) or 单位联系社区报到 (``linked``: the unit must hold the member on
     its roster and be paired with the community). One live home registration per member."""
     result = await service.register(session, principal, body)
+    set_location(request, response, "get_dual_registration", registration_id=result.id)
     set_etag(response, result.version)
     return result
 
@@ -85,7 +88,7 @@ async def get_dual_registration(
 
 @router.post(
     "/{registration_id}/confirm",
-    dependencies=[CanConfirm],
+    dependencies=[CanConfirm, Idempotent],
     responses=_STEP,
     summary="Confirm a registration · 确认报到",
 )
@@ -100,7 +103,7 @@ async def confirm_dual_registration(
 
 @router.post(
     "/{registration_id}/withdraw",
-    dependencies=[CanRegister],
+    dependencies=[CanRegister, Idempotent],
     responses=_STEP,
     summary="Withdraw a registration · 撤回报到",
 )

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import MEMBERS_READ, PARTICIPATION_READ, PEOPLE_READ, UNITS_MANAGE
 from app.authz.principal import Principal
 from app.authz.scope import Scope
@@ -54,7 +55,7 @@ from app.participation.registrations.schemas import (
     RegistrationStatus,
     ThreeOnesUpdate,
 )
-from app.participation.shared import after_id, own_person, page, record, utcnow
+from app.participation.shared import about, after_id, own_person, page, utcnow
 from app.participation.units import service as units_service
 from app.people.models import Person
 
@@ -163,8 +164,9 @@ async def register(
     if not await repository.add(session, registration):
         raise AlreadyRegistered()
     summary = f"「{person.name}」向「{place.name}」报到（{data.kind.value}）"
-    target = ("dual_registration", registration.id)
-    await record(session, principal, "registration.create", target, summary, registration)
+    await audit_service.record(
+        session, principal, "registration.create", summary=summary, **about(registration)
+    )
     return present(registration, person.name)
 
 
@@ -213,9 +215,10 @@ async def confirm(
     registration.confirmed_by_user_id = principal.user_id
     registration.version += 1
     await repository.save(session, registration)
-    target = ("dual_registration", registration.id)
     summary = f"确认「{name}」的报到 #{registration.id}"
-    await record(session, principal, "registration.confirm", target, summary, registration)
+    await audit_service.record(
+        session, principal, "registration.confirm", summary=summary, **about(registration)
+    )
     return present(registration, name)
 
 
@@ -238,9 +241,10 @@ async def withdraw(
     registration.withdrawn_at = utcnow()
     registration.version += 1
     await repository.save(session, registration)
-    target = ("dual_registration", registration.id)
     summary = f"撤回「{name}」的报到 #{registration.id}"
-    await record(session, principal, "registration.withdraw", target, summary, registration)
+    await audit_service.record(
+        session, principal, "registration.withdraw", summary=summary, **about(registration)
+    )
     return present(registration, name)
 
 
@@ -273,9 +277,10 @@ async def take_up_three_ones(
         setattr(registration, field, value)
     registration.version += 1
     await repository.save(session, registration)
-    target = ("dual_registration", registration.id)
     summary = f"「{name}」的“三个一”：{', '.join(sorted(changes))}"
-    await record(session, principal, "registration.three_ones", target, summary, registration)
+    await audit_service.record(
+        session, principal, "registration.three_ones", summary=summary, **about(registration)
+    )
     return present(registration, name)
 
 

@@ -4,10 +4,11 @@ the unit's registry); read with ``participation.read``."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.principal import Principal
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
-from app.participation.shared import after_id, page, record
+from app.participation.shared import about, after_id, page
 from app.participation.units import repository
 from app.participation.units.errors import (
     CommitmentNotFound,
@@ -49,8 +50,9 @@ async def create_commitment(
     )
     await repository.save(session, commitment)
     summary = f"「{unit_name}」向「{node_name}」承诺 {data.year} 年实事「{commitment.title}」"
-    target = ("work_unit_commitment", commitment.id)
-    await record(session, principal, "work_unit.commit", target, summary, commitment)
+    await audit_service.record(
+        session, principal, "work_unit.commit", summary=summary, **about(commitment)
+    )
     return CommitmentRead.model_validate(commitment)
 
 
@@ -80,8 +82,9 @@ async def update_commitment(
     commitment.version += 1
     await repository.save(session, commitment)
     summary = f"承诺事项「{commitment.title}」：{commitment.status}"
-    target = ("work_unit_commitment", commitment.id)
-    await record(session, principal, "work_unit.commitment_update", target, summary, commitment)
+    await audit_service.record(
+        session, principal, "work_unit.commitment_update", summary=summary, **about(commitment)
+    )
     return CommitmentRead.model_validate(commitment)
 
 

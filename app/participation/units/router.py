@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query, Request, Response
 from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_READ, UNITS_MANAGE
 from app.db.session import DbSession
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
 from app.participation.units import commitments, service
@@ -35,7 +36,9 @@ from app.participation.units.schemas import (
     WorkUnitUpdate,
 )
 
-router = APIRouter(tags=["work-units"], responses=problem_responses(401, 403))
+router = APIRouter(
+    tags=["work-units"], responses=problem_responses(401, 403), route_class=IdempotentRoute
+)
 
 
 CanRead = require_any(PARTICIPATION_READ, UNITS_MANAGE)
@@ -52,7 +55,7 @@ _UPDATE = {**problem_responses(404, 409, 412, 428), 200: {"headers": ETAG_HEADER
 @router.post(
     "/work-units",
     status_code=201,
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     response_model=WorkUnitRead,
     responses=_CREATE,
     summary="Register a unit · 登记单位",
@@ -67,7 +70,7 @@ async def create_work_unit(
     """A 机关、企事业单位 and its party organisation, registered with a town or community
     the caller's ``units.manage`` reaches; names are unique per registry node."""
     result = await service.create_unit(session, principal, body)
-    response.headers["Location"] = request.app.url_path_for("get_work_unit", unit_id=str(result.id))
+    set_location(request, response, "get_work_unit", unit_id=result.id)
     set_etag(response, result.version)
     return result
 
@@ -138,7 +141,7 @@ async def list_work_unit_members(
 @router.post(
     "/work-units/{unit_id}/members",
     status_code=201,
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=problem_responses(404, 409, 422),
     summary="Add an in-service member · 登记在职党员",
 )
@@ -166,7 +169,7 @@ async def remove_work_unit_member(
 @router.post(
     "/work-units/{unit_id}/pairings",
     status_code=201,
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     response_model=PairingRead,
     responses=problem_responses(400, 404, 409, 422),
     summary="Pair a unit with a community or compound · 结对",
@@ -182,9 +185,7 @@ async def create_work_unit_pairing(
     """挂钩联系: with a community or a compound (小区) in the caller's ``units.manage``
     subtree; one live pairing per unit and node (409)."""
     result = await service.create_pairing(session, principal, unit_id, body)
-    response.headers["Location"] = request.app.url_path_for(
-        "get_work_unit_pairing", pairing_id=str(result.id)
-    )
+    set_location(request, response, "get_work_unit_pairing", pairing_id=result.id)
     return result
 
 
@@ -216,7 +217,7 @@ async def get_work_unit_pairing(
 
 @router.post(
     "/work-unit-pairings/{pairing_id}/end",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=problem_responses(404, 409, 422),
     summary="End a pairing · 结束结对",
 )
@@ -229,7 +230,7 @@ async def end_work_unit_pairing(
 @router.post(
     "/work-unit-pairings/{pairing_id}/commitments",
     status_code=201,
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     response_model=CommitmentRead,
     responses={**_CREATE},
     summary="Add a yearly commitment · 承诺实事",

@@ -10,13 +10,14 @@ the registry through :func:`unit_in` and :func:`pairings_of`.
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import MEMBERS_READ, PARTICIPATION_READ, PEOPLE_READ, PII, UNITS_MANAGE
 from app.authz.principal import Principal
 from app.authz.scope import Scope, Visibility
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
 from app.kit.masking import mask_mobile
-from app.participation.shared import after_id, page, record
+from app.participation.shared import about, after_id, page
 from app.participation.units import repository
 from app.participation.units.errors import (
     AlreadyPaired,
@@ -93,7 +94,9 @@ async def create_unit(
         raise WorkUnitNameTaken()
     await session.refresh(unit)
     summary = f"在「{node.name}」登记单位「{unit.name}」"
-    await record(session, principal, "work_unit.create", ("work_unit", unit.id), summary, unit)
+    await audit_service.record(
+        session, principal, "work_unit.create", summary=summary, **about(unit)
+    )
     return present_unit(principal, unit, 0)
 
 
@@ -162,7 +165,9 @@ async def update_unit(
     unit.version += 1
     await repository.save(session, unit)
     summary = f"修改单位「{unit.name}」：{', '.join(sorted(changes))}"
-    await record(session, principal, "work_unit.update", ("work_unit", unit.id), summary, unit)
+    await audit_service.record(
+        session, principal, "work_unit.update", summary=summary, **about(unit)
+    )
     return present_unit(principal, unit, count)
 
 
@@ -188,7 +193,9 @@ async def add_to_roster(
     if joined_at is None:
         raise OnAnotherRoster()
     summary = f"「{person.name}」登记为单位「{unit.name}」在职党员"
-    await record(session, principal, "work_unit.member_add", ("work_unit", unit.id), summary, unit)
+    await audit_service.record(
+        session, principal, "work_unit.member_add", summary=summary, **about(unit)
+    )
     return RosterRead(
         person_id=person.id, name=person.name, work_unit_id=unit.id, joined_at=joined_at
     )
@@ -201,8 +208,9 @@ async def remove_from_roster(
     if not await repository.remove_from_roster(session, unit.id, person_id):
         raise RosterMemberNotFound()
     summary = f"人员 #{person_id} 移出单位「{unit.name}」在职党员名单"
-    target = ("work_unit", unit.id)
-    await record(session, principal, "work_unit.member_remove", target, summary, unit)
+    await audit_service.record(
+        session, principal, "work_unit.member_remove", summary=summary, **about(unit)
+    )
 
 
 async def list_roster(
@@ -259,8 +267,9 @@ async def create_pairing(
         raise AlreadyPaired()
     await session.refresh(pairing)
     summary = f"单位「{unit.name}」与「{node.name}」结对"
-    target = ("work_unit_pairing", pairing.id)
-    await record(session, principal, "work_unit.pair", target, summary, pairing)
+    await audit_service.record(
+        session, principal, "work_unit.pair", summary=summary, **about(pairing)
+    )
     return _pairing_read((pairing, unit.name, node.name))
 
 
@@ -307,8 +316,9 @@ async def end_pairing(
     pairing.ended_on = data.ended_on
     await repository.save(session, pairing)
     summary = f"单位「{found[1]}」与「{found[2]}」结对结束于 {data.ended_on}"
-    target = ("work_unit_pairing", pairing.id)
-    await record(session, principal, "work_unit.unpair", target, summary, pairing)
+    await audit_service.record(
+        session, principal, "work_unit.unpair", summary=summary, **about(pairing)
+    )
     return _pairing_read(found)
 
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Request, Response
 from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_JOIN, PARTICIPATION_READ, WISHES_MANAGE
 from app.db.session import DbSession
-from app.kit.http import ETAG_HEADER, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, set_etag, set_location
 from app.kit.schemas import problem_responses
 from app.participation.wishes import service
 from app.participation.wishes.schemas import (
@@ -24,7 +25,10 @@ from app.participation.wishes.schemas import (
 )
 
 router = APIRouter(
-    prefix="/micro-wishes", tags=["micro-wishes"], responses=problem_responses(401, 403)
+    prefix="/micro-wishes",
+    tags=["micro-wishes"],
+    responses=problem_responses(401, 403),
+    route_class=IdempotentRoute,
 )
 
 CanRead = require_any(PARTICIPATION_JOIN, PARTICIPATION_READ, WISHES_MANAGE)
@@ -36,7 +40,7 @@ _STEP = {**problem_responses(404, 409, 422), 200: {"headers": ETAG_HEADER}}
 @router.post(
     "",
     status_code=201,
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses={**problem_responses(404, 422), 201: {"headers": ETAG_HEADER}},
     summary="Post a wish for a resident · 代为发布微心愿",
 )
@@ -50,7 +54,7 @@ async def create_micro_wish(
     """For a resident the caller sees (``people.read``) with ``wishes.manage`` over them;
     placed at the resident's home."""
     wish = await service.post_wish(session, principal, body)
-    response.headers["Location"] = request.app.url_path_for("get_micro_wish", wish_id=str(wish.id))
+    set_location(request, response, "get_micro_wish", wish_id=wish.id)
     set_etag(response, wish.version)
     return wish
 
@@ -99,7 +103,7 @@ async def get_micro_wish(
 
 @router.post(
     "/{wish_id}/claim",
-    dependencies=[CanAct],
+    dependencies=[CanAct, Idempotent],
     responses={**_STEP, **problem_responses(403)},
     summary="Claim a wish · 认领微心愿",
 )
@@ -115,7 +119,7 @@ async def claim_micro_wish(
 
 @router.post(
     "/{wish_id}/withdraw-claim",
-    dependencies=[CanAct],
+    dependencies=[CanAct, Idempotent],
     responses={**_STEP, **problem_responses(403)},
     summary="Give up a claim · 撤回认领",
 )
@@ -129,7 +133,7 @@ async def withdraw_micro_wish_claim(
 
 @router.post(
     "/{wish_id}/fulfil",
-    dependencies=[CanAct],
+    dependencies=[CanAct, Idempotent],
     responses={**_STEP, **problem_responses(403)},
     summary="Fulfil a wish · 圆梦",
 )
@@ -149,7 +153,7 @@ async def fulfil_micro_wish(
 
 @router.post(
     "/{wish_id}/thanks",
-    dependencies=[CanAct],
+    dependencies=[CanAct, Idempotent],
     responses={**_STEP, **problem_responses(403)},
     summary="Thank the volunteers · 致谢",
 )
@@ -168,7 +172,7 @@ async def thank_for_micro_wish(
 
 @router.post(
     "/{wish_id}/cancel",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=_STEP,
     summary="Cancel a wish · 取消微心愿",
 )

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import (
     PARTICIPATION_READ,
     PEOPLE_READ,
@@ -34,8 +35,8 @@ from app.kit.calendar import BUSINESS_TZ
 from app.kit.masking import mask_mobile, mask_name
 from app.orders.config import teams
 from app.participation.shared import (
+    about,
     after_id,
-    audit_on,
     own_person,
     page,
     participant_reach,
@@ -148,7 +149,13 @@ async def post_wish(session: AsyncSession, principal: Principal, data: WishCreat
         **{c: getattr(wisher, c) for c in ANCESTOR_COLUMNS},
     )
     await repository.add(session, wish)
-    await audit_on(session, principal, "micro_wish.create", wish, f"发布微心愿「{wish.title}」")
+    await audit_service.record(
+        session,
+        principal,
+        "micro_wish.create",
+        summary=f"发布微心愿「{wish.title}」",
+        **about(wish),
+    )
     return present(principal, (wish, wisher.name, wisher.mobile), [])
 
 
@@ -218,7 +225,9 @@ async def claim(
     await repository.set_participants(session, wish.id, people)
     await repository.save(session, wish)
     summary = f"微心愿「{wish.title}」由{data.claimant_kind.value}认领，{len(people)} 人参与"
-    await audit_on(session, principal, "micro_wish.claim", wish, summary)
+    await audit_service.record(
+        session, principal, "micro_wish.claim", summary=summary, **about(wish)
+    )
     return await _read(session, principal, found)
 
 
@@ -291,8 +300,12 @@ async def withdraw_claim(session: AsyncSession, principal: Principal, wish_id: i
     wish.version += 1
     await repository.set_participants(session, wish.id, [])
     await repository.save(session, wish)
-    await audit_on(
-        session, principal, "micro_wish.withdraw_claim", wish, f"撤回认领「{wish.title}」"
+    await audit_service.record(
+        session,
+        principal,
+        "micro_wish.withdraw_claim",
+        summary=f"撤回认领「{wish.title}」",
+        **about(wish),
     )
     return await _read(session, principal, found)
 
@@ -325,7 +338,13 @@ async def fulfil(
             earned.points,
         )
     await repository.flush(session)
-    await audit_on(session, principal, "micro_wish.fulfil", wish, f"微心愿「{wish.title}」已圆梦")
+    await audit_service.record(
+        session,
+        principal,
+        "micro_wish.fulfil",
+        summary=f"微心愿「{wish.title}」已圆梦",
+        **about(wish),
+    )
     return await _read(session, principal, found)
 
 
@@ -345,7 +364,13 @@ async def thank(
     wish.thanks, wish.thanked_at = message, utcnow()
     wish.version += 1
     await repository.save(session, wish)
-    await audit_on(session, principal, "micro_wish.thank", wish, f"微心愿「{wish.title}」收到致谢")
+    await audit_service.record(
+        session,
+        principal,
+        "micro_wish.thank",
+        summary=f"微心愿「{wish.title}」收到致谢",
+        **about(wish),
+    )
     return await _read(session, principal, found)
 
 
@@ -361,5 +386,11 @@ async def cancel(
     wish.status, wish.cancel_reason = WishStatus.cancelled.value, reason
     wish.version += 1
     await repository.save(session, wish)
-    await audit_on(session, principal, "micro_wish.cancel", wish, f"取消微心愿「{wish.title}」")
+    await audit_service.record(
+        session,
+        principal,
+        "micro_wish.cancel",
+        summary=f"取消微心愿「{wish.title}」",
+        **about(wish),
+    )
     return await _read(session, principal, found)
