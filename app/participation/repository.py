@@ -90,7 +90,7 @@ async def activity_page(
         _activity_columns(person_id)
         .where(where)
         .order_by(Activity.starts_at.desc(), Activity.id.desc())
-        .limit(limit + 1)
+        .limit(limit)
     )
     if before is not None:
         query = query.where(tuple_(Activity.starts_at, Activity.id) < tuple_(*before))
@@ -197,7 +197,7 @@ async def signup_page(
         .join(Person, Person.id == ActivitySignup.person_id)
         .where(ActivitySignup.activity_id == activity_id)
         .order_by(ActivitySignup.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if status is not None:
         query = query.where(ActivitySignup.status == status)

@@ -17,6 +17,7 @@ from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.checkin import CheckinCodes
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.participation import attendance, service, signups
 from app.participation.schemas import (
     ActivityClosed,
@@ -102,7 +103,7 @@ async def list_activities(
     summary="Read an activity · 查看活动",
 )
 async def get_activity(
-    activity_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    activity_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> ActivityRead:
     activity = await service.get_activity(session, principal, activity_id)
     set_etag(response, activity.version)
@@ -116,7 +117,7 @@ async def get_activity(
     summary="Change an activity · 修改活动",
 )
 async def update_activity(
-    activity_id: int,
+    activity_id: IdParam,
     body: ActivityUpdate,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -136,7 +137,7 @@ async def update_activity(
     summary="Cancel an activity · 取消活动",
 )
 async def cancel_activity(
-    activity_id: int, body: CancelIn, principal: CurrentPrincipal, session: DbSession
+    activity_id: IdParam, body: CancelIn, principal: CurrentPrincipal, session: DbSession
 ) -> ActivityRead:
     return await service.cancel_activity(session, principal, activity_id, body.reason)
 
@@ -150,7 +151,7 @@ async def cancel_activity(
     summary="Sign up · 报名",
 )
 async def sign_up_for_activity(
-    activity_id: int, principal: CurrentPrincipal, session: DbSession
+    activity_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> SignupRead:
     """The caller takes a place, or joins the waiting list when none is left (status
     ``waiting`` with its position); closes when the activity starts."""
@@ -164,7 +165,7 @@ async def sign_up_for_activity(
     summary="Cancel one's sign-up · 取消报名",
 )
 async def cancel_activity_sign_up(
-    activity_id: int, principal: CurrentPrincipal, session: DbSession
+    activity_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> SignupRead:
     """Before checking in; the place goes to the first on the waiting list."""
     return await signups.cancel_sign_up(session, principal, activity_id)
@@ -177,7 +178,7 @@ async def cancel_activity_sign_up(
     summary="Sign-ups and attendance · 报名与签到名单",
 )
 async def list_activity_signups(
-    activity_id: int,
+    activity_id: IdParam,
     query: Annotated[SignupQuery, Query()],
     principal: CurrentPrincipal,
     session: DbSession,
@@ -192,7 +193,7 @@ async def list_activity_signups(
     summary="The live check-in code · 签到二维码",
 )
 async def get_activity_checkin_code(
-    activity_id: int,
+    activity_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     codes: Codes,
@@ -210,7 +211,11 @@ async def get_activity_checkin_code(
     summary="Check in by scanning · 扫码签到",
 )
 async def check_in_to_activity(
-    activity_id: int, body: ScanIn, principal: CurrentPrincipal, session: DbSession, codes: Codes
+    activity_id: IdParam,
+    body: ScanIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    codes: Codes,
 ) -> SignupRead:
     """With the token of the live code: an old or another activity's code is 422; a
     second check-in 409. Takes a place if the caller held none and one is left."""
@@ -226,7 +231,11 @@ async def check_in_to_activity(
     summary="Check out by scanning · 扫码签退",
 )
 async def check_out_of_activity(
-    activity_id: int, body: ScanIn, principal: CurrentPrincipal, session: DbSession, codes: Codes
+    activity_id: IdParam,
+    body: ScanIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    codes: Codes,
 ) -> SignupRead:
     """With the token of the live check-out code; records the service minutes."""
     return await attendance.scan(
@@ -241,7 +250,7 @@ async def check_out_of_activity(
     summary="Check someone in or out · 代签到/代签退",
 )
 async def record_activity_attendance(
-    activity_id: int, body: AttendanceIn, principal: CurrentPrincipal, session: DbSession
+    activity_id: IdParam, body: AttendanceIn, principal: CurrentPrincipal, session: DbSession
 ) -> SignupRead:
     """The organiser records a person without a phone, now or at a past moment."""
     return await attendance.record_by_organiser(session, principal, activity_id, body)
@@ -254,7 +263,11 @@ async def record_activity_attendance(
     summary="Void an attendance · 作废签到",
 )
 async def void_activity_attendance(
-    activity_id: int, person_id: int, body: VoidIn, principal: CurrentPrincipal, session: DbSession
+    activity_id: IdParam,
+    person_id: IdParam,
+    body: VoidIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
 ) -> SignupRead:
     """No hours; the points closing paid are reversed (冲正), 409 if already spent."""
     return await attendance.void_attendance(session, principal, activity_id, person_id, body.reason)
@@ -268,7 +281,7 @@ async def void_activity_attendance(
     summary="Close and award points · 结束活动并发放积分",
 )
 async def close_activity(
-    activity_id: int,
+    activity_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     response: Response,

@@ -4,18 +4,19 @@ import enum
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import StrictModel
+from app.kit.types import DateTime, Id, IdParam, Int, Line, Text
 from app.participation.rules import ActivityStatus, Audience, SignupStatus
 from app.people.schemas import Placement
 
-Title = Annotated[str, Field(min_length=1, max_length=100)]
-Description = Annotated[str, Field(min_length=1, max_length=2000)]
-Place = Annotated[str, Field(min_length=1, max_length=200, description="Where (地点)")]
+Title = Annotated[Line, Field(min_length=1, max_length=100)]
+Description = Annotated[Text, Field(min_length=1, max_length=2000)]
+Place = Annotated[Line, Field(min_length=1, max_length=200, description="Where (地点)")]
 Kind = Annotated[
-    str,
+    Line,
     Field(
         min_length=1,
         max_length=64,
@@ -23,8 +24,8 @@ Kind = Annotated[
         description="活动类型: the key of an `activity_type` points rule, e.g. volunteer_service",
     ),
 ]
-Capacity = Annotated[int, Field(ge=1, le=100_000, description="Places; omit for no limit")]
-Reason = Annotated[str, Field(min_length=1, max_length=500)]
+Capacity = Annotated[Int, Field(ge=1, le=100_000, description="Places; omit for no limit")]
+Reason = Annotated[Text, Field(min_length=1, max_length=500)]
 
 
 class OrganiserKind(enum.StrEnum):
@@ -102,18 +103,18 @@ class ActivityCreate(StrictModel):
         }
     )
 
-    org_unit_id: int
+    org_unit_id: Id
     title: Title
     description: Description | None = None
     kind: Kind
     place: Place
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: DateTime
+    ends_at: DateTime
     capacity: Capacity | None = None
     audience: Audience = Audience.residents
-    audience_team_id: int | None = Field(default=None, description="With audience `team`")
+    audience_team_id: Id | None = Field(default=None, description="With audience `team`")
     organiser_kind: OrganiserKind = OrganiserKind.org_unit
-    organiser_id: int | None = Field(
+    organiser_id: Id | None = Field(
         default=None, description="The team, unit or department; none for `org_unit`"
     )
 
@@ -137,8 +138,8 @@ class ActivityUpdate(StrictModel):
     title: Title | None = None
     description: Description | None = None
     place: Place | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
     capacity: Capacity | None = None
 
     @model_validator(mode="after")
@@ -188,12 +189,12 @@ class ActivityQuery(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "open", "limit": 20}]})
 
     status: ActivityStatus | None = None
-    org_unit_id: int | None = None
-    kind: str | None = Field(default=None, max_length=64)
-    starts_from: AwareDatetime | None = Field(default=None, description="Starting at or after")
-    starts_before: AwareDatetime | None = Field(default=None, description="Starting before")
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    org_unit_id: IdParam | None = None
+    kind: Line | None = Field(default=None, max_length=64)
+    starts_from: DateTime | None = Field(default=None, description="Starting at or after")
+    starts_before: DateTime | None = Field(default=None, description="Starting before")
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None
 
 
 class CancelIn(StrictModel):
@@ -262,8 +263,8 @@ class SignupQuery(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "waiting"}]})
 
     status: SignupStatus | None = None
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None
 
 
 class CheckinCode(BaseModel):
@@ -299,7 +300,7 @@ class ScanIn(StrictModel):
         json_schema_extra={"examples": [{"token": "59353640.q3Fh0T4m5pWcWv0aZ2w8Kg"}]}
     )
 
-    token: str = Field(min_length=3, max_length=64)
+    token: Line = Field(min_length=3, max_length=100)
 
 
 class AttendanceIn(StrictModel):
@@ -309,9 +310,9 @@ class AttendanceIn(StrictModel):
         json_schema_extra={"examples": [{"person_id": 1001, "action": "check_in"}]}
     )
 
-    person_id: int
+    person_id: Id
     action: CodeAction
-    at: AwareDatetime | None = Field(default=None, description="When; default now")
+    at: DateTime | None = Field(default=None, description="When; default now")
 
 
 class VoidIn(StrictModel):

@@ -21,7 +21,8 @@ from app.authz.scope import Reach
 from app.hierarchy.models import OrgUnit
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.kit.pagination import Keyset, paginate
+from app.kit.types import DateTime, Id
 from app.orders.config import departments, teams
 from app.participation import repository, signups
 from app.participation.errors import (
@@ -153,38 +154,25 @@ async def get_activity(
     return present(*await find(session, principal, activity_id))
 
 
-def _before(cursor: str | None) -> tuple[datetime, int] | None:
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        starts_at = datetime.fromisoformat(key[0])
-    except (TypeError, ValueError):
-        raise InvalidCursor() from None
-    if not isinstance(key[1], int) or isinstance(key[1], bool) or starts_at.tzinfo is None:
-        raise InvalidCursor()
-    return starts_at, key[1]
+BY_START: Keyset[tuple[datetime, int]] = Keyset(DateTime, Id)
+"""Activities newest start first: the cursor is the (starts_at, id) of the last served."""
 
 
 async def list_activities(
     session: AsyncSession, principal: Principal, query: ActivityQuery
 ) -> ActivityPage:
-    """Newest start first (keyset on (starts_at, id))."""
     where = readable(principal, await participant_reach(session, principal))
-    rows = await repository.activity_page(
-        session,
-        where,
-        query.model_dump(exclude={"limit", "cursor"}),
-        person_id=principal.person_id,
-        before=_before(query.cursor),
-        limit=query.limit,
+    filters = query.model_dump(exclude={"limit", "cursor"})
+    items, cursor = await paginate(
+        BY_START,
+        query.cursor,
+        query.limit,
+        lambda before, n: repository.activity_page(
+            session, where, filters, person_id=principal.person_id, before=before, limit=n
+        ),
+        key=lambda row: (row[0].starts_at, row[0].id),
     )
-    items, more = rows[: query.limit], len(rows) > query.limit
-    last = items[-1][0] if more else None
-    return ActivityPage(
-        items=[present(*row) for row in items],
-        next_cursor=encode_cursor([last.starts_at.isoformat(), last.id]) if last else None,
-    )
+    return ActivityPage(items=[present(*row) for row in items], next_cursor=cursor)
 
 
 async def lock_managed(session: AsyncSession, principal: Principal, activity_id: int) -> Activity:

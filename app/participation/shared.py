@@ -1,9 +1,8 @@
-"""Helpers every participation service shares: the audit target of a row, keyset pages,
-the clock, the caller's own person, and the caller's reach as a participant."""
+"""Helpers every participation service shares: the audit target of a row, the clock,
+the caller's own person, and the caller's reach as a participant."""
 
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +12,7 @@ from app.authz.principal import Principal
 from app.authz.reach import reach
 from app.authz.scope import Reach, Scope
 from app.errors import BusinessRuleViolation
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.participation.registrations.models import DualRegistration
-
-T = TypeVar("T")
 
 
 class NoPersonLinked(BusinessRuleViolation):
@@ -60,21 +56,3 @@ def about(row: Any) -> dict[str, Any]:
     for ``app.audit.service.record``, the one audit writer. Summaries carry no personal
     data beyond names (no phone or ID numbers)."""
     return {"target_type": row.__tablename__, "target_id": row.id, "place": row}
-
-
-def after_id(cursor: str | None) -> int | None:
-    """The id in a one-key cursor (lists by id)."""
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], int) or isinstance(key[0], bool) or key[0] < 0:
-        raise InvalidCursor()
-    return key[0]
-
-
-def page(rows: Sequence[T], limit: int, key: Callable[[T], Any]) -> tuple[list[T], str | None]:
-    """The first ``limit`` of ``limit + 1`` rows, and the cursor after them if more."""
-    items = list(rows[:limit])
-    if len(rows) <= limit:
-        return items, None
-    return items, encode_cursor([key(items[-1])])

@@ -18,6 +18,7 @@ from app.audit import service as audit_service
 from app.authz.permissions import ACTIVITIES_MANAGE, PARTICIPATION_READ
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.kit.pagination import BY_ID, paginate
 from app.orders.config import teams
 from app.participation import repository
 from app.participation.errors import (
@@ -35,9 +36,7 @@ from app.participation.rules import ActivityStatus, Audience, SignupStatus, elig
 from app.participation.schemas import SignupPage, SignupQuery, SignupRead
 from app.participation.shared import (
     about,
-    after_id,
     own_person,
-    page,
     participant_reach,
     utcnow,
 )
@@ -166,12 +165,12 @@ async def list_signups(
     )
     if await repository.get_activity(session, activity_id, where) is None:
         raise ActivityNotFound()
-    rows = await repository.signup_page(
-        session,
-        activity_id,
-        query.status.value if query.status else None,
-        after=after_id(query.cursor),
-        limit=query.limit,
+    status = query.status.value if query.status else None
+    items, cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda after, n: repository.signup_page(session, activity_id, status, after=after, limit=n),
+        key=lambda row: row[0].id,
     )
-    items, cursor = page(rows, query.limit, lambda r: r[0].id)
     return SignupPage(items=[present_signup(r) for r in items], next_cursor=cursor)

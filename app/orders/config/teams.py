@@ -26,6 +26,7 @@ from app.authz.reach import reach
 from app.authz.scope import Scope, Visibility
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
+from app.kit.pagination import BY_ID, paginate
 from app.orders.config import repository
 from app.orders.config.errors import (
     AlreadyTeamMember,
@@ -48,7 +49,7 @@ from app.orders.config.schemas import (
     VolunteerTeamRead,
     VolunteerTeamUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page
+from app.orders.config.shared import changed_fields
 from app.orders.models import VolunteerTeam
 from app.people.models import Person
 
@@ -123,15 +124,16 @@ async def list_teams(
     org_unit_id: int | None,
     q: str | None,
 ) -> VolunteerTeamPage:
-    rows = await repository.team_page(
-        session,
-        await _team_readers(session, principal),
-        after=after_key(cursor, int),
-        limit=limit,
-        org_unit_id=org_unit_id,
-        q=q,
+    readers = await _team_readers(session, principal)
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.team_page(
+            session, readers, after=after, limit=n, org_unit_id=org_unit_id, q=q
+        ),
+        key=lambda row: row[0].id,
     )
-    items, next_cursor = next_page(rows, limit, lambda r: r[0].id)
     return VolunteerTeamPage(items=[_team_read(*r) for r in items], next_cursor=next_cursor)
 
 
@@ -321,10 +323,13 @@ async def list_team_members(
     """Staff only (names of residents are personal data): ``orders.read`` or ``orders.config``."""
     staff = (principal.scope(ORDERS_READ), principal.scope(ORDERS_CONFIG))
     team, _ = await _team(session, staff, team_id)
-    rows = await repository.team_member_page(
-        session, team.id, after=after_key(cursor, int), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.team_member_page(session, team.id, after=after, limit=n),
+        key=lambda row: row.person_id,
     )
-    items, next_cursor = next_page(list(rows), limit, lambda r: r.person_id)
     return TeamMemberPage(
         items=[TeamMemberRead.model_validate(r) for r in items], next_cursor=next_cursor
     )

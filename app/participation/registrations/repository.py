@@ -102,7 +102,7 @@ async def page(
     before: int | None,
     limit: int,
 ) -> Sequence[Any]:
-    query = _columns().where(where).order_by(DualRegistration.id.desc()).limit(limit + 1)
+    query = _columns().where(where).order_by(DualRegistration.id.desc()).limit(limit)
     for column, value in filters.items():
         if value is not None:
             query = query.where(getattr(DualRegistration, column) == value)

@@ -14,6 +14,7 @@ from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.participation.registrations import service
 from app.participation.registrations.schemas import (
     RegistrationCreate,
@@ -79,7 +80,7 @@ async def list_dual_registrations(
     summary="Read a registration · 查看报到",
 )
 async def get_dual_registration(
-    registration_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    registration_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> RegistrationRead:
     found = await service.get_registration(session, principal, registration_id)
     set_etag(response, found.version)
@@ -93,7 +94,7 @@ async def get_dual_registration(
     summary="Confirm a registration · 确认报到",
 )
 async def confirm_dual_registration(
-    registration_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    registration_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> RegistrationRead:
     """A pending report, by ``units.manage`` over the place (409 unless pending)."""
     found = await service.confirm(session, principal, registration_id)
@@ -108,7 +109,7 @@ async def confirm_dual_registration(
     summary="Withdraw a registration · 撤回报到",
 )
 async def withdraw_dual_registration(
-    registration_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    registration_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> RegistrationRead:
     """By the member or the community's staff; the record stays, withdrawn."""
     found = await service.withdraw(session, principal, registration_id)
@@ -123,7 +124,7 @@ async def withdraw_dual_registration(
     summary="Take up the 三个一 · 三个一",
 )
 async def update_dual_registration(
-    registration_id: int,
+    registration_id: IdParam,
     body: ThreeOnesUpdate,
     principal: CurrentPrincipal,
     session: DbSession,

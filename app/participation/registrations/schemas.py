@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Id, IdParam, Line
 from app.people.schemas import Placement
 
 
@@ -70,9 +71,9 @@ class RegistrationCreate(StrictModel):
     )
 
     kind: RegistrationKind
-    org_unit_id: int = Field(description="The community, or a compound (小区) in it")
-    person_id: int | None = Field(default=None, description="Staff only: the member registered")
-    work_unit_id: int | None = Field(
+    org_unit_id: Id = Field(description="The community, or a compound (小区) in it")
+    person_id: Id | None = Field(default=None, description="Staff only: the member registered")
+    work_unit_id: Id | None = Field(
         default=None,
         description="The member's unit; default: the unit whose roster holds the member",
     )
@@ -94,12 +95,12 @@ class ThreeOnesUpdate(StrictModel):
         }
     )
 
-    volunteer_team_id: int | None = Field(default=None, description="① 加入一支志愿服务队")
-    linked_building_id: int | None = Field(default=None, description="② 挂钩联系一个楼栋…")
-    linked_entrance: Annotated[str, Field(min_length=1, max_length=20)] | None = Field(
+    volunteer_team_id: Id | None = Field(default=None, description="① 加入一支志愿服务队")
+    linked_building_id: Id | None = Field(default=None, description="② 挂钩联系一个楼栋…")
+    linked_entrance: Annotated[Line, Field(min_length=1, max_length=20)] | None = Field(
         default=None, description="…单元"
     )
-    responsibility_area: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+    responsibility_area: Annotated[Line, Field(min_length=1, max_length=100)] | None = Field(
         default=None, description="③ 认领一个责任区"
     )
 
@@ -149,8 +150,8 @@ class RegistrationQuery(BaseModel):
 
     kind: RegistrationKind | None = None
     status: RegistrationStatus | None = None
-    org_unit_id: int | None = None
-    work_unit_id: int | None = None
-    person_id: int | None = None
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    org_unit_id: IdParam | None = None
+    work_unit_id: IdParam | None = None
+    person_id: IdParam | None = None
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None

@@ -25,6 +25,7 @@ from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
+from app.kit.pagination import BY_ID, paginate
 from app.orders.config import teams
 from app.orders.config.errors import TeamNotFound
 from app.participation.registrations import repository
@@ -55,7 +56,7 @@ from app.participation.registrations.schemas import (
     RegistrationStatus,
     ThreeOnesUpdate,
 )
-from app.participation.shared import about, after_id, own_person, page, utcnow
+from app.participation.shared import about, own_person, utcnow
 from app.participation.units import service as units_service
 from app.people.models import Person
 
@@ -195,10 +196,14 @@ async def list_registrations(
         "work_unit_id": query.work_unit_id,
         "person_id": query.person_id,
     }
-    rows = await repository.page(
-        session, _seen(principal), filters, before=after_id(query.cursor), limit=query.limit
+    seen = _seen(principal)
+    items, cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda before, n: repository.page(session, seen, filters, before=before, limit=n),
+        key=lambda row: row[0].id,
     )
-    items, cursor = page(rows, query.limit, lambda r: r[0].id)
     return RegistrationPage(items=[present(*r) for r in items], next_cursor=cursor)
 
 

@@ -1,6 +1,5 @@
 """``/participation-reports``: service hours (服务时长) and the 双考评, as JSON or xlsx."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -9,6 +8,7 @@ from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_JOIN, PARTICIPATION_READ
 from app.db.session import DbSession
 from app.kit.schemas import problem_responses
+from app.kit.types import Date, IdParam
 from app.participation.reports import service, xlsx
 from app.participation.reports.schemas import (
     DualEvaluation,
@@ -27,15 +27,15 @@ router = APIRouter(
 CanRead = require_any(PARTICIPATION_READ)
 Anyone = require_any(PARTICIPATION_JOIN, PARTICIPATION_READ)
 UnitId = Annotated[
-    int | None,
-    Query(ge=1, description="The subtree's root; default: the highest node the caller reads"),
+    IdParam | None,
+    Query(description="The subtree's root; default: the highest node the caller reads"),
 ]
 DateFrom = Annotated[
-    date | None,
+    Date | None,
     Query(alias="from", description="First business day (Asia/Shanghai); default: to − 29 days"),
 ]
 DateTo = Annotated[
-    date | None, Query(alias="to", description="Last business day, inclusive; default: today")
+    Date | None, Query(alias="to", description="Last business day, inclusive; default: today")
 ]
 Format = Annotated[ReportFormat, Query(alias="format")]
 _XLSX: dict[int | str, dict[str, Any]] = {
@@ -141,7 +141,7 @@ async def get_my_service_record(
     summary="A volunteer's service record · 志愿者服务时长记录",
 )
 async def get_service_record(
-    person_id: int,
+    person_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     date_from: DateFrom = None,

@@ -8,7 +8,8 @@ from app.audit import service as audit_service
 from app.authz.principal import Principal
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
-from app.participation.shared import about, after_id, page
+from app.kit.pagination import BY_ID, paginate
+from app.participation.shared import about
 from app.participation.units import repository
 from app.participation.units.errors import (
     CommitmentNotFound,
@@ -98,10 +99,15 @@ async def list_commitments(
     cursor: str | None,
 ) -> CommitmentPage:
     pairing, _, _ = await find_pairing(session, readers(principal), pairing_id)
-    rows = await repository.commitment_page(
-        session, pairing.id, year=year, after=after_id(cursor), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.commitment_page(
+            session, pairing.id, year=year, after=after, limit=n
+        ),
+        key=lambda row: row.id,
     )
-    items, next_cursor = page(rows, limit, lambda r: r.id)
     return CommitmentPage(
         items=[CommitmentRead.model_validate(r) for r in items], next_cursor=next_cursor
     )

@@ -91,7 +91,7 @@ async def unit_page(
     after: int | None,
     limit: int,
 ) -> list[tuple[WorkUnit, int]]:
-    query = _with_count().where(where).order_by(WorkUnit.id).limit(limit + 1)
+    query = _with_count().where(where).order_by(WorkUnit.id).limit(limit)
     if after is not None:
         query = query.where(WorkUnit.id > after)
     if q:
@@ -175,7 +175,7 @@ async def roster_page(
         .join(WorkUnitMember, WorkUnitMember.person_id == Person.id)
         .where(WorkUnitMember.work_unit_id == unit_id)
         .order_by(Person.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
         query = query.where(Person.id > after)
@@ -221,7 +221,7 @@ async def pairing_page(
     after: int | None,
     limit: int,
 ) -> list[tuple[WorkUnitPairing, str, str]]:
-    query = _pairing_columns().where(where).order_by(WorkUnitPairing.id).limit(limit + 1)
+    query = _pairing_columns().where(where).order_by(WorkUnitPairing.id).limit(limit)
     if after is not None:
         query = query.where(WorkUnitPairing.id > after)
     if work_unit_id is not None:
@@ -279,7 +279,7 @@ async def commitment_page(
         select(WorkUnitCommitment)
         .where(WorkUnitCommitment.pairing_id == pairing_id)
         .order_by(WorkUnitCommitment.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if year is not None:
         query = query.where(WorkUnitCommitment.year == year)

@@ -7,14 +7,16 @@ missing). Units outside the caller's subtrees, and not paired inside them, are 4
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
 
 from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_READ, UNITS_MANAGE
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
+from app.kit.types import DecimalDigits, IdParam
 from app.participation.units import commitments, service
 from app.participation.units.schemas import (
     CommitmentCreate,
@@ -43,10 +45,7 @@ router = APIRouter(
 
 CanRead = require_any(PARTICIPATION_READ, UNITS_MANAGE)
 CanManage = require_any(UNITS_MANAGE)
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
-]
+Year = Annotated[int, Field(ge=2000, le=2100, description="Commitments of a year"), DecimalDigits]
 _READ = problem_responses(404)
 _CREATE = {**problem_responses(400, 404, 409, 422), 201: {"headers": ETAG_HEADER}}
 _UPDATE = {**problem_responses(404, 409, 412, 428), 200: {"headers": ETAG_HEADER}}
@@ -95,7 +94,7 @@ async def list_work_units(
     summary="Read a unit · 查看单位",
 )
 async def get_work_unit(
-    unit_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    unit_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> WorkUnitRead:
     unit = await service.get_unit(session, principal, unit_id)
     set_etag(response, unit.version)
@@ -109,7 +108,7 @@ async def get_work_unit(
     summary="Change a unit · 修改单位",
 )
 async def update_work_unit(
-    unit_id: int,
+    unit_id: IdParam,
     body: WorkUnitUpdate,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -129,11 +128,11 @@ async def update_work_unit(
     summary="In-service members of a unit · 单位在职党员",
 )
 async def list_work_unit_members(
-    unit_id: int,
+    unit_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> RosterPage:
     return await service.list_roster(session, principal, unit_id, limit=limit, cursor=cursor)
 
@@ -146,7 +145,7 @@ async def list_work_unit_members(
     summary="Add an in-service member · 登记在职党员",
 )
 async def add_work_unit_member(
-    unit_id: int, body: RosterIn, principal: CurrentPrincipal, session: DbSession
+    unit_id: IdParam, body: RosterIn, principal: CurrentPrincipal, session: DbSession
 ) -> RosterRead:
     """A live party member the caller sees; one unit per person (409 otherwise)."""
     return await service.add_to_roster(session, principal, unit_id, body.person_id)
@@ -160,7 +159,7 @@ async def add_work_unit_member(
     summary="Remove an in-service member · 移出在职党员",
 )
 async def remove_work_unit_member(
-    unit_id: int, person_id: int, principal: CurrentPrincipal, session: DbSession
+    unit_id: IdParam, person_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
     await service.remove_from_roster(session, principal, unit_id, person_id)
     return Response(status_code=204)
@@ -175,7 +174,7 @@ async def remove_work_unit_member(
     summary="Pair a unit with a community or compound · 结对",
 )
 async def create_work_unit_pairing(
-    unit_id: int,
+    unit_id: IdParam,
     body: PairingCreate,
     request: Request,
     principal: CurrentPrincipal,
@@ -210,7 +209,7 @@ async def list_work_unit_pairings(
     summary="Read a pairing · 查看结对",
 )
 async def get_work_unit_pairing(
-    pairing_id: int, principal: CurrentPrincipal, session: DbSession
+    pairing_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> PairingRead:
     return await service.get_pairing(session, principal, pairing_id)
 
@@ -222,7 +221,7 @@ async def get_work_unit_pairing(
     summary="End a pairing · 结束结对",
 )
 async def end_work_unit_pairing(
-    pairing_id: int, body: PairingEnd, principal: CurrentPrincipal, session: DbSession
+    pairing_id: IdParam, body: PairingEnd, principal: CurrentPrincipal, session: DbSession
 ) -> PairingRead:
     return await service.end_pairing(session, principal, pairing_id, body)
 
@@ -236,7 +235,7 @@ async def end_work_unit_pairing(
     summary="Add a yearly commitment · 承诺实事",
 )
 async def create_work_unit_commitment(
-    pairing_id: int,
+    pairing_id: IdParam,
     body: CommitmentCreate,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -256,12 +255,12 @@ async def create_work_unit_commitment(
     summary="Commitments of a pairing · 承诺事项",
 )
 async def list_work_unit_commitments(
-    pairing_id: int,
+    pairing_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    year: Year | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> CommitmentPage:
     return await commitments.list_commitments(
         session, principal, pairing_id, year=year, limit=limit, cursor=cursor
@@ -275,7 +274,7 @@ async def list_work_unit_commitments(
     summary="Track a commitment · 承诺事项进度",
 )
 async def update_work_unit_commitment(
-    commitment_id: int,
+    commitment_id: IdParam,
     body: CommitmentUpdate,
     principal: CurrentPrincipal,
     session: DbSession,

@@ -8,8 +8,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from app.hierarchy.rules import normalize_contact_phone
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, BoolParam, Date, Id, IdParam, Int, Line, Text
 from app.people.schemas import Placement
 
 
@@ -61,17 +62,17 @@ def _phone(value: str) -> str:
         ) from None
 
 
-Name = Annotated[str, Field(min_length=1, max_length=100, description="名称 · name")]
-ContactName = Annotated[str, Field(min_length=1, max_length=50)]
+Name = Annotated[Line, Field(min_length=1, max_length=100, description="名称 · name")]
+ContactName = Annotated[Line, Field(min_length=1, max_length=50)]
 ContactPhone = Annotated[
-    str,
+    Line,
     Field(min_length=3, max_length=20, description="Mobile or landline"),
     AfterValidator(_phone),
 ]
-Title = Annotated[str, Field(min_length=1, max_length=100)]
-Description = Annotated[str, Field(min_length=1, max_length=1000)]
-Result = Annotated[str, Field(min_length=1, max_length=500)]
-Year = Annotated[int, Field(ge=2000, le=2100, description="The commitment's year")]
+Title = Annotated[Line, Field(min_length=1, max_length=100)]
+Description = Annotated[Text, Field(min_length=1, max_length=1000)]
+Result = Annotated[Text, Field(min_length=1, max_length=500)]
+Year = Annotated[Int, Field(ge=2000, le=2100, description="The commitment's year")]
 
 
 def _refuse_nulls(model: BaseModel, fields: tuple[str, ...]) -> None:
@@ -121,7 +122,7 @@ class WorkUnitCreate(StrictModel):
         }
     )
 
-    org_unit_id: int = Field(description="The town or community whose registry holds it")
+    org_unit_id: Id = Field(description="The town or community whose registry holds it")
     name: Name
     kind: WorkUnitKind
     party_org_name: Name = Field(description="Its party organisation (党组织)")
@@ -139,7 +140,7 @@ class WorkUnitUpdate(StrictModel):
     party_org_name: Name | None = None
     contact_name: ContactName | None = None
     contact_phone: ContactPhone | None = None
-    is_archived: bool | None = None
+    is_archived: Bool | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> "WorkUnitUpdate":
@@ -175,11 +176,11 @@ class WorkUnitPage(Page[WorkUnitRead]):
 class WorkUnitQuery(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"q": "税务", "limit": 20}]})
 
-    q: str | None = Field(default=None, min_length=1, max_length=50, description="Name contains")
+    q: Line | None = Field(default=None, min_length=1, max_length=50, description="Name contains")
     kind: WorkUnitKind | None = None
-    include_archived: bool = False
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    include_archived: BoolParam = False
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None
 
 
 # ---------------------------------------------------------------- roster
@@ -190,7 +191,7 @@ class RosterIn(StrictModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"person_id": 1001}]})
 
-    person_id: int
+    person_id: Id
 
 
 class RosterRead(BaseModel):
@@ -245,14 +246,14 @@ class PairingCreate(StrictModel):
         json_schema_extra={"examples": [{"org_unit_id": 2, "started_on": "2026-01-01"}]}
     )
 
-    org_unit_id: int
-    started_on: date
+    org_unit_id: Id
+    started_on: Date
 
 
 class PairingEnd(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"ended_on": "2026-12-31"}]})
 
-    ended_on: date
+    ended_on: Date
 
 
 class PairingRead(Placement):
@@ -280,11 +281,11 @@ class PairingPage(Page[PairingRead]):
 class PairingQuery(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"work_unit_id": 5}]})
 
-    work_unit_id: int | None = None
-    org_unit_id: int | None = None
-    include_ended: bool = False
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    work_unit_id: IdParam | None = None
+    org_unit_id: IdParam | None = None
+    include_ended: BoolParam = False
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None
 
 
 # ---------------------------------------------------------------- commitments
@@ -332,7 +333,7 @@ class CommitmentUpdate(StrictModel):
     title: Title | None = None
     description: Description | None = None
     status: CommitmentStatus | None = None
-    done_on: date | None = None
+    done_on: Date | None = None
     result: Result | None = None
 
     @model_validator(mode="after")

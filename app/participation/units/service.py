@@ -17,7 +17,8 @@ from app.authz.scope import Scope, Visibility
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
 from app.kit.masking import mask_mobile
-from app.participation.shared import about, after_id, page
+from app.kit.pagination import BY_ID, paginate
+from app.participation.shared import about
 from app.participation.units import repository
 from app.participation.units.errors import (
     AlreadyPaired,
@@ -127,16 +128,22 @@ async def get_unit(session: AsyncSession, principal: Principal, unit_id: int) ->
 async def list_units(
     session: AsyncSession, principal: Principal, query: WorkUnitQuery
 ) -> WorkUnitPage:
-    rows = await repository.unit_page(
-        session,
-        repository.units_seen(readers(principal)),
-        q=query.q,
-        kind=query.kind,
-        include_archived=query.include_archived,
-        after=after_id(query.cursor),
-        limit=query.limit,
+    seen = repository.units_seen(readers(principal))
+    items, cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda after, n: repository.unit_page(
+            session,
+            seen,
+            q=query.q,
+            kind=query.kind,
+            include_archived=query.include_archived,
+            after=after,
+            limit=n,
+        ),
+        key=lambda row: row[0].id,
     )
-    items, cursor = page(rows, query.limit, lambda r: r[0].id)
     return WorkUnitPage(items=[present_unit(principal, *r) for r in items], next_cursor=cursor)
 
 
@@ -217,8 +224,13 @@ async def list_roster(
     session: AsyncSession, principal: Principal, unit_id: int, *, limit: int, cursor: str | None
 ) -> RosterPage:
     unit, _ = await _unit(session, readers(principal), unit_id)
-    rows = await repository.roster_page(session, unit.id, after=after_id(cursor), limit=limit)
-    items, next_cursor = page(rows, limit, lambda r: r.person_id)
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.roster_page(session, unit.id, after=after, limit=n),
+        key=lambda row: row.person_id,
+    )
     return RosterPage(items=[RosterRead.model_validate(r) for r in items], next_cursor=next_cursor)
 
 
@@ -291,16 +303,22 @@ async def get_pairing(session: AsyncSession, principal: Principal, pairing_id: i
 async def list_pairings(
     session: AsyncSession, principal: Principal, query: PairingQuery
 ) -> PairingPage:
-    rows = await repository.pairing_page(
-        session,
-        repository.pairings_seen(readers(principal)),
-        work_unit_id=query.work_unit_id,
-        org_unit_id=query.org_unit_id,
-        include_ended=query.include_ended,
-        after=after_id(query.cursor),
-        limit=query.limit,
+    seen = repository.pairings_seen(readers(principal))
+    items, cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda after, n: repository.pairing_page(
+            session,
+            seen,
+            work_unit_id=query.work_unit_id,
+            org_unit_id=query.org_unit_id,
+            include_ended=query.include_ended,
+            after=after,
+            limit=n,
+        ),
+        key=lambda row: row[0].id,
     )
-    items, cursor = page(rows, query.limit, lambda r: r[0].id)
     return PairingPage(items=[_pairing_read(r) for r in items], next_cursor=cursor)
 
 

@@ -81,7 +81,7 @@ async def page(
     limit: int,
 ) -> Sequence[Any]:
     """Newest first (the board's order)."""
-    query = _columns().where(where).order_by(MicroWish.id.desc()).limit(limit + 1)
+    query = _columns().where(where).order_by(MicroWish.id.desc()).limit(limit)
     if status is not None:
         query = query.where(MicroWish.status == status)
     if under is not None:

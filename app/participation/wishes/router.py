@@ -12,6 +12,7 @@ from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, set_etag, set_location
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.participation.wishes import service
 from app.participation.wishes.schemas import (
     ClaimIn,
@@ -94,7 +95,7 @@ async def list_micro_wishes(
     summary="Read a wish · 查看微心愿",
 )
 async def get_micro_wish(
-    wish_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    wish_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> WishRead:
     wish = await service.get_wish(session, principal, wish_id)
     set_etag(response, wish.version)
@@ -108,7 +109,11 @@ async def get_micro_wish(
     summary="Claim a wish · 认领微心愿",
 )
 async def claim_micro_wish(
-    wish_id: int, body: ClaimIn, principal: CurrentPrincipal, session: DbSession, response: Response
+    wish_id: IdParam,
+    body: ClaimIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    response: Response,
 ) -> WishRead:
     """A party member for themself; a team by its leader or staff; a unit by staff —
     group claims name who takes part. Of concurrent claims one wins (409 for the rest)."""
@@ -124,7 +129,7 @@ async def claim_micro_wish(
     summary="Give up a claim · 撤回认领",
 )
 async def withdraw_micro_wish_claim(
-    wish_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    wish_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> WishRead:
     wish = await service.withdraw_claim(session, principal, wish_id)
     set_etag(response, wish.version)
@@ -138,7 +143,7 @@ async def withdraw_micro_wish_claim(
     summary="Fulfil a wish · 圆梦",
 )
 async def fulfil_micro_wish(
-    wish_id: int,
+    wish_id: IdParam,
     body: FulfilIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -158,7 +163,7 @@ async def fulfil_micro_wish(
     summary="Thank the volunteers · 致谢",
 )
 async def thank_for_micro_wish(
-    wish_id: int,
+    wish_id: IdParam,
     body: ThanksIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -177,7 +182,7 @@ async def thank_for_micro_wish(
     summary="Cancel a wish · 取消微心愿",
 )
 async def cancel_micro_wish(
-    wish_id: int,
+    wish_id: IdParam,
     body: ReasonIn,
     principal: CurrentPrincipal,
     session: DbSession,

@@ -11,13 +11,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Date, Id, IdParam, Line, Text
 from app.orders.schemas import HttpsUrl
 
-Title = Annotated[str, Field(min_length=1, max_length=100)]
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
-Short = Annotated[str, Field(min_length=1, max_length=500)]
+Title = Annotated[Line, Field(min_length=1, max_length=100)]
+Story = Annotated[Text, Field(min_length=1, max_length=1000)]
+Short = Annotated[Text, Field(min_length=1, max_length=500)]
 
 
 class WishStatus(enum.StrEnum):
@@ -59,9 +60,9 @@ class WishCreate(StrictModel):
         }
     )
 
-    wisher_person_id: int
+    wisher_person_id: Id
     title: Title
-    description: Text
+    description: Story
 
 
 class ClaimIn(StrictModel):
@@ -82,12 +83,12 @@ class ClaimIn(StrictModel):
     )
 
     claimant_kind: ClaimantKind
-    team_id: int | None = None
-    work_unit_id: int | None = None
-    participant_ids: list[int] = Field(
+    team_id: Id | None = None
+    work_unit_id: Id | None = None
+    participant_ids: list[Id] = Field(
         default_factory=list, max_length=50, description="Group claims: who takes part"
     )
-    pledge_date: date = Field(description="承诺完成日期")
+    pledge_date: Date = Field(description="承诺完成日期")
 
     @model_validator(mode="after")
     def _consistent(self) -> "ClaimIn":
@@ -117,7 +118,7 @@ class FulfilIn(StrictModel):
     )
 
     photos: list[HttpsUrl] = Field(min_length=1, max_length=9)
-    story: Text = Field(description="圆梦故事 · a short story")
+    story: Story = Field(description="圆梦故事 · a short story")
 
 
 class ThanksIn(StrictModel):
@@ -211,6 +212,6 @@ class WishQuery(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "open"}]})
 
     status: WishStatus | None = None
-    org_unit_id: int | None = Field(default=None, description="Only wishes placed under it")
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    org_unit_id: IdParam | None = Field(default=None, description="Only wishes placed under it")
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None

@@ -33,12 +33,11 @@ from app.authz.scope import Scope, Visibility
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.masking import mask_mobile, mask_name
+from app.kit.pagination import BY_ID, paginate
 from app.orders.config import teams
 from app.participation.shared import (
     about,
-    after_id,
     own_person,
-    page,
     participant_reach,
     utcnow,
 )
@@ -174,15 +173,16 @@ async def list_wishes(
         node = await repository.get_node(session, query.org_unit_id)
         under = Scope.of([(node.level, node.id)]) if node else Scope.of([])
     status = WishStatus.open.value if board else (query.status.value if query.status else None)
-    rows = await repository.page(
-        session,
-        await _seen(session, principal),
-        status=status,
-        under=under,
-        before=after_id(query.cursor),
-        limit=query.limit,
+    seen = await _seen(session, principal)
+    items, cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda before, n: repository.page(
+            session, seen, status=status, under=under, before=before, limit=n
+        ),
+        key=lambda row: row[0].id,
     )
-    items, cursor = page(rows, query.limit, lambda r: r[0].id)
     people = await repository.participants(session, [r[0].id for r in items])
     return WishPage(
         items=[present(principal, (w, n, m), people[w.id]) for w, n, m in items],
