@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.authz.permissions import POINTS_READ, POINTS_REDEEM, REWARDS_HANDOVER, REWARDS_MANAGE
 from app.authz.principal import Principal
+from app.db.base import ANCESTOR_COLUMNS
 from app.errors import Forbidden
 from app.integrations import events
 from app.kit.etag import check_version
@@ -57,7 +58,6 @@ from app.points.shop.schemas import (
 
 SHOP_LEVELS = ("town", "community")
 REWARD_READERS = (REWARDS_MANAGE, POINTS_READ, POINTS_REDEEM)
-PLACE = ("town_id", "community_id", "grid_id", "building_id", "household_id")
 MAX_TXN_KEY = 200
 REDEMPTION_CANCELLED = "points.redemption_cancelled"
 
@@ -83,7 +83,7 @@ def present_redemption(row: repository.RedemptionRow, principal: Principal) -> R
         pickup_code=redemption.pickup_code if own else None,
         transaction_id=redemption.transaction_id,
         refund_transaction_id=redemption.refund_transaction_id,
-        **{column: getattr(redemption, column) for column in PLACE},
+        **{column: getattr(redemption, column) for column in ANCESTOR_COLUMNS},
         created_at=redemption.created_at,
         handed_over_at=redemption.handed_over_at,
         handed_over_by=redemption.handed_over_by,
@@ -328,7 +328,7 @@ async def redeem(
             "person_id": person.id,
             "points": sale.reward.price_points,
             "transaction_id": transaction_id,
-            **{column: getattr(person, column) for column in PLACE},
+            **{column: getattr(person, column) for column in ANCESTOR_COLUMNS},
         },
     )
     await _announce(session, points_events.REDEEMED, redemption, sale.reward.town_id)
