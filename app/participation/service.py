@@ -18,8 +18,8 @@ from app.authz.permissions import ACTIVITIES_MANAGE, PARTICIPATION_READ
 from app.authz.principal import Principal
 from app.authz.reach import reach
 from app.authz.scope import Reach
+from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
-from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
 from app.kit.pagination import Keyset, paginate
 from app.kit.types import DateTime, Id

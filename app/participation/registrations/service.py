@@ -22,8 +22,8 @@ from app.audit import service as audit_service
 from app.authz.permissions import MEMBERS_READ, PARTICIPATION_READ, PEOPLE_READ, UNITS_MANAGE
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
-from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
 from app.kit.pagination import BY_ID, paginate
 from app.orders.config import teams

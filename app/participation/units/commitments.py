@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.authz.principal import Principal
-from app.hierarchy.rules import ANCESTOR_COLUMNS
+from app.db.base import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
 from app.kit.pagination import BY_ID, paginate
 from app.participation.shared import about

@@ -14,7 +14,7 @@ from app.audit import service as audit_service
 from app.authz.permissions import MEMBERS_READ, PARTICIPATION_READ, PEOPLE_READ, PII, UNITS_MANAGE
 from app.authz.principal import Principal
 from app.authz.scope import Scope, Visibility
-from app.hierarchy.rules import ANCESTOR_COLUMNS
+from app.db.base import ANCESTOR_COLUMNS
 from app.kit.etag import check_version
 from app.kit.masking import mask_mobile
 from app.kit.pagination import BY_ID, paginate

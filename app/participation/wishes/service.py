@@ -30,7 +30,7 @@ from app.authz.permissions import (
 from app.authz.principal import Principal
 from app.authz.reach import reach
 from app.authz.scope import Scope, Visibility
-from app.hierarchy.rules import ANCESTOR_COLUMNS
+from app.db.base import ANCESTOR_COLUMNS
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.masking import mask_mobile, mask_name
 from app.kit.pagination import BY_ID, paginate
