@@ -37,6 +37,14 @@ POINTS_REDEEM: Final = "points.redeem"
 """A member redeems their own points at the shop."""
 REWARDS_MANAGE: Final = "rewards.manage"
 REWARDS_HANDOVER: Final = "rewards.handover"
+GOVERNANCE_READ: Final = "governance.read"
+"""Read partner bodies, offices, stations and rotas, meetings, 五议 matters and evaluations."""
+GOVERNANCE_MANAGE: Final = "governance.manage"
+"""Keep bodies, offices, stations, rotas, meetings, matters and evaluations: the branch's
+and the community's staff."""
+GOVERNANCE_TAKE_PART: Final = "governance.take_part"
+"""Take part as oneself: propose a matter (提议), vote once for one's household (公议), rate
+(评议), answer an evaluation, volunteer for and check in to duty shifts."""
 
 ALL: Final = frozenset(
     {
@@ -65,6 +73,9 @@ ALL: Final = frozenset(
         POINTS_REDEEM,
         REWARDS_MANAGE,
         REWARDS_HANDOVER,
+        GOVERNANCE_READ,
+        GOVERNANCE_MANAGE,
+        GOVERNANCE_TAKE_PART,
     }
 )
 

@@ -4,11 +4,20 @@ must already hold that power there. Pure functions over a principal's grants."""
 from collections.abc import Iterable
 from typing import Final
 
-from app.authz.permissions import ALL, ORDERS_DEPARTMENT, ORDERS_SUBMIT, ORDERS_WORK, POINTS_REDEEM
+from app.authz.permissions import (
+    ALL,
+    GOVERNANCE_TAKE_PART,
+    ORDERS_DEPARTMENT,
+    ORDERS_SUBMIT,
+    ORDERS_WORK,
+    POINTS_REDEEM,
+)
 from app.authz.principal import Principal
 from app.authz.scope import Placed, Scope
 
-OWN_CAPACITY: Final = frozenset({ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT, POINTS_REDEEM})
+OWN_CAPACITY: Final = frozenset(
+    {ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT, POINTS_REDEEM, GOVERNANCE_TAKE_PART}
+)
 """Permissions that act only on what the holder files or is handed (one's own orders,
 assignments and points), not on anyone else. Administrators do not hold them, yet must
 be able to make residents, members and department staff, so they are left out of the
