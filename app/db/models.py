@@ -4,6 +4,23 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
+from app.governance.bodies.models import OfficeTerm, PartnerBody, PropertyContract
+from app.governance.deliberation.models import (
+    Matter,
+    MatterBallot,
+    MatterEvent,
+    MatterPosition,
+    MatterRating,
+    MatterVote,
+)
+from app.governance.evaluations.models import Evaluation, EvaluationResponse, Questionnaire
+from app.governance.meetings.models import (
+    Meeting,
+    MeetingAttendance,
+    MeetingBody,
+    MeetingDecision,
+)
+from app.governance.stations.models import DutyAssignment, DutyShift, HonourEntry, Station
 from app.hierarchy.models import OrgUnit
 from app.integrations.models import IdempotencyRecord, OutboxEvent
 from app.orders.models import (
@@ -41,13 +58,30 @@ __all__ = [
     "Department",
     "DepartmentArrival",
     "DepartmentMember",
+    "DutyAssignment",
+    "DutyShift",
+    "Evaluation",
+    "EvaluationResponse",
+    "HonourEntry",
     "IdempotencyRecord",
     "KpiSetting",
+    "Matter",
+    "MatterBallot",
+    "MatterEvent",
+    "MatterPosition",
+    "MatterRating",
+    "MatterVote",
+    "Meeting",
+    "MeetingAttendance",
+    "MeetingBody",
+    "MeetingDecision",
+    "OfficeTerm",
     "OrderCategory",
     "OrderNumberCounter",
     "OrderSecond",
     "OrgUnit",
     "OutboxEvent",
+    "PartnerBody",
     "PartyMember",
     "Person",
     "PointsAccount",
@@ -55,6 +89,8 @@ __all__ = [
     "PointsPosting",
     "PointsRule",
     "PointsTransaction",
+    "PropertyContract",
+    "Questionnaire",
     "Redemption",
     "RefreshToken",
     "Reward",
@@ -63,6 +99,7 @@ __all__ = [
     "RolePermission",
     "ServiceOrder",
     "ServiceOrderEvent",
+    "Station",
     "TimeLimitClass",
     "UserAccount",
     "UserIdentity",
