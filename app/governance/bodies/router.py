@@ -1,0 +1,283 @@
+"""``/partner-bodies`` (业委会, 物业公司, 社会组织, 单位) with their property contracts, and
+``/offices``: who holds which office in which seat, and per compound who sits where."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.authz.deps import CurrentPrincipal
+from app.db.session import DbSession
+from app.governance.bodies import offices, service
+from app.governance.bodies.rules import BodyKind
+from app.governance.bodies.schemas import (
+    CompoundSeats,
+    ContractCreate,
+    ContractPage,
+    ContractRead,
+    OfficeCreate,
+    OfficeEnd,
+    OfficePage,
+    OfficeRead,
+    PartnerBodyCreate,
+    PartnerBodyPage,
+    PartnerBodyRead,
+    PartnerBodyUpdate,
+)
+from app.governance.routing import (
+    READ,
+    UPDATE,
+    WRITE,
+    CanManage,
+    CanRead,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    once,
+)
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.kit.pagination import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/partner-bodies", tags=["partner-bodies"])
+offices_router = APIRouter(tags=["offices"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[CanManage],
+    response_model=PartnerBodyRead,
+    responses={**WRITE, 201: {"headers": ETAG_HEADER}},
+    summary="Register a partner body · 登记合作主体",
+)
+async def create_partner_body(
+    body: PartnerBodyCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """An owners' committee, property company, social organisation (社会组织入驻) or a
+    unit's party organisation, linked to a node the caller manages."""
+    return await once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.create_body(session, principal, body),
+        location="get_partner_body",
+    )
+
+
+@router.get("", dependencies=[CanRead], responses=READ, summary="List partner bodies · 合作主体")
+async def list_partner_bodies(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    org_unit_id: Annotated[int | None, Query(description="Only bodies in this subtree")] = None,
+    kind: BodyKind | None = None,
+    is_active: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> PartnerBodyPage:
+    return await service.list_bodies(
+        session,
+        principal,
+        org_unit_id=org_unit_id,
+        kind=kind,
+        is_active=is_active,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get(
+    "/{partner_body_id}",
+    dependencies=[CanRead],
+    responses={**READ, 200: {"headers": ETAG_HEADER}},
+    summary="Read a partner body · 合作主体详情",
+)
+async def get_partner_body(
+    partner_body_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+) -> PartnerBodyRead:
+    body = await service.get_body(session, principal, partner_body_id)
+    set_etag(response, body.version)
+    return body
+
+
+@router.patch(
+    "/{partner_body_id}",
+    dependencies=[CanManage],
+    responses={**UPDATE, 200: {"headers": ETAG_HEADER}},
+    summary="Change a partner body · 修改合作主体",
+)
+async def update_partner_body(
+    partner_body_id: int,
+    body: PartnerBodyUpdate,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> PartnerBodyRead:
+    """With ``If-Match`` (412 when stale, 428 without); ``is_active: false`` when it is
+    dissolved — its offices and history stay."""
+    updated = await service.update_body(session, principal, partner_body_id, body, if_match)
+    set_etag(response, updated.version)
+    return updated
+
+
+@router.post(
+    "/{partner_body_id}/contracts",
+    status_code=201,
+    dependencies=[CanManage],
+    response_model=ContractRead,
+    responses=WRITE,
+    summary="Add a property contract · 登记物业服务合同",
+)
+async def add_property_contract(
+    partner_body_id: int,
+    body: ContractCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A property company serving a compound the caller manages, for a period."""
+    return await once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.add_contract(session, principal, partner_body_id, body),
+    )
+
+
+@router.get(
+    "/{partner_body_id}/contracts",
+    dependencies=[CanRead],
+    responses=READ,
+    summary="A property company's contracts · 物业服务合同",
+)
+async def list_property_contracts(
+    partner_body_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> ContractPage:
+    return await service.list_contracts(
+        session, principal, partner_body_id, limit=limit, cursor=cursor
+    )
+
+
+# ---------------------------------------------------------------- offices
+
+
+@offices_router.post(
+    "/offices",
+    status_code=201,
+    dependencies=[CanManage],
+    response_model=OfficeRead,
+    responses={**WRITE, 201: {"headers": ETAG_HEADER}},
+    summary="Appoint to an office · 任职",
+)
+async def appoint_office(
+    body: OfficeCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A person takes an office in one seat (org unit, body or station) from
+    ``starts_on``. Party offices (书记, 委员, 党小组长, 站长) need a party member. With
+    ``grant_role`` the holder's account gets that role at the seat's node now, revoked
+    when the term ends; the caller must hold all of the role there and may not appoint
+    themselves (403 ``office.self_appointment``)."""
+    return await once(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: offices.appoint(session, principal, body),
+        location="get_office",
+    )
+
+
+@offices_router.get(
+    "/offices", dependencies=[CanRead], responses=READ, summary="List offices · 任职"
+)
+async def list_offices(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    org_unit_id: Annotated[int | None, Query(description="Seats in this subtree")] = None,
+    body_id: int | None = None,
+    station_id: int | None = None,
+    person_id: int | None = None,
+    current: Annotated[
+        bool | None, Query(description="true: running terms; false: ended ones (history)")
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> OfficePage:
+    return await offices.list_offices(
+        session,
+        principal,
+        org_unit_id=org_unit_id,
+        body_id=body_id,
+        station_id=station_id,
+        person_id=person_id,
+        current=current,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@offices_router.get(
+    "/offices/{office_id}",
+    dependencies=[CanRead],
+    responses={**READ, 200: {"headers": ETAG_HEADER}},
+    summary="Read an office term · 任职详情",
+)
+async def get_office(
+    office_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+) -> OfficeRead:
+    term = await offices.get_office(session, principal, office_id)
+    set_etag(response, term.version)
+    return term
+
+
+@offices_router.post(
+    "/offices/{office_id}/end",
+    dependencies=[CanManage],
+    responses={**UPDATE, 200: {"headers": ETAG_HEADER}},
+    summary="End a term · 离任",
+)
+async def end_office(
+    office_id: int,
+    body: OfficeEnd,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> OfficeRead:
+    """The term ends (history keeps it) and the role it carried is revoked."""
+    term = await offices.end_term(session, principal, office_id, body, if_match)
+    set_etag(response, term.version)
+    return term
+
+
+@offices_router.get(
+    "/compounds/{compound_id}/seats",
+    dependencies=[CanRead],
+    responses=READ,
+    summary="Who sits where in a compound · 交叉任职",
+)
+async def get_compound_seats(
+    compound_id: int, principal: CurrentPrincipal, session: DbSession
+) -> CompoundSeats:
+    """Current offices in the compound's branch, buildings, bodies and stations, and in
+    the property companies serving it, by person; people in two or more seats first
+    (双向进入、交叉任职)."""
+    return await offices.compound_seats(session, principal, compound_id)
