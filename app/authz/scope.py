@@ -14,13 +14,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, or_, true
 
-LEVEL_COLUMNS = {
-    "town": "town_id",
-    "community": "community_id",
-    "grid": "grid_id",
-    "building": "building_id",
-    "household": "household_id",
-}
+from app.db.base import ANCESTOR_COLUMNS
+
+LEVEL_COLUMNS = {column.removesuffix("_id"): column for column in ANCESTOR_COLUMNS}
+"""The ancestor column of each level (``grid`` → ``grid_id``)."""
 
 
 class Placed(Protocol):

@@ -5,6 +5,7 @@ revisions agree on names, and a downgrade can drop what an upgrade created.
 """
 
 from datetime import datetime
+from typing import ClassVar, Final
 
 from sqlalchemy import BigInteger, DateTime, Identity, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -26,13 +27,27 @@ class IdMixin:
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True, sort_order=-10)
 
 
+ANCESTOR_COLUMNS: Final = ("town_id", "community_id", "grid_id", "building_id", "household_id")
+"""The columns of ``ScopedMixin``, top down: ``<level>_id`` for each level of the hierarchy.
+
+The one spelling of these names; the scope, the hierarchy rules and the scoped-table
+registry (``app.db.scoped``) read them from here.
+"""
+
+
 class ScopedMixin:
     """The ids of a row's place in the hierarchy, written when the row is created.
 
     A grant at a node reaches the rows whose ``<level>_id`` equals the node, so a
     scoped list is a B-tree lookup rather than a recursive query (DESIGN.md, "Rules
-    that keep it fast"). Levels below the row's own place are null.
+    that keep it fast"). Levels below the row's own place are null. Moving a subtree
+    rewrites these columns on every table that uses this mixin (``app.db.scoped``).
     """
+
+    blocks_archive: ClassVar[bool] = False
+    """Live rows (``is_archived`` false) of this table keep the node they sit under from
+    being archived: the people placed there (DESIGN.md, archive). The table must have
+    an ``is_archived`` column."""
 
     town_id: Mapped[int] = mapped_column(BigInteger, index=True, sort_order=90)
     community_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=91)

@@ -23,7 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+# Every model, so the scoped-table registry that a move rewrites is complete wherever
+# a move can run (app.db.scoped reads it from the mappers).
+import app.db.models  # noqa: F401
 from app.authz.scope import Scope
+from app.db import scoped
 from app.hierarchy.errors import CodeTaken
 from app.hierarchy.models import LEVELS, OrgUnit
 from app.hierarchy.rules import ANCESTOR_COLUMNS
@@ -116,12 +120,6 @@ async def flush(session: AsyncSession) -> None:
         if _CODE_CONSTRAINT in str(exc.orig):
             raise CodeTaken() from None
         raise
-
-
-async def set_own_ancestor(session: AsyncSession, unit: OrgUnit, column: str) -> None:
-    """A node's own level column holds its own id, known only after the insert."""
-    setattr(unit, column, unit.id)
-    await session.flush()
 
 
 def _search(q: str) -> ColumnElement[bool]:
@@ -221,18 +219,20 @@ async def count_live_children(session: AsyncSession, unit_id: int) -> int:
     return int(count or 0)
 
 
-async def reassign_subtree(
+async def rewrite_subtree(
     session: AsyncSession, level: str, node_id: int, ancestors: dict[str, int | None]
-) -> int:
-    """Rewrite the ancestor columns of a whole subtree in one UPDATE (no per-row loop)."""
-    root_column = getattr(OrgUnit, ANCESTOR_COLUMNS[LEVELS.index(level)])
-    result = await session.execute(
-        update(OrgUnit)
-        .where(root_column == node_id)
-        .values(**ancestors, version=OrgUnit.version + 1, updated_at=func.now())
-        .execution_options(synchronize_session=False)
+) -> dict[str, int]:
+    """Give everything under a moved node its new ancestors: nodes, people, orders,
+    points … every scoped table of the registry, one UPDATE each (``app.db.scoped``)."""
+    return await scoped.rewrite_ancestors(
+        session, ANCESTOR_COLUMNS[LEVELS.index(level)], node_id, ancestors
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_live_people_under(session: AsyncSession, level: str, node_id: int) -> int:
+    """Live people and memberships under a node: the scoped tables whose model sets
+    ``blocks_archive``, so the hierarchy asks without importing the people domain."""
+    return await scoped.count_live_under(session, ANCESTOR_COLUMNS[LEVELS.index(level)], node_id)
 
 
 async def set_parent(session: AsyncSession, unit_id: int, parent_id: int) -> None:

@@ -6,12 +6,10 @@ No database here: the service and the importer share these checks.
 import re
 from typing import Final
 
-from app.authz.scope import LEVEL_COLUMNS
+# ``town_id`` … ``household_id``, top down, one per level; re-exported for the rules' users.
+from app.db.base import ANCESTOR_COLUMNS as ANCESTOR_COLUMNS
 from app.hierarchy.models import LEVELS, OrgLevel
 from app.kit.phone import InvalidMobile, normalize_mobile
-
-ANCESTOR_COLUMNS: Final = tuple(LEVEL_COLUMNS[level] for level in LEVELS)
-"""``town_id`` … ``household_id``, top down."""
 
 CODE_PATTERN: Final = r"^[0-9A-Za-z][0-9A-Za-z_.\-]*$"
 """Codes are keys for government systems: letters, digits, ``_``, ``.``, ``-``."""

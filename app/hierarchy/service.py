@@ -242,7 +242,17 @@ async def move_unit(
     if_match: str | None,
     new_parent_id: int,
 ) -> OrgUnit:
-    """Move a node and its whole subtree, rewriting every ancestor column in SQL."""
+    """Move a node and its whole subtree: everything under it follows, now and in history.
+
+    Every row placed under the node, in every scoped table (org units, people,
+    memberships, orders, volunteer teams, rewards, redemptions, points period
+    totals, and any scoped table added later), takes the node's new ancestors, in
+    this transaction; nothing keeps the old place. So the old ancestors' admins no
+    longer see any of it (404), the new ones do, and reports and leaderboards of
+    past periods count the moved orders and points under the new place. Rows that
+    carry a version get a new one (their ETag changes). The audit log keeps where
+    each event happened at the time (README, "Moving a subtree").
+    """
     scope = principal.scope(ORG_WRITE)
     unit = await find(session, scope, unit_id, lock=True)
     check_version(if_match, unit.version)
@@ -258,10 +268,7 @@ async def move_unit(
     old_parent_id = unit.parent_id
     above = rules.columns_above(unit.level, chain_of(target))
     await repository.set_parent(session, unit.id, target.id)
-    await repository.reassign_subtree(session, unit.level, unit.id, above)
-    from app.people import service as people_service
-
-    await people_service.reassign_ancestors(session, unit.level, unit.id, above)
+    await repository.rewrite_subtree(session, unit.level, unit.id, above)
     await repository.refresh(session, unit)
     await _record(
         session,
@@ -286,9 +293,10 @@ async def archive_unit(
         raise HasLiveChildren(
             f"仍有 {children} 个下级组织", f"{children} live children remain", count=children
         )
-    from app.people import service as people_service
-
-    people = await people_service.count_live_people_under(session, unit.level, unit.id)
+    # People are counted over the scoped-table registry (the models that set
+    # ``blocks_archive``), not by calling the people domain, which depends on the
+    # hierarchy: no import cycle, and the rule is declared on the models it concerns.
+    people = await repository.count_live_people_under(session, unit.level, unit.id)
     if people:
         raise HasPeople(f"仍有 {people} 名人员", f"{people} people remain", count=people)
     unit.is_archived = True

@@ -17,6 +17,7 @@ import anyio
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from app.db.base import ANCESTOR_COLUMNS
 from app.people.schemas import ExportFormat
 
 PEOPLE_COLUMNS = (
@@ -29,11 +30,7 @@ PEOPLE_COLUMNS = (
     "address_building",
     "address_unit",
     "address_room",
-    "town_id",
-    "community_id",
-    "grid_id",
-    "building_id",
-    "household_id",
+    *ANCESTOR_COLUMNS,
     "is_archived",
     "created_at",
 )

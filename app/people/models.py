@@ -12,6 +12,8 @@ class Person(IdMixin, ScopedMixin, TimestampMixin, Base):
     """A resident or member. Scoped by the home node (household or building)."""
 
     __tablename__ = "person"
+    blocks_archive = True
+    """A node with live people under it is not archived (DESIGN.md, archive)."""
 
     name: Mapped[str] = mapped_column(String(50))
     mobile: Mapped[str | None] = mapped_column(String(11), index=True)
@@ -40,6 +42,8 @@ class PartyMember(IdMixin, ScopedMixin, TimestampMixin, Base):
     """A person's party membership. Scoped by the branch that holds the relationship."""
 
     __tablename__ = "party_member"
+    blocks_archive = True
+    """Nor a node with live memberships under it."""
 
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), unique=True)
     branch_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"), index=True)

@@ -1,26 +1,24 @@
 """All SQL of people (人员) and party members (党员).
 
-Visibility always comes from the caller's ``Scope`` (``scope.clause(Model)``); the
-two structural functions at the end match on an ancestor column on purpose (see
-their docstrings) and are listed as such in tests/test_architecture.py.
+Visibility always comes from the caller's ``Scope`` (``scope.clause(Model)``). What
+the hierarchy asks of people (live people under a node, rewriting them when a
+subtree moves) runs over every scoped table in ``app.db.scoped``.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.scope import Scope
+from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
 from app.people.models import PartyMember, Person
 
 ID_NUMBER_UNIQUE = "uq_person_id_number_hash"
 MEMBER_PERSON_UNIQUE = "uq_party_member_person_id"
-ANCESTOR_COLUMNS = ("town_id", "community_id", "grid_id", "building_id", "household_id")
-LEVELS = ("town", "community", "grid", "building", "household")
 
 
 def _like(text: str) -> str:
@@ -130,11 +128,7 @@ EXPORT_COLUMNS = (
     Person.address_building,
     Person.address_unit,
     Person.address_room,
-    Person.town_id,
-    Person.community_id,
-    Person.grid_id,
-    Person.building_id,
-    Person.household_id,
+    *(getattr(Person, column) for column in ANCESTOR_COLUMNS),
     Person.is_archived,
     Person.created_at,
 )
@@ -236,56 +230,3 @@ async def membership_of(session: AsyncSession, person_id: int) -> int | None:
     return (
         await session.execute(select(PartyMember.id).where(PartyMember.person_id == person_id))
     ).scalar_one_or_none()
-
-
-# ---------------------------------------------------------------- structural
-
-
-def _check_level(level: str) -> None:
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}")
-
-
-async def count_live_under(session: AsyncSession, level: str, node_id: int) -> int:
-    """Live people plus live memberships placed in the subtree of (level, node_id).
-
-    A structural question about the tree (may this node be archived?), not a
-    visibility filter: the caller already holds the node, so the ancestor column
-    is matched directly.
-    """
-    _check_level(level)
-    people = (
-        select(func.count())
-        .select_from(Person)
-        .where(getattr(Person, f"{level}_id") == node_id, Person.is_archived.is_(False))
-        .scalar_subquery()
-    )
-    members = (
-        select(func.count())
-        .select_from(PartyMember)
-        .where(getattr(PartyMember, f"{level}_id") == node_id, PartyMember.is_archived.is_(False))
-        .scalar_subquery()
-    )
-    return int((await session.execute(select(people + members))).scalar_one())
-
-
-async def reassign_ancestors(
-    session: AsyncSession, level: str, node_id: int, ancestors: Mapping[str, int | None]
-) -> None:
-    """Rewrite the ancestor columns above ``level`` of every row under (level, node_id).
-
-    A structural rewrite after a subtree moved, not a visibility filter: every row
-    whose ``<level>_id`` is the moved node takes the node's new ancestors. One
-    UPDATE per table, whatever the subtree's size; rows keep their version (their
-    own data did not change) but ``updated_at`` moves.
-    """
-    _check_level(level)
-    unknown = set(ancestors) - set(ANCESTOR_COLUMNS[: LEVELS.index(level)])
-    if unknown:
-        raise ValueError(f"columns {sorted(unknown)} are not above level {level!r}")
-    if not ancestors:
-        return
-    for model in (Person, PartyMember):
-        await session.execute(
-            update(model).where(getattr(model, f"{level}_id") == node_id).values(**ancestors)
-        )

@@ -14,6 +14,7 @@ from app.audit import service as audit_service
 from app.authz.permissions import PEOPLE_READ, PEOPLE_WRITE, PII
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
 from app.kit.pagination import decode_cursor, encode_cursor
@@ -42,7 +43,6 @@ from app.people.schemas import (
 )
 
 HOME_LEVELS = ("building", "household")
-ANCESTORS = repository.ANCESTOR_COLUMNS
 EXPORT_BATCH = 1000
 
 
@@ -95,7 +95,7 @@ async def _home_unit(session: AsyncSession, principal: Principal, unit_id: int) 
 
 def _place(person: Person, unit: OrgUnit) -> None:
     person.home_unit_id = unit.id
-    for column in ANCESTORS:
+    for column in ANCESTOR_COLUMNS:
         setattr(person, column, getattr(unit, column))
 
 
@@ -320,20 +320,3 @@ async def export_people(
                 yield chunk
     async for chunk in writer.finish():
         yield chunk
-
-
-# ---------------------------------------------------------------- for the hierarchy
-
-
-async def count_live_people_under(session: AsyncSession, level: str, node_id: int) -> int:
-    """Non-archived people plus non-archived memberships placed in that subtree."""
-    return await repository.count_live_under(session, level, node_id)
-
-
-async def reassign_ancestors(
-    session: AsyncSession, level: str, node_id: int, ancestors: dict[str, int | None]
-) -> None:
-    """After the subtree at (level, node_id) moved: rewrite the ancestor columns above
-    ``level`` (keys among town_id, community_id, grid_id, building_id) of every person
-    and party-member row under it. One UPDATE per table."""
-    await repository.reassign_ancestors(session, level, node_id, ancestors)

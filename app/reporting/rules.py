@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from app.db.base import ANCESTOR_COLUMNS
 from app.kit.calendar import BUSINESS_TZ
 from app.orders.workflow import OPEN, OrderStatus
 from app.reporting.errors import InvalidPeriod
@@ -20,12 +21,7 @@ MAX_DAYS = 366
 """One report spans at most a (leap) year."""
 
 LEVEL_ORDER = ("town", "community", "grid", "building", "household")
-CHILD_COLUMN = {
-    "town": "community_id",
-    "community": "grid_id",
-    "grid": "building_id",
-    "building": "household_id",
-}
+CHILD_COLUMN = dict(zip(LEVEL_ORDER[:-1], ANCESTOR_COLUMNS[1:], strict=True))
 """The ancestor column that names a child of a unit of each level (a household has none)."""
 
 STILL_WORKING: tuple[str, ...] = tuple(sorted(OPEN - {OrderStatus.resolved}))

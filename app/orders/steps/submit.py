@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.permissions import ORDERS_SUBMIT, ORDERS_SUBMIT_FOR
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.db.base import ANCESTOR_COLUMNS
 from app.errors import Forbidden
 from app.hierarchy.models import OrgUnit
 from app.kit.calendar import BUSINESS_TZ
@@ -69,8 +70,7 @@ def _fresh_columns() -> dict[str, Any]:
 
 def _place_of(unit: OrgUnit) -> dict[str, int | None]:
     """The location's ancestor ids (its own included): every scoped list is an index lookup."""
-    columns = ("town_id", "community_id", "grid_id", "building_id", "household_id")
-    return {column: getattr(unit, column) for column in columns}
+    return {column: getattr(unit, column) for column in ANCESTOR_COLUMNS}
 
 
 async def _next_number(session: AsyncSession, now: datetime) -> str:

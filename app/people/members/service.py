@@ -11,6 +11,7 @@ from app.audit import service as audit_service
 from app.authz.permissions import MEMBERS_READ, MEMBERS_WRITE, PEOPLE_READ, PII
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
 from app.kit.pagination import decode_cursor, encode_cursor
@@ -35,7 +36,7 @@ from app.people.members.schemas import (
 )
 from app.people.models import PartyMember, Person
 from app.people.pii import PiiCodec
-from app.people.service import ANCESTORS, brief_person
+from app.people.service import brief_person
 
 COMMUNITY_FIELDS = ("residence_community_id", "employer_community_id")
 
@@ -86,7 +87,7 @@ async def _check_community(session: AsyncSession, field: str, unit_id: int | Non
 
 def _place(member: PartyMember, branch: OrgUnit) -> None:
     member.branch_id = branch.id
-    for column in ANCESTORS:
+    for column in ANCESTOR_COLUMNS:
         setattr(member, column, getattr(branch, column))
 
 
