@@ -24,7 +24,7 @@ from app.governance.bodies.schemas import (
     PartnerBodyRead,
     PartnerBodyUpdate,
 )
-from app.governance.routing import (
+from app.governance.common_router import (
     READ,
     UPDATE,
     WRITE,

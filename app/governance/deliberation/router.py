@@ -10,6 +10,18 @@ from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
+from app.governance.common_router import (
+    READ,
+    WRITE,
+    CanManage,
+    CanManageOrTakePart,
+    CanRead,
+    CanTakePart,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    once,
+)
 from app.governance.deliberation import service, steps, voting
 from app.governance.deliberation.schemas import (
     CountedVote,
@@ -28,18 +40,6 @@ from app.governance.deliberation.schemas import (
     VoteReceipt,
 )
 from app.governance.deliberation.workflow import MatterStatus
-from app.governance.routing import (
-    READ,
-    WRITE,
-    CanManage,
-    CanManageOrTakePart,
-    CanRead,
-    CanTakePart,
-    Cursor,
-    IdempotencyKey,
-    Limit,
-    once,
-)
 from app.kit.http import ETAG_HEADER, set_etag
 from app.kit.pagination import DEFAULT_LIMIT
 from app.kit.schemas import problem_responses

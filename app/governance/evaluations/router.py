@@ -9,6 +9,18 @@ from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
+from app.governance.common_router import (
+    READ,
+    UPDATE,
+    WRITE,
+    CanManage,
+    CanRead,
+    CanTakePart,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    once,
+)
 from app.governance.evaluations import service, xlsx
 from app.governance.evaluations.schemas import (
     EvaluationCreate,
@@ -24,18 +36,6 @@ from app.governance.evaluations.schemas import (
     ResponseIn,
     ResponseRead,
     TargetKind,
-)
-from app.governance.routing import (
-    READ,
-    UPDATE,
-    WRITE,
-    CanManage,
-    CanRead,
-    CanTakePart,
-    Cursor,
-    IdempotencyKey,
-    Limit,
-    once,
 )
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag
 from app.kit.pagination import DEFAULT_LIMIT

@@ -8,6 +8,18 @@ from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
+from app.governance.common_router import (
+    READ,
+    UPDATE,
+    WRITE,
+    CanManage,
+    CanRead,
+    CanTakePart,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    once,
+)
 from app.governance.meetings import service
 from app.governance.meetings.schemas import (
     AttendanceIn,
@@ -23,18 +35,6 @@ from app.governance.meetings.schemas import (
     MeetingRead,
     MeetingStatus,
     MinutesIn,
-)
-from app.governance.routing import (
-    READ,
-    UPDATE,
-    WRITE,
-    CanManage,
-    CanRead,
-    CanTakePart,
-    Cursor,
-    IdempotencyKey,
-    Limit,
-    once,
 )
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag
 from app.kit.pagination import DEFAULT_LIMIT

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
-from app.governance.routing import (
+from app.governance.common_router import (
     READ,
     UPDATE,
     WRITE,

@@ -1,8 +1,8 @@
-"""What governance's routers share: permission guards, page parameters, and
-``Idempotency-Key`` on POSTs (draft-ietf-httpapi-idempotency-key-header): a replay
-returns the first response (``Idempotent-Replayed: true``), the same key with another
-body 422, a retry while the first still runs 409. The ETag and ``Location`` travel
-with the stored response."""
+"""What governance's routers share (a router module, so it may speak HTTP): permission
+guards, page parameters, and ``Idempotency-Key`` on POSTs
+(draft-ietf-httpapi-idempotency-key-header): a replay returns the first response
+(``Idempotent-Replayed: true``), the same key with another body 422, a retry while the
+first still runs 409. The ETag and ``Location`` travel with the stored response."""
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
