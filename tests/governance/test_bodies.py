@@ -22,10 +22,10 @@ def company(world: World, **fields: Any) -> dict[str, Any]:
     } | fields
 
 
-async def make_body(
-    client: httpx.AsyncClient, world: World, **fields: Any
-) -> dict[str, Any]:
-    return await created(await client.post(URL, json=company(world, **fields), headers=world["admin"]))
+async def make_body(client: httpx.AsyncClient, world: World, **fields: Any) -> dict[str, Any]:
+    return await created(
+        await client.post(URL, json=company(world, **fields), headers=world["admin"])
+    )
 
 
 class TestCreate:
@@ -171,9 +171,15 @@ class TestContracts:
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         body = await make_body(client, world)
-        contract = {"org_unit_id": world.unit("g1").id, "starts_on": "2025-01-01", "ends_on": "2099-12-31"}
+        contract = {
+            "org_unit_id": world.unit("g1").id,
+            "starts_on": "2025-01-01",
+            "ends_on": "2099-12-31",
+        }
         added = await created(
-            await client.post(f"{URL}/{body['id']}/contracts", json=contract, headers=world["admin"])
+            await client.post(
+                f"{URL}/{body['id']}/contracts", json=contract, headers=world["admin"]
+            )
         )
         assert added["is_current"] is True and added["grid_id"] == world.unit("g1").id
         listed = await ok(
@@ -185,7 +191,11 @@ class TestContracts:
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         committee = await make_body(client, world, kind="owners_committee", name="业委会")
-        contract = {"org_unit_id": world.unit("g1").id, "starts_on": "2025-01-01", "ends_on": "2027-12-31"}
+        contract = {
+            "org_unit_id": world.unit("g1").id,
+            "starts_on": "2025-01-01",
+            "ends_on": "2027-12-31",
+        }
         response = await client.post(
             f"{URL}/{committee['id']}/contracts", json=contract, headers=world["admin"]
         )

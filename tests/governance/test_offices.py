@@ -161,7 +161,9 @@ class TestRoleWithTheOffice:
         g1 = world.unit("g1").id
         assert term["role_grant_id"] is not None
         assert ("community_admin", g1) in await grants_of(db, member.id)
-        detail = await ok(await client.get(f"/api/v1/stations/{station['id']}", headers=world["admin"]))
+        detail = await ok(
+            await client.get(f"/api/v1/stations/{station['id']}", headers=world["admin"])
+        )
         assert [o["id"] for o in detail["officers"]] == [term["id"]]
 
         end = await client.post(
@@ -249,7 +251,9 @@ class TestRead:
             )
         )
         assert_problem(
-            await client.get(f"{URL}/{term['id']}", headers=world["sibling"]), 404, "office.not_found"
+            await client.get(f"{URL}/{term['id']}", headers=world["sibling"]),
+            404,
+            "office.not_found",
         )
         read = await client.get(f"{URL}/{term['id']}", headers=world["dispatcher"])
         assert (await ok(read))["person"]["mobile"] == "138****5678"
