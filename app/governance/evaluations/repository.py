@@ -7,7 +7,7 @@ Scores are aggregated in PostgreSQL: the sum and count of every item's answers
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Integer, Row, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Row, cast, func, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,15 +35,6 @@ async def add(session: AsyncSession, row: object, *, unique: str | None = None) 
 async def refresh(session: AsyncSession, row: object) -> None:
     await session.flush()
     await session.refresh(row)
-
-
-async def get_questionnaire(
-    session: AsyncSession, questionnaire_id: int, scope: Scope
-) -> Questionnaire | None:
-    query = select(Questionnaire).where(
-        Questionnaire.id == questionnaire_id, scope.clause(Questionnaire)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def any_questionnaire(session: AsyncSession, questionnaire_id: int) -> Questionnaire | None:
@@ -126,7 +117,7 @@ async def item_sums(
             func.count(),
         )
         .select_from(EvaluationResponse)
-        .join(answer, func.true())
+        .join(answer, true())
         .where(EvaluationResponse.evaluation_id.in_(evaluation_ids))
         .group_by(EvaluationResponse.evaluation_id, answer.c.key)
     )

@@ -80,12 +80,20 @@ async def create_questionnaire(
 async def list_questionnaires(
     principal: CurrentPrincipal,
     session: DbSession,
+    org_unit_id: Annotated[
+        int | None, Query(description="Those that apply at this unit (kept there or above)")
+    ] = None,
     target_kind: TargetKind | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> QuestionnairePage:
     return await service.list_questionnaires(
-        session, principal, target_kind=target_kind, limit=limit, cursor=cursor
+        session,
+        principal,
+        org_unit_id=org_unit_id,
+        target_kind=target_kind,
+        limit=limit,
+        cursor=cursor,
     )
 
 

@@ -119,26 +119,50 @@ async def create_questionnaire(
     return QuestionnaireRead.model_validate(questionnaire)
 
 
+async def _applicable(
+    session: AsyncSession, principal: Principal, questionnaire_id: int
+) -> Questionnaire:
+    """A questionnaire applies to the subtree of its node: whoever reads a node in that
+    subtree (a community's staff, a compound's residents) reads the town's questionnaire."""
+    found = await repository.any_questionnaire(session, questionnaire_id)
+    if found is None:
+        raise QuestionnaireNotFound()
+    scope = await shared.reader_scope(session, principal)
+    if scope.covers(found):
+        return found
+    keeper = await shared_repository.units_by_id(session, [found.org_unit_id])
+    below = Scope.of([(u.level, u.id) for u in keeper.values()])
+    nodes = await shared_repository.units_by_id(session, [node for _, node in scope.nodes])
+    if not any(below.covers(node) for node in nodes.values()):
+        raise QuestionnaireNotFound()
+    return found
+
+
 async def get_questionnaire(
     session: AsyncSession, principal: Principal, questionnaire_id: int
 ) -> QuestionnaireRead:
-    scope = await shared.reader_scope(session, principal)
-    found = await repository.get_questionnaire(session, questionnaire_id, scope)
-    if found is None:
-        raise QuestionnaireNotFound()
-    return QuestionnaireRead.model_validate(found)
+    return QuestionnaireRead.model_validate(await _applicable(session, principal, questionnaire_id))
 
 
 async def list_questionnaires(
     session: AsyncSession,
     principal: Principal,
     *,
+    org_unit_id: int | None,
     target_kind: TargetKind | None,
     limit: int,
     cursor: str | None,
 ) -> QuestionnairePage:
+    """Those kept in the caller's subtrees; with ``org_unit_id``, those that apply there
+    (kept at the unit or one of its ancestors)."""
     scope = await shared.reader_scope(session, principal)
-    where: list[ColumnElement[bool]] = [scope.clause(Questionnaire)]
+    where: list[ColumnElement[bool]] = []
+    if org_unit_id is None:
+        where.append(scope.clause(Questionnaire))
+    else:
+        unit = await shared.unit(session, scope, org_unit_id)
+        chain = [i for i in shared.place_of(unit).values() if i is not None]
+        where.append(Questionnaire.org_unit_id.in_(chain))
     if target_kind is not None:
         where.append(Questionnaire.target_kind == target_kind.value)
     rows = await repository.questionnaire_page(
@@ -187,9 +211,7 @@ async def create_evaluation(
     property company's evaluation is tied to its contract in force for the compound."""
     compound = await shared.compound(session, principal.scope(GOVERNANCE_MANAGE), data.org_unit_id)
     readable = await shared.reader_scope(session, principal)
-    questionnaire = await repository.get_questionnaire(session, data.questionnaire_id, readable)
-    if questionnaire is None:
-        raise QuestionnaireNotFound()
+    questionnaire = await _applicable(session, principal, data.questionnaire_id)
     q_unit = await shared.unit(session, Scope.everything(), questionnaire.org_unit_id)
     body = await body_repository.get_body(session, data.body_id, readable)
     if body is None or body.kind not in {k.value for k in TargetKind}:
