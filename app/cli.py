@@ -7,14 +7,21 @@ when set, else the embedded PostgreSQL under ``var/``.
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.config import Settings, get_settings
 from app.observability import configure_logging
+
+if TYPE_CHECKING:
+    import uvicorn
+    from pydantic import ValidationError
 
 logger = logging.getLogger("redgrid.cli")
 
@@ -97,30 +104,93 @@ def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    host = settings.host if args.host is None else args.host
+    port = settings.port if args.port is None else args.port
+    # Listen before anything is started or printed: a taken port is one line and an
+    # exit, with no database started, migrated or seeded for nothing.
+    try:
+        sock = _listen(host, port)
+    except OSError as exc:
+        print(_cannot_listen(host, port, exc), file=sys.stderr)
+        return 1
+    with sock:
+        url = _database_url(settings)
+        if args.migrate:
+            migrate(url)
+        demo_logins: Callable[[], None] | None = None
+        if args.seed_demo:
+            from app.demo.town import print_demo_logins, seed_demo
 
-    from app.main import create_app
+            asyncio.run(_with_session(url, settings, seed_demo))
+            demo_logins = print_demo_logins
+        import uvicorn
 
-    url = _database_url(settings)
-    if args.migrate:
-        migrate(url)
-    if args.seed_demo:
-        from app.demo.town import print_demo_logins, seed_demo
+        from app.main import create_app
 
-        asyncio.run(_with_session(url, settings, seed_demo))
-    app = create_app(settings, database_url=url, run_worker=args.with_worker)
-    host, port = args.host or settings.host, args.port or settings.port
-    print(f"redgrid serving on http://{host}:{port}  ·  API docs: http://{host}:{port}/docs")
-    if args.seed_demo:
-        print_demo_logins()
-    sys.stdout.flush()
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; a default handler
-    # would kill the process before atexit stops the embedded PostgreSQL.
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
+        app = create_app(settings, database_url=url, run_worker=args.with_worker)
+        config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True)
+        server = _announcing_server(config, demo_logins=demo_logins)
+        # uvicorn shuts down gracefully on SIGTERM, then re-raises it; a default handler
+        # would kill the process before atexit stops the embedded PostgreSQL.
+        signal.signal(signal.SIGTERM, _exit_cleanly)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
     print("redgrid stopped", flush=True)
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket for uvicorn (``--port 0`` picks a free port).
+
+    Listening at once, not only binding: with ``SO_REUSEADDR`` Linux lets two
+    processes bind the same port until one of them listens.
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"error: port {port} on {host} is already in use; choose another one with"
+            f" REDGRID_PORT (`REDGRID_PORT={port + 1} make run`) or"
+            f" `redgrid serve --port {port + 1}`"
+        )
+    return (
+        f"error: cannot listen on {host}:{port} ({exc.strerror or exc}); choose another"
+        " address with REDGRID_HOST / REDGRID_PORT or `redgrid serve --host … --port …`"
+    )
+
+
+def _announcing_server(
+    config: "uvicorn.Config", *, demo_logins: Callable[[], None] | None
+) -> "uvicorn.Server":
+    """uvicorn's server, printing the banner only once it accepts requests."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and sockets:
+                _print_banner(sockets[0], demo_logins=demo_logins)
+
+    return Server(config)
+
+
+def _print_banner(sock: socket.socket, *, demo_logins: Callable[[], None] | None) -> None:
+    host, port = sock.getsockname()[:2]
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    print(f"redgrid serving on http://{address}  ·  API docs: http://{address}/docs")
+    if demo_logins is not None:
+        demo_logins()
+    sys.stdout.flush()
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
@@ -157,8 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the HTTP API")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="address to listen on (default: REDGRID_HOST, 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, help="port to listen on (default: REDGRID_PORT, 8000; 0: any free port)"
+    )
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
     serve.add_argument("--seed-demo", action="store_true", help="seed the demo town if empty")
     serve.add_argument("--with-worker", action="store_true", help="run the job worker in-process")
@@ -192,15 +264,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    from app.db.embedded import DatabaseUrlRequired
+
     args = build_parser().parse_args(argv)
     try:
         settings = get_settings()
-    except ValueError as exc:
-        print(f"error: invalid settings: {exc}", file=sys.stderr)
+    except ValueError as exc:  # pydantic's ValidationError, or a setting that is not JSON
+        reason = _one_line(exc) if isinstance(exc, ValidationError) else exc
+        print(f"error: invalid settings: {reason}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, json_format=settings.log_json)
-    result: int = args.func(args, settings)
+    try:
+        result: int = args.func(args, settings)
+    except DatabaseUrlRequired as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return result
+
+
+def _one_line(exc: "ValidationError") -> str:
+    """pydantic's report without its banner, input echo and links (inputs may be secrets)."""
+    problems = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        loc = error["loc"]
+        problems.append(f"REDGRID_{str(loc[0]).upper()}: {message}" if loc else message)
+    return "; ".join(problems)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,26 @@
 """The ``redgrid`` command line, run as a user runs it: a real subprocess."""
 
-import os
+import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
 from app.db.session import libpq_url
 from app.openapi import OPENAPI_PATH
+from tests.support.cli import (
+    ROOT,
+    STRONG_SECRETS,
+    LineReader,
+    redgrid,
+    redgrid_argv,
+    redgrid_env,
+    taken_port,
+)
 from tests.support.databases import base_name, drop_database, recreate_database, worker_suffix
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -22,23 +29,6 @@ def cli_database(server_url: str) -> Iterator[str]:
     url = recreate_database(server_url, name)
     yield url
     drop_database(server_url, name)
-
-
-def redgrid(*args: str, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REDGRID_")}
-    env.pop("DATABASE_URL", None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    env["REDGRID_LOG_LEVEL"] = "WARNING"
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_migrate_create_admin_and_seed(cli_database: str) -> None:
@@ -87,19 +77,84 @@ def test_openapi_command_prints_the_committed_document() -> None:
 
 
 def test_refuses_default_secrets_outside_development() -> None:
-    env = {**os.environ, "REDGRID_ENV": "production"}
-    env.pop("REDGRID_SECRET_KEY", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "migrate"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = redgrid("migrate", REDGRID_ENV="production")
     assert result.returncode == 2
     assert "REDGRID_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["serve", "--port", "0"], ["worker"]])
+def test_production_without_database_url_is_one_line(command: list[str]) -> None:
+    result = redgrid(*command, REDGRID_ENV="production", **STRONG_SECRETS)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: DATABASE_URL is required when REDGRID_ENV=production"
+        " (the embedded PostgreSQL is for development)"
+    ]
+
+
+class TestServe:
+    def test_announces_itself_and_the_demo_logins_once_listening(self, cli_database: str) -> None:
+        # With an account in place --seed-demo seeds nothing (the demo town has its own
+        # test) and only prints the logins.
+        assert redgrid("migrate", database_url=cli_database).returncode == 0
+        admin = redgrid(
+            "create-admin",
+            "--username",
+            "serve_admin",
+            "--password",
+            "Str0ng!pass",
+            database_url=cli_database,
+        )
+        assert admin.returncode == 0, admin.stderr
+        server = subprocess.Popen(
+            redgrid_argv("serve", "--port", "0", "--migrate", "--seed-demo"),
+            cwd=ROOT,
+            env=redgrid_env(cli_database),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            output = LineReader(server.stdout)  # type: ignore[arg-type]
+            banner = output.until("redgrid serving on")
+            address = banner.split()[3]
+            # Nothing but the banner tells the port (0: any free one), so it names the
+            # listening socket.
+            assert httpx.get(f"{address}/healthz", timeout=30).json() == {"status": "ok"}
+            output.until("demo logins")
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=60) == 0, "".join(output.seen)
+        finally:
+            server.kill()
+            server.wait()
+
+    def test_a_taken_port_is_one_line_before_anything_starts(self, tmp_path: Path) -> None:
+        with taken_port() as sock:
+            port = sock.getsockname()[1]
+            result = redgrid(
+                "serve",
+                "--port",
+                str(port),
+                "--migrate",
+                "--seed-demo",
+                REDGRID_DATA_DIR=str(tmp_path),
+            )
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert result.stderr.splitlines() == [
+            f"error: port {port} on 127.0.0.1 is already in use; choose another one with"
+            f" REDGRID_PORT (`REDGRID_PORT={port + 1} make run`) or"
+            f" `redgrid serve --port {port + 1}`"
+        ]
+        # The embedded PostgreSQL (the default, DATABASE_URL being unset) never started.
+        assert list(tmp_path.iterdir()) == []
+
+    def test_reads_its_port_from_the_environment(self) -> None:
+        with taken_port() as sock:
+            port = sock.getsockname()[1]
+            result = redgrid("serve", REDGRID_PORT=str(port))
+        assert result.returncode == 1
+        assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
 
 
 @pytest.fixture

@@ -1,7 +1,11 @@
-"""Migrations: upgrade → downgrade → upgrade on an empty database, and no drift."""
+"""Migrations: upgrade → downgrade → upgrade on an empty database, no drift, and
+replicas starting together."""
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
+import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -12,8 +16,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db.models import Base
-from app.db.session import async_url
-from app.ops.service import alembic_config
+from app.db.session import async_url, libpq_url
+from app.ops.service import alembic_config, expected_revision
+from tests.support.cli import ROOT, redgrid_argv, redgrid_env
 from tests.support.databases import base_name, drop_database, recreate_database, worker_suffix
 
 
@@ -86,3 +91,34 @@ def test_revision_files_are_date_named() -> None:
         assert filename[:15].replace("-", "").isdigit(), filename
         assert filename[15] == "_", filename
     assert len(list(scripts.get_heads())) == 1, "migrations must have a single head"
+
+
+@pytest.fixture
+def fresh_database(server_url: str) -> Iterator[str]:
+    name = f"{base_name(server_url)}_{worker_suffix()}_replicas"
+    url = recreate_database(server_url, name)
+    yield url
+    drop_database(server_url, name)
+
+
+def test_eight_replicas_migrating_at_once_all_come_up(fresh_database: str, tmp_path: Path) -> None:
+    """Every replica runs ``serve --migrate``: the advisory lock in env.py lets one migrate
+    while the others wait, instead of racing to create the same types and tables."""
+    logs = [tmp_path / f"migrate-{i}.log" for i in range(8)]
+    processes = []
+    for log in logs:
+        with log.open("w") as out:
+            processes.append(
+                subprocess.Popen(
+                    redgrid_argv("migrate"),
+                    cwd=ROOT,
+                    env=redgrid_env(fresh_database),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    codes = [process.wait(timeout=180) for process in processes]
+    assert codes == [0] * 8, "\n".join(log.read_text() for log in logs)
+    with psycopg.connect(libpq_url(fresh_database)) as conn:
+        versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert versions == [(expected_revision(),)]

@@ -39,15 +39,15 @@ class ScopedMixin:
     """The ids of a row's place in the hierarchy, written when the row is created.
 
     A grant at a node reaches the rows whose ``<level>_id`` equals the node, so a
-    scoped list is a B-tree lookup rather than a recursive query (DESIGN.md, "Rules
-    that keep it fast"). Levels below the row's own place are null. Moving a subtree
-    rewrites these columns on every table that uses this mixin (``app.db.scoped``).
+    scoped list is a B-tree lookup rather than a recursive query. Levels below the
+    row's own place are null. Moving a subtree rewrites these columns on every table
+    that uses this mixin (``app.db.scoped``).
     """
 
     blocks_archive: ClassVar[bool] = False
     """Live rows (``is_archived`` false) of this table keep the node they sit under from
-    being archived: the people placed there (DESIGN.md, archive). The table must have
-    an ``is_archived`` column."""
+    being archived: a node with people placed under it stays. The table must have an
+    ``is_archived`` column."""
 
     town_id: Mapped[int] = mapped_column(BigInteger, index=True, sort_order=90)
     community_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=91)

@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 EMBEDDED_DATABASE = "redgrid"
 
 
+class DatabaseUrlRequired(ValueError):
+    """Production has no embedded default: it must be told where its database is."""
+
+
 def start_embedded(data_dir: Path, database: str = EMBEDDED_DATABASE) -> str:
     """Start (or join) the embedded server and make sure ``database`` exists; return its URL."""
     with warnings.catch_warnings():
@@ -73,7 +77,8 @@ def resolve_database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     if settings.env == "production":
-        raise ValueError(
-            "DATABASE_URL is required in production (the embedded server is for development)"
+        raise DatabaseUrlRequired(
+            "DATABASE_URL is required when REDGRID_ENV=production"
+            " (the embedded PostgreSQL is for development)"
         )
     return start_embedded(settings.data_dir)

@@ -1,7 +1,9 @@
 """Publishing domain events: the only way a domain announces a change.
 
-``publish`` adds an outbox row to the caller's transaction; the worker delivers
-committed rows later (webhooks), so a rolled-back change never emits an event.
+``publish`` adds an outbox row to the caller's transaction, so a committed change
+always has its event and a rolled-back change never has one. Nothing delivers the
+rows yet: they stay in ``outbox_event`` (``published_at`` unset, never purged) for
+a relay to webhook receivers that is still to be built.
 
 Other domains may also *subscribe* to an event type: their handler runs inside the
 same transaction, before ``publish`` returns (closing an order awards its points

@@ -244,7 +244,8 @@ async def claim(
     values: dict[str, Any],
 ) -> ServiceOrder | None:
     """抢单 as one guarded UPDATE: of any number of concurrent claimants exactly one
-    finds the order still in ``from_status``; the others update nothing (DESIGN.md)."""
+    finds the order still in ``from_status``; the others update nothing (the database
+    decides a race, never a read followed by a write)."""
     guard = [ServiceOrder.id == order_id, ServiceOrder.status == from_status, area]
     if version is not None:
         guard.append(ServiceOrder.version == version)

@@ -13,7 +13,7 @@ class Person(IdMixin, ScopedMixin, TimestampMixin, Base):
 
     __tablename__ = "person"
     blocks_archive = True
-    """A node with live people under it is not archived (DESIGN.md, archive)."""
+    """A node with live people under it is not archived."""
 
     name: Mapped[str] = mapped_column(String(50))
     mobile: Mapped[str | None] = mapped_column(String(11), index=True)

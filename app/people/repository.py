@@ -137,8 +137,8 @@ EXPORT_COLUMNS = (
 async def export_people(
     session: AsyncSession, scope: Scope, where: PersonFilter, after_id: int | None, limit: int
 ) -> list[Row[*tuple[Any, ...]]]:
-    """Columns, not entities: an export reads every row, so the ORM's per-row cost
-    (DESIGN.md, "select columns (Core) where the benchmark shows it matters") goes."""
+    """Columns, not entities: an export reads every row, so the ORM's per-row cost goes
+    (Core columns wherever a benchmark shows that cost matters)."""
     criteria = _people_where(scope, where, after_id)
     query = select(*EXPORT_COLUMNS).where(*criteria).order_by(Person.id.desc()).limit(limit)
     return list((await session.execute(query)).all())

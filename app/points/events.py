@@ -1,5 +1,6 @@
 """``points.*`` outbox events: every change of the ledger announces itself in the
-same transaction (DESIGN.md, webhooks fed by a transactional outbox)."""
+same transaction (a transactional outbox: no committed change without its event, no
+event without its committed change)."""
 
 from typing import Any
 

@@ -14,22 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.integrations.events import subscribe
 from app.points import service
 
-# The orders domain names its outbox events after the step (``order.confirmed``,
-# ``order.auto_closed``); the step names are subscribed too, in case a publisher
-# uses them. Only one of them is published per close, and the award key is unique.
-ORDER_CLOSE_EVENTS = (
-    "order.confirmed",
-    "order.auto_closed",
-    "order.confirm",
-    "order.auto_close",
-)
+# The two steps that close an order (``app.orders.service.EVENT_TYPES``); only one of
+# them is published per close, and the award key is unique anyway.
+ORDER_CLOSE_EVENTS = ("order.confirmed", "order.auto_closed")
 
 
 async def award_closed_order(session: AsyncSession, payload: dict[str, Any]) -> None:
-    order_id = payload.get("order_id", payload.get("id"))
-    if order_id is None:
-        return
-    await service.award_for_order(session, int(order_id))
+    await service.award_for_order(session, int(payload["order_id"]))
 
 
 for _event_type in ORDER_CLOSE_EVENTS:

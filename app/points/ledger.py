@@ -8,7 +8,8 @@
   deadlock; a leg that would overdraw aborts with :class:`InsufficientPoints`.
   The same statement advances the account's hash chain.
 - System accounts (a town's issuance and redemption accounts) are never updated:
-  their postings are inserted and their balances derived (DESIGN.md: no hot rows).
+  their postings are inserted and their balances derived (no hot row that every
+  award in a town would queue on).
 """
 
 import hashlib

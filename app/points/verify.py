@@ -1,6 +1,6 @@
 """``redgrid verify-ledger``: recompute the ledger from its postings and report
-every difference (DESIGN.md: "a verification that recomputes every balance from
-the entries and reports any difference").
+every difference: the postings are the truth, and every stored balance, chain link
+and total must be derivable from them.
 
 Checks, each over the whole ledger:
 1. every member account's balance equals the sum of its postings and its chain

@@ -48,8 +48,9 @@ POINTS_PERMISSIONS = {
     "member": ["points.redeem"],
     "auditor": ["points.read"],
 }
-# Ledger entries are never updated or deleted (DESIGN.md "Red points"): the database
-# refuses it, whatever the application does; corrections are reversals.
+# Ledger entries are never updated or deleted (append-only, so the history stays
+# auditable): the database refuses it, whatever the application does; corrections
+# are reversals.
 IMMUTABLE = [
     """
 CREATE FUNCTION points_immutable_guard() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,4 +1,4 @@
-"""Races on real, separate connections with real commits (DESIGN.md: exactly one winner).
+"""Races on real, separate connections with real commits: exactly one racer wins.
 
 The data is built and committed through the ``engine`` fixture, the requests go
 through an app with its real session factory (one connection per request, as

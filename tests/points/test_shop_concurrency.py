@@ -1,7 +1,7 @@
 """The shop under contention, on real separate connections (requests commit for real).
 
 Neither a balance nor a stock may go below zero whatever the concurrency, and a
-cancellation refunds once (DESIGN.md, "Red points"). Each test builds a fresh town
+cancellation refunds once. Each test builds a fresh town
 and removes every row it committed at the end.
 """
 

@@ -2,9 +2,9 @@
 
 Stock moves only by guarded single-statement UPDATEs (``stock > 0`` in the WHERE,
 ``CHECK (stock >= 0)`` behind it), never read-then-write: under any concurrency a
-reward is sold at most as many times as it had stock (DESIGN.md, "Rules that keep
-it fast and correct"). Visibility comes from ``Scope.clause`` and, for members,
-from the shops above the nodes where they hold ``points.redeem``.
+reward is sold at most as many times as it had stock. Visibility comes from
+``Scope.clause`` and, for members, from the shops above the nodes where they hold
+``points.redeem``.
 """
 
 import secrets
