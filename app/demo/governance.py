@@ -140,9 +140,8 @@ async def seed_governance(
         if g.grid_kind == "compound"
     }
     hongxing = compounds["SL-C1-G1"]
-    community_members = [
-        person for person, grid in members if grid.community_id == hongxing.unit.community_id
-    ]
+    community = Scope.of([("community", hongxing.unit.community_id or hongxing.unit.id)])
+    community_members = [person for person, grid in members if community.covers(grid)]
     committee, company, station = await _bodies_and_offices(
         session, system, hongxing, community_members, password
     )
