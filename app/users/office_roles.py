@@ -6,6 +6,7 @@ themselves (self-dealing)."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.authz.permissions import USERS_WRITE
 from app.authz.principal import Principal
 from app.hierarchy.models import OrgUnit
 from app.users import repository
@@ -18,7 +19,8 @@ async def grant_office_role(
 ) -> int | None:
     """The role an office carries (a 站长: community_admin at the station's node), granted
     to the account of the person appointed, under the same rules as any grant: the
-    caller holds all of it there, and nobody grants themselves. Returns the grant's
+    caller keeps accounts there (``users.write``) and holds all of the role there, and
+    nobody grants themselves. Returns the grant's
     id, or None when the account already held that role there (so ending the term
     must leave it alone)."""
     if not await repository.role_exists(session, role):
@@ -28,7 +30,9 @@ async def grant_office_role(
         raise HolderWithoutAccount()
     if account.id == principal.user_id or person_id == principal.person_id:
         raise SelfGrant()
-    if escalates(principal, unit, await repository.role_permissions(session, role)):
+    if not principal.scope(USERS_WRITE).covers(unit) or escalates(
+        principal, unit, await repository.role_permissions(session, role)
+    ):
         raise GrantEscalation()
     grant_id = await repository.insert_grant(
         session, user_id=account.id, role=role, org_unit_id=unit.id, granted_by=principal.user_id

@@ -5,6 +5,8 @@ A station is scoped by its node; its 站长 and deputies are offices held in it
 (``app.governance.bodies.offices``), shown with the station.
 """
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from app.governance import repository as shared_repository
 from app.governance import service as shared
 from app.governance.bodies import offices
 from app.governance.bodies.models import OfficeTerm
+from app.governance.bodies.schemas import OfficeRead
 from app.governance.errors import PersonNotFound
 from app.governance.stations import repository
 from app.governance.stations.errors import (
@@ -45,12 +48,25 @@ from app.people.models import Person
 _NAME_UNIQUE = "uq_station_org_unit_id_name"
 
 
-async def present(session: AsyncSession, principal: Principal, station: Station) -> StationRead:
+async def present_all(
+    session: AsyncSession, principal: Principal, rows: Sequence[Station]
+) -> list[StationRead]:
+    """Stations with their current 站长 and deputies, the officers in one query."""
     officers = await offices.current_officers(
-        session, principal, [OfficeTerm.station_id == station.id]
+        session, principal, [OfficeTerm.station_id.in_([s.id for s in rows])]
     )
-    columns = {f: getattr(station, f) for f in StationRead.model_fields if f != "officers"}
-    return StationRead(**columns, officers=officers)
+    by_station: dict[int, list[OfficeRead]] = defaultdict(list)
+    for officer in officers:
+        by_station[officer.seat.id].append(officer)
+    reads = []
+    for station in rows:
+        columns = {f: getattr(station, f) for f in StationRead.model_fields if f != "officers"}
+        reads.append(StationRead(**columns, officers=by_station[station.id]))
+    return reads
+
+
+async def present(session: AsyncSession, principal: Principal, station: Station) -> StationRead:
+    return (await present_all(session, principal, [station]))[0]
 
 
 async def find(
@@ -131,9 +147,7 @@ async def list_stations(
         where.append(Station.kind == kind.value)
     rows = await repository.station_page(session, where, after=shared.after_id(cursor), limit=limit)
     items, next_cursor = shared.page_of(rows, limit, lambda s: s.id)
-    return StationPage(
-        items=[await present(session, principal, s) for s in items], next_cursor=next_cursor
-    )
+    return StationPage(items=await present_all(session, principal, items), next_cursor=next_cursor)
 
 
 async def update_station(
