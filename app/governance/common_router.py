@@ -43,8 +43,10 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the previous page")
 ]
-READ = problem_responses(401, 403, 404)
-WRITE = problem_responses(401, 403, 404, 409)
+READ = problem_responses(400, 401, 403, 404)
+"""400: an invalid cursor."""
+WRITE = problem_responses(400, 401, 403, 404, 409)
+"""400: an invalid Idempotency-Key; 409: the state refuses it, or the key is in use."""
 UPDATE = problem_responses(401, 403, 404, 409, 412, 428)
 
 IdempotencyKey = Annotated[
