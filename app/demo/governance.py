@@ -37,6 +37,7 @@ from app.governance.deliberation.schemas import (
     RatingIn,
     VoteIn,
 )
+from app.governance.evaluations import questionnaires
 from app.governance.evaluations import service as evaluations
 from app.governance.evaluations.schemas import (
     EvaluationCreate,
@@ -494,7 +495,7 @@ async def _evaluations(
     """This quarter's property evaluation in two compounds of the town, answered by
     every household with the fixed answers of ``ANSWERS``, and closed."""
     hongxing = compounds["SL-C1-G1"].unit
-    questionnaire = await evaluations.create_questionnaire(
+    questionnaire = await questionnaires.create_questionnaire(
         session,
         system,
         QuestionnaireCreate.model_validate(

@@ -21,7 +21,7 @@ from app.governance.common_router import (
     Limit,
     once,
 )
-from app.governance.evaluations import service, xlsx
+from app.governance.evaluations import questionnaires, results, service, xlsx
 from app.governance.evaluations.schemas import (
     EvaluationCreate,
     EvaluationPage,
@@ -69,7 +69,7 @@ async def create_questionnaire(
         principal,
         idempotency_key,
         body,
-        lambda: service.create_questionnaire(session, principal, body),
+        lambda: questionnaires.create_questionnaire(session, principal, body),
         location="get_questionnaire",
     )
 
@@ -87,7 +87,7 @@ async def list_questionnaires(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> QuestionnairePage:
-    return await service.list_questionnaires(
+    return await questionnaires.list_questionnaires(
         session,
         principal,
         org_unit_id=org_unit_id,
@@ -106,7 +106,7 @@ async def list_questionnaires(
 async def get_questionnaire(
     questionnaire_id: int, principal: CurrentPrincipal, session: DbSession
 ) -> QuestionnaireRead:
-    return await service.get_questionnaire(session, principal, questionnaire_id)
+    return await questionnaires.get_questionnaire(session, principal, questionnaire_id)
 
 
 @router.get(
@@ -123,7 +123,7 @@ async def get_evaluation_ranking(
     target_kind: TargetKind = TargetKind.property_company,
 ) -> EvaluationRanking:
     """The compounds under the unit by overall score for the period (1 = best)."""
-    return await service.ranking(session, principal, unit_id, period, target_kind)
+    return await results.ranking(session, principal, unit_id, period, target_kind)
 
 
 @router.get(
@@ -138,7 +138,7 @@ async def get_evaluation_trend(
     session: DbSession,
     target_kind: TargetKind = TargetKind.property_company,
 ) -> EvaluationTrend:
-    return await service.trend(session, principal, compound_id, target_kind)
+    return await results.trend(session, principal, compound_id, target_kind)
 
 
 @router.post(
@@ -220,7 +220,7 @@ async def export_evaluation_report(
     evaluation_id: int, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
     """Sheets 总览, 分项得分 (bar chart), 历期趋势 (line chart), 排名 (bar chart)."""
-    evaluation, trend, ranking = await service.report(session, principal, evaluation_id)
+    evaluation, trend, ranking = await results.report(session, principal, evaluation_id)
     name = f"evaluation-{evaluation.id}-{evaluation.period}"
     return Response(
         xlsx.render(evaluation, trend, ranking),

@@ -1,7 +1,7 @@
-"""Use cases of evaluations (物业/业委会评议): questionnaires as data, one period's
-evaluation of a body by a compound's households, one answer per household, scores,
-trends, a town's ranking, and a low score opening a 五议 matter to re-tender.
-Services flush, never commit; every write records one audit event.
+"""Use cases of evaluations (物业/业委会评议): one period's evaluation of a body by a
+compound's households, one answer per household, scores, and a low score opening a
+五议 matter to re-tender. Questionnaires are ``questionnaires``, trends and rankings
+``results``. Services flush, never commit; every write records one audit event.
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ from app.governance import repository as shared_repository
 from app.governance import service as shared
 from app.governance.bodies import repository as body_repository
 from app.governance.deliberation import service as deliberation
-from app.governance.evaluations import repository
+from app.governance.evaluations import questionnaires, repository
 from app.governance.evaluations.errors import (
     AlreadyAnswered,
     AnswersIncomplete,
@@ -27,31 +27,23 @@ from app.governance.evaluations.errors import (
     NotClosedYet,
     PeriodTaken,
     QuestionnaireMismatch,
-    QuestionnaireNotFound,
     RetenderOpened,
     ScoreNotLow,
     TargetNotFound,
 )
 from app.governance.evaluations.models import Evaluation, EvaluationResponse, Questionnaire
-from app.governance.evaluations.rules import Item, Scores, ranks, score
+from app.governance.evaluations.rules import Item, Scores, score
 from app.governance.evaluations.schemas import (
     EvaluationCreate,
     EvaluationPage,
-    EvaluationRanking,
     EvaluationRead,
     EvaluationStatus,
     EvaluationSummary,
-    EvaluationTrend,
     ItemScoreRead,
-    QuestionnaireCreate,
-    QuestionnairePage,
-    QuestionnaireRead,
-    RankingRow,
     ResponseIn,
     ResponseRead,
     ScoresRead,
     TargetKind,
-    TrendPoint,
 )
 from app.kit.etag import check_version
 from app.people.schemas import business_today
@@ -91,92 +83,6 @@ async def scores_of(
     return {e.id: score(items_of(q), sums.get(e.id, {}), responses.get(e.id, 0)) for e, q in pairs}
 
 
-# ---------------------------------------------------------------- questionnaires
-
-
-async def create_questionnaire(
-    session: AsyncSession, principal: Principal, data: QuestionnaireCreate
-) -> QuestionnaireRead:
-    """Kept by a town or community; it applies to the compounds below."""
-    unit = await shared.unit(session, principal.scope(GOVERNANCE_MANAGE), data.org_unit_id)
-    questionnaire = Questionnaire(
-        org_unit_id=unit.id,
-        target_kind=data.target_kind.value,
-        title=data.title,
-        items=[i.model_dump() for i in data.items],
-        is_active=True,
-        **shared.place_of(unit),
-    )
-    await repository.add(session, questionnaire)
-    await shared.record(
-        session,
-        principal,
-        "questionnaire.create",
-        ("questionnaire", questionnaire.id),
-        f"在「{unit.name}」新建评议问卷「{questionnaire.title}」",
-        questionnaire,
-    )
-    return QuestionnaireRead.model_validate(questionnaire)
-
-
-async def _applicable(
-    session: AsyncSession, principal: Principal, questionnaire_id: int
-) -> Questionnaire:
-    """A questionnaire applies to the subtree of its node: whoever reads a node in that
-    subtree (a community's staff, a compound's residents) reads the town's questionnaire."""
-    found = await repository.any_questionnaire(session, questionnaire_id)
-    if found is None:
-        raise QuestionnaireNotFound()
-    scope = await shared.reader_scope(session, principal)
-    if scope.covers(found):
-        return found
-    keeper = await shared_repository.units_by_id(session, [found.org_unit_id])
-    below = Scope.of([(u.level, u.id) for u in keeper.values()])
-    nodes = await shared_repository.units_by_id(session, [node for _, node in scope.nodes])
-    if not any(below.covers(node) for node in nodes.values()):
-        raise QuestionnaireNotFound()
-    return found
-
-
-async def get_questionnaire(
-    session: AsyncSession, principal: Principal, questionnaire_id: int
-) -> QuestionnaireRead:
-    return QuestionnaireRead.model_validate(await _applicable(session, principal, questionnaire_id))
-
-
-async def list_questionnaires(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    org_unit_id: int | None,
-    target_kind: TargetKind | None,
-    limit: int,
-    cursor: str | None,
-) -> QuestionnairePage:
-    """Those kept in the caller's subtrees; with ``org_unit_id``, those that apply there
-    (kept at the unit or one of its ancestors)."""
-    scope = await shared.reader_scope(session, principal)
-    where: list[ColumnElement[bool]] = []
-    if org_unit_id is None:
-        where.append(scope.clause(Questionnaire))
-    else:
-        unit = await shared.unit(session, scope, org_unit_id)
-        chain = [i for i in shared.place_of(unit).values() if i is not None]
-        where.append(Questionnaire.org_unit_id.in_(chain))
-    if target_kind is not None:
-        where.append(Questionnaire.target_kind == target_kind.value)
-    rows = await repository.questionnaire_page(
-        session, where, after=shared.after_id(cursor), limit=limit
-    )
-    items, next_cursor = shared.page_of(rows, limit, lambda q: q.id)
-    return QuestionnairePage(
-        items=[QuestionnaireRead.model_validate(q) for q in items], next_cursor=next_cursor
-    )
-
-
-# ---------------------------------------------------------------- evaluations
-
-
 async def _present(session: AsyncSession, evaluation: Evaluation) -> EvaluationRead:
     questionnaire = await repository.any_questionnaire(session, evaluation.questionnaire_id)
     bodies = await body_repository.bodies_by_id(session, [evaluation.body_id])
@@ -211,7 +117,7 @@ async def create_evaluation(
     property company's evaluation is tied to its contract in force for the compound."""
     compound = await shared.compound(session, principal.scope(GOVERNANCE_MANAGE), data.org_unit_id)
     readable = await shared.reader_scope(session, principal)
-    questionnaire = await _applicable(session, principal, data.questionnaire_id)
+    questionnaire = await questionnaires.applicable(session, principal, data.questionnaire_id)
     q_unit = await shared.unit(session, Scope.everything(), questionnaire.org_unit_id)
     body = await body_repository.get_body(session, data.body_id, readable)
     if body is None or body.kind not in {k.value for k in TargetKind}:
@@ -398,102 +304,3 @@ async def retender(
         source_evaluation_id=evaluation.id,
     )
     return await _present(session, evaluation)
-
-
-# ---------------------------------------------------------------- trends and rankings
-
-
-async def trend(
-    session: AsyncSession, principal: Principal, compound_id: int, target_kind: TargetKind
-) -> EvaluationTrend:
-    """The compound's evaluations of that kind of body, oldest period first."""
-    compound = await shared.compound(
-        session, await shared.reader_scope(session, principal), compound_id
-    )
-    rows = await repository.evaluations_with(
-        session,
-        [
-            Scope.of([("grid", compound.id)]).clause(Evaluation),
-            Questionnaire.target_kind == target_kind.value,
-        ],
-    )
-    scores = await scores_of(session, [(e, q) for e, _, q, _ in rows])
-    return EvaluationTrend(
-        compound_id=compound.id,
-        target_kind=target_kind,
-        points=[
-            TrendPoint(
-                evaluation_id=e.id,
-                period=e.period,
-                body_id=b.id,
-                body_name=b.name,
-                responses=scores[e.id].responses,
-                overall=scores[e.id].overall,
-                items={s.item.code: s.score for s in scores[e.id].items},
-            )
-            for e, b, _, _ in rows
-        ],
-    )
-
-
-async def ranking(
-    session: AsyncSession,
-    principal: Principal,
-    unit_id: int,
-    period: str,
-    target_kind: TargetKind,
-) -> EvaluationRanking:
-    """The compounds under the unit (a town, usually) ranked by overall score for the
-    period; compounds without answers come last, unranked."""
-    unit = await shared.unit(session, await shared.reader_scope(session, principal), unit_id)
-    rows = await repository.evaluations_with(
-        session,
-        [
-            Scope.of([(unit.level, unit.id)]).clause(Evaluation),
-            Evaluation.period == period,
-            Questionnaire.target_kind == target_kind.value,
-        ],
-    )
-    scores = await scores_of(session, [(e, q) for e, _, q, _ in rows])
-    ordered = sorted(
-        rows,
-        key=lambda r: (scores[r[0].id].overall is None, -(scores[r[0].id].overall or 0), r[0].id),
-    )
-    places = ranks([scores[e.id].overall for e, _, _, _ in ordered])
-    return EvaluationRanking(
-        unit_id=unit.id,
-        unit_name=unit.name,
-        period=period,
-        target_kind=target_kind,
-        rows=[
-            RankingRow(
-                rank=place,
-                compound_id=c.id,
-                compound_name=c.name,
-                evaluation_id=e.id,
-                body_id=b.id,
-                body_name=b.name,
-                responses=scores[e.id].responses,
-                eligible_households=e.eligible_households,
-                overall=scores[e.id].overall,
-            )
-            for (e, b, _, c), place in zip(ordered, places, strict=True)
-        ],
-    )
-
-
-async def report(
-    session: AsyncSession, principal: Principal, evaluation_id: int
-) -> tuple[EvaluationRead, EvaluationTrend, EvaluationRanking]:
-    """What the xlsx report shows: the evaluation, its compound's trend, and the
-    ranking of the town's compounds for the same period."""
-    evaluation = await get_evaluation(session, principal, evaluation_id)
-    kind = evaluation.target_kind
-    history = await trend(session, principal, evaluation.org_unit_id, kind)
-    readable = await shared.reader_scope(session, principal)
-    reaches_town = readable.unrestricted or ("town", evaluation.town_id) in readable.nodes
-    unit_id = (
-        evaluation.town_id if reaches_town else (evaluation.community_id or evaluation.org_unit_id)
-    )
-    table = await ranking(session, principal, unit_id, evaluation.period, kind)
-    return evaluation, history, table
