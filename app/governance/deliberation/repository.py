@@ -33,11 +33,15 @@ async def refresh(session: AsyncSession, row: object) -> None:
 
 
 async def get_matter(
-    session: AsyncSession, matter_id: int, scope: Scope, *, lock: bool = False
+    session: AsyncSession, matter_id: int, scope: Scope, *, lock: bool = False, share: bool = False
 ) -> Matter | None:
+    """``lock``: FOR UPDATE (a step); ``share``: FOR SHARE (a vote or rating), so votes run
+    side by side while a step that closes the vote waits for them and they for it."""
     query = select(Matter).where(Matter.id == matter_id, scope.clause(Matter))
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+    if lock or share:
+        query = query.with_for_update(read=share and not lock).execution_options(
+            populate_existing=True
+        )
     return (await session.execute(query)).scalar_one_or_none()
 
 

@@ -66,10 +66,11 @@ async def find(
     matter_id: int,
     *,
     lock: bool = False,
+    share: bool = False,
     if_match: str | None = None,
 ) -> Matter:
     """The matter ``scope`` admits (else 404), with the optional If-Match check (412)."""
-    matter = await repository.get_matter(session, matter_id, scope, lock=lock)
+    matter = await repository.get_matter(session, matter_id, scope, lock=lock, share=share)
     if matter is None:
         raise MatterNotFound()
     if if_match is not None:

@@ -42,8 +42,10 @@ def receipt_of(matter_id: int, ballot_secret: str) -> str:
 
 
 async def _participating(session: AsyncSession, principal: Principal, matter_id: int) -> Matter:
+    """The matter, share-locked: a vote or rating never slips past the step closing it
+    (that step locks the row for update, so it waits for them and they for it)."""
     scope = await shared.participation_scope(session, principal)
-    return await find(session, scope, matter_id)
+    return await find(session, scope, matter_id, share=True)
 
 
 async def vote(

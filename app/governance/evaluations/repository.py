@@ -51,11 +51,19 @@ async def questionnaire_page(
 
 
 async def get_evaluation(
-    session: AsyncSession, evaluation_id: int, scope: Scope, *, lock: bool = False
+    session: AsyncSession,
+    evaluation_id: int,
+    scope: Scope,
+    *,
+    lock: bool = False,
+    share: bool = False,
 ) -> Evaluation | None:
+    """``share``: FOR SHARE for an answer, so closing (FOR UPDATE) and answering order."""
     query = select(Evaluation).where(Evaluation.id == evaluation_id, scope.clause(Evaluation))
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+    if lock or share:
+        query = query.with_for_update(read=share and not lock).execution_options(
+            populate_existing=True
+        )
     return (await session.execute(query)).scalar_one_or_none()
 
 

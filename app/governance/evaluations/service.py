@@ -102,9 +102,14 @@ async def _present(session: AsyncSession, evaluation: Evaluation) -> EvaluationR
 
 
 async def _find(
-    session: AsyncSession, scope: Scope, evaluation_id: int, *, lock: bool = False
+    session: AsyncSession,
+    scope: Scope,
+    evaluation_id: int,
+    *,
+    lock: bool = False,
+    share: bool = False,
 ) -> Evaluation:
-    found = await repository.get_evaluation(session, evaluation_id, scope, lock=lock)
+    found = await repository.get_evaluation(session, evaluation_id, scope, lock=lock, share=share)
     if found is None:
         raise EvaluationNotFound()
     return found
@@ -214,7 +219,7 @@ async def respond(
 ) -> ResponseRead:
     """One answer per household of the compound, within the window, every item 1–5."""
     scope = await shared.participation_scope(session, principal)
-    evaluation = await _find(session, scope, evaluation_id)
+    evaluation = await _find(session, scope, evaluation_id, share=True)
     now = datetime.now(UTC)
     if evaluation.status != EvaluationStatus.open or not (
         evaluation.opens_at <= now < evaluation.closes_at
