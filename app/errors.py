@@ -44,10 +44,33 @@ class AppError(Exception):
 
 
 class NotFound(AppError):
+    """Missing, or outside the caller's scope: one answer for both, as if it did not
+    exist. A 404 therefore says only what its class says — a detail or extra member
+    given where it is raised could tell the two cases apart, so both are dropped."""
+
     status = 404
     code = "resource.not_found"
     message_zh = "资源不存在"
     message_en = "The resource does not exist"
+
+    def __init__(
+        self, *_details: str | None, headers: Mapping[str, str] | None = None, **_extra: Any
+    ) -> None:
+        super().__init__(headers=headers)
+
+
+class OrgUnitNotFound(NotFound):
+    """An org unit named in a request, missing or outside the caller's scope."""
+
+    message_zh = "组织不存在"
+    message_en = "The org unit does not exist"
+
+
+class PersonNotFound(NotFound):
+    """A person named in a request, missing or outside the caller's scope."""
+
+    message_zh = "人员不存在"
+    message_en = "The person does not exist"
 
 
 class Unauthenticated(AppError):

@@ -9,12 +9,11 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from app.config import Settings
-from app.errors import Conflict
+from app.errors import Conflict, NotFound
 from app.kit.schemas import StrictModel
 from app.main import create_app
 from tests.conftest import make_settings
-
-PROBLEM = "application/problem+json"
+from tests.support.problems import assert_problem
 
 
 class Sample(StrictModel):
@@ -33,6 +32,10 @@ async def error_app(database_url: str) -> AsyncIterator[FastAPI]:
     @app.get("/_test/conflict")
     async def conflict() -> None:
         raise Conflict("订单已关闭", "The order is closed", current_status="closed")
+
+    @app.get("/_test/not-found")
+    async def not_found() -> None:
+        raise NotFound("居民只能在本人住址点单", "Only at home", unit_id=42)
 
     @app.get("/_test/too-many-clients")
     async def too_many_clients() -> None:
@@ -56,18 +59,6 @@ async def http(error_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=error_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["type"] == f"urn:redgrid:problem:{code}"
-    assert body["title"] and body["detail"]
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
 
 
 class TestUnknownRoute:
@@ -161,6 +152,14 @@ class TestDomainError:
     async def test_app_error_detail_in_english(self, http: httpx.AsyncClient) -> None:
         response = await http.get("/_test/conflict", headers={"Accept-Language": "en"})
         assert assert_problem(response, 409, "resource.conflict")["detail"] == "The order is closed"
+
+
+class TestNotFound:
+    async def test_says_only_what_its_class_says(self, http: httpx.AsyncClient) -> None:
+        """Out of scope and missing must read alike: no detail or member from the raise."""
+        body = assert_problem(await http.get("/_test/not-found"), 404, "resource.not_found")
+        assert body["detail"] == body["title"] == "资源不存在"
+        assert "unit_id" not in body
 
 
 class TestUnexpectedError:

@@ -16,7 +16,7 @@ from app.auth.models import ApiClient
 from app.auth.schemas import ApiClientCreate, ApiClientRead, ApiClientSecret
 from app.authz.permissions import USERS_READ, USERS_WRITE
 from app.authz.principal import Principal
-from app.errors import NotFound
+from app.errors import OrgUnitNotFound
 from app.hierarchy.models import OrgUnit
 from app.kit.hashing import hash_password
 from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
@@ -28,7 +28,7 @@ async def create_api_client(
 ) -> ApiClientSecret:
     unit = await repository.get_live_unit(session, body.org_unit_id, principal.scope(USERS_WRITE))
     if unit is None:
-        raise NotFound("组织节点不存在", "The org unit does not exist")
+        raise OrgUnitNotFound()
     scopes = sorted(set(body.scopes))
     if escalates(principal, unit, scopes):
         raise ClientScopeEscalation()

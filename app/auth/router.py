@@ -24,6 +24,8 @@ from app.authz.principal import Principal
 from app.config import Settings
 from app.db.session import DbSession
 from app.errors import AppError
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import set_location
 from app.kit.i18n import negotiate_language
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.kit.schemas import problem_responses
@@ -33,7 +35,10 @@ from app.users.schemas import Me
 
 router = APIRouter(tags=["auth"])
 clients_router = APIRouter(
-    prefix="/api-clients", tags=["api-clients"], responses=problem_responses(401, 403)
+    prefix="/api-clients",
+    tags=["api-clients"],
+    responses=problem_responses(401, 403),
+    route_class=IdempotentRoute,
 )
 
 # RFC 6749 §5.1: token responses must not be cached.
@@ -135,14 +140,25 @@ ApiClientId = Annotated[int, Path(gt=0)]
 
 
 @clients_router.post(
-    "", status_code=201, response_model=ApiClientSecret, responses=problem_responses(404)
+    "",
+    status_code=201,
+    response_model=ApiClientSecret,
+    dependencies=[Idempotent],
+    responses=problem_responses(404),
 )
 async def create_api_client(
-    session: DbSession, principal: Writer, body: ApiClientCreate
+    session: DbSession,
+    principal: Writer,
+    body: ApiClientCreate,
+    request: Request,
+    response: Response,
 ) -> ApiClientSecret:
-    """Registers an integration client at a node. The secret is in this response only.
-    Its scopes may not exceed what the caller holds over that node."""
-    return await clients.create_api_client(session, principal, body)
+    """Registers an integration client at a node. The secret is in this response only
+    (and in a replay of it under the same Idempotency-Key). Its scopes may not exceed
+    what the caller holds over that node."""
+    created = await clients.create_api_client(session, principal, body)
+    set_location(request, response, "read_api_client", api_client_id=created.id)
+    return created
 
 
 @clients_router.get("", response_model=Page[ApiClientRead], responses=problem_responses(400))
@@ -165,7 +181,10 @@ async def read_api_client(
 
 
 @clients_router.post(
-    "/{api_client_id}/secret", response_model=ApiClientSecret, responses=problem_responses(404)
+    "/{api_client_id}/secret",
+    response_model=ApiClientSecret,
+    dependencies=[Idempotent],
+    responses=problem_responses(404),
 )
 async def rotate_api_client_secret(
     session: DbSession, principal: Writer, api_client_id: ApiClientId

@@ -81,13 +81,18 @@ async def _client_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require(permission: str):  # type: ignore[no-untyped-def]
-    """A dependency that admits callers holding ``permission`` somewhere (else 403)."""
+def require_any(*permissions: str):  # type: ignore[no-untyped-def]
+    """A dependency that admits callers holding any of ``permissions`` somewhere (else 403)."""
 
     async def guard(principal: CurrentPrincipal) -> Principal:
-        if not principal.has(permission):
+        if not any(principal.has(permission) for permission in permissions):
             raise Forbidden()
         return principal
 
-    guard.__name__ = f"require_{permission.replace('.', '_')}"
+    guard.__name__ = "require_" + "_or_".join(p.replace(".", "_") for p in permissions)
     return Depends(guard)
+
+
+def require(permission: str):  # type: ignore[no-untyped-def]
+    """A dependency that admits callers holding ``permission`` somewhere (else 403)."""
+    return require_any(permission)

@@ -21,13 +21,35 @@ LEVEL_COLUMNS = {column.removesuffix("_id"): column for column in ANCESTOR_COLUM
 
 
 class Placed(Protocol):
-    """Anything that carries the ancestor ids of its place in the hierarchy."""
+    """Anything that carries the ancestor ids of its place in the hierarchy: a scoped
+    row (``ScopedMixin``), a :class:`Place`, or a read model with those columns."""
+
+    @property
+    def town_id(self) -> int: ...
+    @property
+    def community_id(self) -> int | None: ...
+    @property
+    def grid_id(self) -> int | None: ...
+    @property
+    def building_id(self) -> int | None: ...
+    @property
+    def household_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place by its ancestor ids, for what has no scoped row of its own."""
 
     town_id: int
     community_id: int | None
     grid_id: int | None
     building_id: int | None
     household_id: int | None
+
+    @classmethod
+    def town(cls, town_id: int) -> "Place":
+        """A town itself (a department's place: it belongs to its town)."""
+        return cls(town_id, None, None, None, None)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
-    or_,
     select,
     text,
     update,
@@ -31,6 +30,7 @@ from app.db import scoped
 from app.hierarchy.errors import CodeTaken
 from app.hierarchy.models import LEVELS, OrgUnit
 from app.hierarchy.rules import ANCESTOR_COLUMNS
+from app.kit.search import contains
 
 COPY_COLUMNS = (
     "id",
@@ -124,9 +124,7 @@ async def flush(session: AsyncSession) -> None:
 
 def _search(q: str) -> ColumnElement[bool]:
     # Substring match served by the pg_trgm GIN indexes on name and code.
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    return or_(OrgUnit.name.ilike(pattern, escape="\\"), OrgUnit.code.ilike(pattern, escape="\\"))
+    return contains(q, OrgUnit.name, OrgUnit.code)
 
 
 async def page(

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from app.authz.deps import CurrentPrincipal, require
@@ -26,22 +26,24 @@ from app.hierarchy.schemas import (
     OrgUnitUpdate,
     SubtreeNode,
 )
+from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.etag import etag_for
+from app.kit.http import IfMatch, set_location
 from app.kit.i18n import negotiate_language
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
 
 router = APIRouter(
-    prefix="/org-units", tags=["org-units"], responses=problem_responses(401, 403, 404)
+    prefix="/org-units",
+    tags=["org-units"],
+    responses=problem_responses(401, 403, 404),
+    route_class=IdempotentRoute,
 )
 
 CanReadUnits = require(ORG_READ)
 CanWriteUnits = require(ORG_WRITE)
 CanImportUnits = require(ORG_IMPORT)
-IfMatch = Annotated[
-    str | None, Header(description='The ETag from a read, e.g. `W/"3"` (428 without, 412 stale)')
-]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the previous page")
@@ -57,7 +59,7 @@ def _one(response: Response, principal: CurrentPrincipal, unit: OrgUnit) -> OrgU
 @router.post(
     "",
     status_code=201,
-    dependencies=[CanWriteUnits],
+    dependencies=[CanWriteUnits, Idempotent],
     responses=problem_responses(409),
     summary="Create an org unit · 新建组织",
 )
@@ -70,7 +72,7 @@ async def create_org_unit(
 ) -> OrgUnitRead:
     """A town needs a superuser; below, ``org.write`` over the parent, exactly one level up."""
     unit = await service.create_unit(session, principal, body)
-    response.headers["Location"] = request.app.url_path_for("get_org_unit", unit_id=str(unit.id))
+    set_location(request, response, "get_org_unit", unit_id=unit.id)
     return _one(response, principal, unit)
 
 
@@ -192,7 +194,7 @@ async def update_org_unit(
 
 @router.post(
     "/{unit_id}/move",
-    dependencies=[CanWriteUnits],
+    dependencies=[CanWriteUnits, Idempotent],
     responses=_VERSIONED,
     summary="Move a subtree under another parent · 移动组织",
 )
@@ -212,7 +214,7 @@ async def move_org_unit(
 
 @router.post(
     "/{unit_id}/archive",
-    dependencies=[CanWriteUnits],
+    dependencies=[CanWriteUnits, Idempotent],
     responses=_VERSIONED,
     summary="Archive an org unit · 归档组织",
 )
@@ -231,7 +233,7 @@ async def archive_org_unit(
 
 @router.post(
     "/{unit_id}/restore",
-    dependencies=[CanWriteUnits],
+    dependencies=[CanWriteUnits, Idempotent],
     responses=_VERSIONED,
     summary="Restore an archived org unit · 恢复组织",
 )

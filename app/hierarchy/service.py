@@ -71,20 +71,6 @@ async def find(session: AsyncSession, scope: Scope, unit_id: int, *, lock: bool 
     return unit
 
 
-async def _record(
-    session: AsyncSession, principal: Principal, action: str, unit: OrgUnit, summary: str
-) -> None:
-    await audit_service.record(
-        session,
-        principal,
-        action,
-        summary=summary,
-        target_type="org_unit",
-        target_id=unit.id,
-        place=unit,
-    )
-
-
 async def _parent_for(
     session: AsyncSession, principal: Principal, parent_id: int, level: str
 ) -> OrgUnit:
@@ -122,12 +108,14 @@ async def create_unit(session: AsyncSession, principal: Principal, data: OrgUnit
         **rules.ancestor_ids(data.level, unit_id, parent_chain),
     )
     await repository.add(session, unit)
-    await _record(
+    await audit_service.record(
         session,
         principal,
         "org_unit.create",
-        unit,
-        f"创建{LEVEL_NAMES_ZH[unit.level]}「{unit.name}」({unit.code})",
+        summary=f"创建{LEVEL_NAMES_ZH[unit.level]}「{unit.name}」({unit.code})",
+        target_type="org_unit",
+        target_id=unit.id,
+        place=unit,
     )
     return unit
 
@@ -225,12 +213,14 @@ async def update_unit(
         setattr(unit, field, value)
     unit.version += 1
     await repository.flush(session)
-    await _record(
+    await audit_service.record(
         session,
         principal,
         "org_unit.update",
-        unit,
-        f"修改组织「{unit.name}」({unit.code})：{', '.join(sorted(changes))}",
+        summary=f"修改组织「{unit.name}」({unit.code})：{', '.join(sorted(changes))}",
+        target_type="org_unit",
+        target_id=unit.id,
+        place=unit,
     )
     return unit
 
@@ -270,12 +260,14 @@ async def move_unit(
     await repository.set_parent(session, unit.id, target.id)
     await repository.rewrite_subtree(session, unit.level, unit.id, above)
     await repository.refresh(session, unit)
-    await _record(
+    await audit_service.record(
         session,
         principal,
         "org_unit.move",
-        unit,
-        f"移动组织「{unit.name}」({unit.code})：上级 {old_parent_id} → {target.id}",
+        summary=f"移动组织「{unit.name}」({unit.code})：上级 {old_parent_id} → {target.id}",
+        target_type="org_unit",
+        target_id=unit.id,
+        place=unit,
     )
     return unit
 
@@ -302,8 +294,14 @@ async def archive_unit(
     unit.is_archived = True
     unit.version += 1
     await repository.flush(session)
-    await _record(
-        session, principal, "org_unit.archive", unit, f"归档组织「{unit.name}」({unit.code})"
+    await audit_service.record(
+        session,
+        principal,
+        "org_unit.archive",
+        summary=f"归档组织「{unit.name}」({unit.code})",
+        target_type="org_unit",
+        target_id=unit.id,
+        place=unit,
     )
     return unit
 
@@ -322,8 +320,14 @@ async def restore_unit(
     unit.is_archived = False
     unit.version += 1
     await repository.flush(session)
-    await _record(
-        session, principal, "org_unit.restore", unit, f"恢复组织「{unit.name}」({unit.code})"
+    await audit_service.record(
+        session,
+        principal,
+        "org_unit.restore",
+        summary=f"恢复组织「{unit.name}」({unit.code})",
+        target_type="org_unit",
+        target_id=unit.id,
+        place=unit,
     )
     return unit
 

@@ -1,30 +1,54 @@
 """``Idempotency-Key`` on POSTs that create or move value
-(draft-ietf-httpapi-idempotency-key-header).
+(draft-ietf-httpapi-idempotency-key-header): the one mechanism, applied by declaration.
 
-- the first request with a key runs, and its response is stored in the same
-  transaction as its effect, so a replay can never disagree with what happened;
-- a retry after it committed gets the stored response again (nothing re-runs);
-- the same key with a different body gets 422 ``idempotency.key_reused``;
-- a retry while the first still runs gets 409 ``idempotency.in_progress``: a
-  transaction-scoped advisory lock on (caller, key) tells, without waiting.
-Keys are scoped to the caller and kept at least 24 hours.
+A route lists ``Idempotent`` (key optional) or ``IdempotentRequired`` (400 without a
+key) among its dependencies — or takes ``ClaimedKey`` / ``RequiredKey`` as a parameter
+when its service needs the key itself — and its router builds routes with
+``IdempotentRoute``. Handlers stay ordinary: they return a schema and set status,
+``Location`` and ``ETag`` on the response; nothing else knows about keys.
+
+- the dependency runs after authentication, inside the request's transaction: a
+  transaction-scoped advisory lock on (caller, key) admits one request at a time — a
+  retry while the first still runs gets 409 ``idempotency.in_progress`` at once;
+- a key already answered with the same request fingerprint replays the stored
+  response (status, body, headers such as ``Location`` and ``ETag``, plus
+  ``Idempotent-Replayed: true``) and the handler does not run; with another
+  fingerprint it is 422 ``idempotency.key_reused``;
+- otherwise the handler runs and ``IdempotentRoute`` stores its successful response
+  in the same transaction as its effect, so a replay can never disagree with what
+  happened (an error stores nothing: it rolled back).
+Keys are scoped to the caller and kept 48 hours (``purge_expired``). Stored bodies
+are sealed (AES-256-GCM, bound to caller and key): a response may carry personal data
+(PIPL) or a client secret shown once.
 """
 
+import base64
 import hashlib
+import inspect
 import json
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Any
 
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Request, Response, params
+from fastapi.routing import APIRoute
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.authz.deps import CurrentPrincipal
+from app.db.session import DbSession
 from app.errors import BusinessRuleViolation, Conflict
 from app.integrations.models import IdempotencyRecord
+from app.kit.crypto import FieldCipher, derive_key
+from app.kit.http import MAX_IDEMPOTENCY_KEY, IdempotencyKey
+from app.kit.schemas import problem_responses
 
-MAX_KEY_LENGTH = 255
+REPLAYED_HEADER = "Idempotent-Replayed"
+_SEAL_PURPOSE = "idempotency-response"
+_NOT_STORED = frozenset({"content-length"})
+_KEY_PROBLEMS = problem_responses(400, 409)
 
 
 class KeyReused(BusinessRuleViolation):
@@ -46,62 +70,172 @@ class InvalidKey(BusinessRuleViolation):
     message_en = "The Idempotency-Key must be 1-255 visible characters"
 
 
-def fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps(jsonable_encoder(body), sort_keys=True, ensure_ascii=False)
+class KeyRequired(BusinessRuleViolation):
+    status = 400
+    code = "idempotency.key_required"
+    message_zh = "此请求须携带 Idempotency-Key 请求头"
+    message_en = "This request requires an Idempotency-Key header"
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """SHA-256 of method, path and the body (JSON canonicalised: key order and
+    white space do not count)."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False)
+    except ValueError:
+        canonical = "sha256:" + hashlib.sha256(body).hexdigest()
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-Outcome = tuple[int, Any, Mapping[str, str]]
-"""(status code, JSON-able body, headers) of a successful response."""
+@lru_cache(maxsize=4)
+def _cipher(pii_key: str) -> FieldCipher:
+    return FieldCipher(derive_key(pii_key, _SEAL_PURPOSE))
 
 
-async def run_idempotent(
-    session: AsyncSession,
-    *,
-    subject: str,
-    key: str | None,
-    request_fingerprint: str,
-    execute: Callable[[], Awaitable[Outcome]],
-) -> JSONResponse:
-    if key is None:
-        return _response(*await execute(), replayed=False)
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidKey()
-    locked = (
-        await session.execute(
-            select(func.pg_try_advisory_xact_lock(func.hashtextextended(f"{subject}\n{key}", 0)))
-        )
-    ).scalar_one()
-    if not locked:
-        raise RequestInProgress(headers={"Retry-After": "1"})
-    stored = await session.get(IdempotencyRecord, (subject, key))
-    if stored is not None:
-        if stored.fingerprint != request_fingerprint:
+@dataclass(frozen=True)
+class Claim:
+    """This request's hold on its key, from the lock to the stored response."""
+
+    session: AsyncSession
+    subject: str
+    key: str
+    fingerprint: str
+    cipher: FieldCipher
+
+    def _aad(self) -> bytes:
+        return f"{self.subject}\n{self.key}".encode()
+
+    async def stored_response(self) -> Response | None:
+        stored = await self.session.get(IdempotencyRecord, (self.subject, self.key))
+        if stored is None:
+            return None
+        if stored.fingerprint != self.fingerprint:
             raise KeyReused()
-        return _response(stored.status_code, stored.body, stored.headers, replayed=True)
-    status, body, headers = await execute()
-    encoded = jsonable_encoder(body)
-    await session.execute(
-        insert(IdempotencyRecord).values(
-            subject=subject,
-            key=key,
-            fingerprint=request_fingerprint,
-            status_code=status,
-            body=encoded,
-            headers=dict(headers),
+        headers = {**stored.headers, REPLAYED_HEADER: "true"}
+        sealed = stored.body.get("sealed") if isinstance(stored.body, dict) else None
+        if sealed is None:  # stored before bodies were sealed
+            content = json.dumps(stored.body, ensure_ascii=False).encode()
+        else:
+            content = self.cipher.decrypt(
+                base64.b64decode(sealed), associated_data=self._aad()
+            ).encode()
+        return Response(content, stored.status_code, headers, media_type="application/json")
+
+    async def store(self, response: Response) -> None:
+        sealed = self.cipher.encrypt(bytes(response.body).decode(), associated_data=self._aad())
+        await self.session.execute(
+            insert(IdempotencyRecord).values(
+                subject=self.subject,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                status_code=response.status_code,
+                body={"sealed": base64.b64encode(sealed).decode()},
+                headers={
+                    name: value
+                    for name, value in response.headers.items()
+                    if name not in _NOT_STORED
+                },
+            )
         )
+
+
+class _Replay(Exception):
+    """Raised by the dependency to answer with the stored response instead of the handler."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _valid(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise InvalidKey()
+    return key
+
+
+async def _claim(request: Request, subject: str, session: AsyncSession, key: str) -> str:
+    claim = Claim(
+        session=session,
+        subject=subject,
+        key=_valid(key),
+        fingerprint=fingerprint(request.method, request.url.path, await request.body()),
+        cipher=_cipher(request.app.state.settings.pii_key),
     )
-    return _response(status, encoded, headers, replayed=False)
+    lock = func.pg_try_advisory_xact_lock(func.hashtextextended(f"{subject}\n{claim.key}", 0))
+    if not (await session.execute(select(lock))).scalar_one():
+        raise RequestInProgress(headers={"Retry-After": "1"})
+    replay = await claim.stored_response()
+    if replay is not None:
+        raise _Replay(replay)
+    request.state.idempotency = claim
+    return claim.key
 
 
-def _response(
-    status: int, body: Any, headers: Mapping[str, str], *, replayed: bool
-) -> JSONResponse:
-    all_headers = dict(headers)
-    if replayed:
-        all_headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(jsonable_encoder(body), status_code=status, headers=all_headers)
+async def idempotency(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> str | None:
+    """The request's key (stripped), held for this transaction; None without one."""
+    if idempotency_key is None:
+        return None
+    return await _claim(request, principal.subject, session, idempotency_key)
+
+
+async def required_idempotency(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> str:
+    """For value moved by hand (人工奖扣): a retry must be recognisable, always."""
+    if idempotency_key is None:
+        raise KeyRequired()
+    return await _claim(request, principal.subject, session, idempotency_key)
+
+
+Idempotent = Depends(idempotency)
+IdempotentRequired = Depends(required_idempotency)
+ClaimedKey = Annotated[str | None, Idempotent]
+"""The key itself, for a service that derives a ledger key from it."""
+RequiredKey = Annotated[str, IdempotentRequired]
+
+
+def _takes_key(endpoint: Callable[..., Any], dependencies: Sequence[params.Depends]) -> bool:
+    declared: list[Any] = list(dependencies)
+    for parameter in inspect.signature(endpoint, eval_str=True).parameters.values():
+        declared.extend(getattr(parameter.annotation, "__metadata__", ()))
+        declared.append(parameter.default)
+    calls = (idempotency, required_idempotency)
+    return any(getattr(declared_, "dependency", None) in calls for declared_ in declared)
+
+
+class IdempotentRoute(APIRoute):
+    """Answers a replay with the stored response, and stores a first success in the
+    request's transaction (the session commits after this handler returns). A route
+    that takes a key documents the 400 and 409 the key can answer."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        self.takes_idempotency_key = _takes_key(endpoint, options.get("dependencies") or ())
+        if self.takes_idempotency_key:
+            options["responses"] = {**_KEY_PROBLEMS, **(options.get("responses") or {})}
+        super().__init__(path, endpoint, **options)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except _Replay as replay:
+                return replay.response
+            claim: Claim | None = getattr(request.state, "idempotency", None)
+            if claim is not None and response.status_code < 400:
+                await claim.store(response)
+            return response
+
+        return handle
 
 
 async def purge_expired(session: AsyncSession, *, older_than_hours: int = 48) -> int:

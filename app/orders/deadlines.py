@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from app.authz.scope import Placed
 from app.kit.calendar import WorkingCalendar
 
 
@@ -46,12 +47,6 @@ class Breach:
     """超时未响应: past response_due_at without first contact."""
     resolve = "resolve"
     """超期未办结: past resolve_due_at and not resolved."""
-
-
-class Placed(Protocol):
-    town_id: int
-    community_id: int | None
-    grid_id: int | None
 
 
 def escalation_target(order: Placed, level: int) -> tuple[str, int]:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hierarchy.models import OrgUnit
+from app.kit.search import contains
 from app.orders.models import (
     CalendarOverride,
     Department,
@@ -211,8 +212,7 @@ async def list_orders(
 
 
 def _text_match(q: str) -> ColumnElement[bool]:
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return ServiceOrder.title.ilike(pattern, escape="\\") | (ServiceOrder.number == q.upper())
+    return contains(q, ServiceOrder.title) | (ServiceOrder.number == q.upper())
 
 
 async def list_events(

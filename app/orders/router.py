@@ -1,18 +1,16 @@
 """``/api/v1/orders``: 居民点单 · 社区派单 · 党员接单, each step ``POST /orders/{id}/<step>``.
 
-Every POST takes an ``Idempotency-Key`` (a replay returns the first response with
-``Idempotent-Replayed: true``); every step takes an optional ``If-Match`` (412 when
-stale). An illegal step answers 409 ``order.invalid_transition`` and changes nothing.
+Every POST takes an ``Idempotency-Key`` (``app.integrations.idempotency``: a replay
+returns the first response with ``Idempotent-Replayed: true``); every step takes an
+optional ``If-Match`` (412 when stale). An illegal step answers 409
+``order.invalid_transition`` and changes nothing.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request, Response
 
-from app.authz.deps import CurrentPrincipal
+from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import (
     ORDERS_DEPARTMENT,
     ORDERS_DISPATCH,
@@ -21,11 +19,10 @@ from app.authz.permissions import (
     ORDERS_SUBMIT_FOR,
     ORDERS_WORK,
 )
-from app.authz.principal import Principal
 from app.db.session import DbSession
-from app.errors import Forbidden
-from app.integrations.idempotency import Outcome, fingerprint, run_idempotent
+from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
+from app.kit.http import IfMatch, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
 from app.orders import service
@@ -49,41 +46,21 @@ from app.orders.schemas import (
 from app.orders.steps import assignment, intake, submit, work
 from app.orders.workflow import OrderStatus
 
-router = APIRouter(prefix="/orders", tags=["orders"], responses=problem_responses(401, 403, 404))
+router = APIRouter(
+    prefix="/orders",
+    tags=["orders"],
+    responses=problem_responses(401, 403, 404),
+    route_class=IdempotentRoute,
+)
 
+CanSubmit = require_any(ORDERS_SUBMIT, ORDERS_SUBMIT_FOR)
+CanRead = require_any(ORDERS_READ, ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT)
+CanDispatch = require_any(ORDERS_DISPATCH)
+IsResident = require_any(ORDERS_SUBMIT)
+CanClaim = require_any(ORDERS_WORK)
+CanHandle = require_any(ORDERS_WORK, ORDERS_DEPARTMENT)
+IsDepartment = require_any(ORDERS_DEPARTMENT)
 
-def _require_any(*permissions: str) -> Any:
-    """Admits callers holding any of ``permissions`` somewhere (else 403)."""
-
-    async def guard(principal: CurrentPrincipal) -> Principal:
-        if not any(principal.has(p) for p in permissions):
-            raise Forbidden()
-        return principal
-
-    guard.__name__ = "require_any_" + "_".join(p.replace(".", "_") for p in permissions)
-    return Depends(guard)
-
-
-CanSubmit = _require_any(ORDERS_SUBMIT, ORDERS_SUBMIT_FOR)
-CanRead = _require_any(ORDERS_READ, ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT)
-CanDispatch = _require_any(ORDERS_DISPATCH)
-IsResident = _require_any(ORDERS_SUBMIT)
-CanClaim = _require_any(ORDERS_WORK)
-CanHandle = _require_any(ORDERS_WORK, ORDERS_DEPARTMENT)
-IsDepartment = _require_any(ORDERS_DEPARTMENT)
-
-IfMatch = Annotated[
-    str | None,
-    Header(max_length=64, description='Optional ETag from a read, e.g. `W/"3"` (412 when stale)'),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=255,
-        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
-        "returns the first response; the same key with another body is 422",
-    ),
-]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the previous page")
@@ -92,64 +69,25 @@ _POST = problem_responses(400, 409)
 _STEP = problem_responses(400, 409, 412)
 
 
-async def _once(
-    request: Request,
-    session: DbSession,
-    principal: Principal,
-    key: str | None,
-    body: BaseModel | None,
-    produce: Callable[[], Awaitable[BaseModel]],
-    *,
-    status: int = 200,
-) -> JSONResponse:
-    """Runs ``produce`` under the Idempotency-Key; the ETag travels with the response."""
-
-    async def execute() -> Outcome:
-        result = await produce()
-        headers: dict[str, str] = {}
-        if isinstance(result, OrderRead):
-            headers["ETag"] = etag_for(result.version)
-            if status == 201:
-                headers["Location"] = request.app.url_path_for("get_order", order_id=str(result.id))
-        return status, result.model_dump(mode="json"), headers
-
-    return await run_idempotent(
-        session,
-        subject=principal.subject,
-        key=key,
-        request_fingerprint=fingerprint(
-            "POST", request.url.path, body.model_dump(mode="json") if body else None
-        ),
-        execute=execute,
-    )
-
-
 @router.post(
     "",
     status_code=201,
-    dependencies=[CanSubmit],
-    response_model=OrderRead,
+    dependencies=[CanSubmit, Idempotent],
     responses=_POST,
     summary="File an order · 点单",
 )
 async def create_order(
     body: OrderCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """A resident files for themselves (``orders.submit``); staff and grid workers for a
     resident in their scope, or for nobody with a location (``orders.submit_for``)."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: submit.submit_order(session, principal, body),
-        status=201,
-    )
+    order = await submit.submit_order(session, principal, body)
+    set_location(request, response, "get_order", order_id=order.id)
+    return tagged(response, order)
 
 
 @router.get("", dependencies=[CanRead], summary="List orders · 工单列表")
@@ -211,138 +149,101 @@ async def list_order_events(
 
 @router.post(
     "/{order_id}/triage",
-    dependencies=[CanDispatch],
-    response_model=OrderRead,
+    dependencies=[CanDispatch, Idempotent],
     responses=_STEP,
     summary="Triage · 分拣受理",
 )
 async def triage_order(
     order_id: int,
     body: TriageIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """Accept into work: priority, time-limit class (default: the category's) and the
     deadlines it sets (响应时限 in hours, 办结时限 in hours or Chinese working days)."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: intake.triage(session, principal, order_id, body, if_match=if_match),
+    return tagged(
+        response, await intake.triage(session, principal, order_id, body, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/reject",
-    dependencies=[CanDispatch],
-    response_model=OrderRead,
+    dependencies=[CanDispatch, Idempotent],
     responses=_STEP,
     summary="Reject · 驳回",
 )
 async def reject_order(
     order_id: int,
     body: ReasonIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: intake.reject(session, principal, order_id, body, if_match=if_match),
+) -> OrderRead:
+    return tagged(
+        response, await intake.reject(session, principal, order_id, body, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/merge",
-    dependencies=[CanDispatch],
-    response_model=OrderRead,
+    dependencies=[CanDispatch, Idempotent],
     responses=_STEP,
     summary="Merge a duplicate · 合并重复工单",
 )
 async def merge_order(
     order_id: int,
     body: MergeIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """Into another open order the caller may dispatch; this order's resident and
     seconds become that order's 附议."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: intake.merge(session, principal, order_id, body, if_match=if_match),
+    return tagged(
+        response, await intake.merge(session, principal, order_id, body, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/dispatch",
-    dependencies=[CanDispatch],
-    response_model=OrderRead,
+    dependencies=[CanDispatch, Idempotent],
     responses=_STEP,
     summary="Dispatch · 派单",
 )
 async def dispatch_order(
     order_id: int,
     body: DispatchIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """To a party member whose branch is in the caller's scope, a volunteer team in
     scope, or a department of the order's town (吹哨: the department must 报到)."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: assignment.dispatch(session, principal, order_id, body, if_match=if_match),
+    return tagged(
+        response, await assignment.dispatch(session, principal, order_id, body, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/pool",
-    dependencies=[CanDispatch],
-    response_model=OrderRead,
+    dependencies=[CanDispatch, Idempotent],
     responses=_STEP,
     summary="Offer to the claim pool · 放入抢单池",
 )
 async def pool_order(
     order_id: int,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """Members with ``orders.work`` over the order's place may then claim it."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: assignment.pool(session, principal, order_id, if_match=if_match),
-    )
+    return tagged(response, await assignment.pool(session, principal, order_id, if_match=if_match))
 
 
 # ---------------------------------------------------------------- residents
@@ -350,83 +251,56 @@ async def pool_order(
 
 @router.post(
     "/{order_id}/cancel",
-    dependencies=[IsResident],
-    response_model=OrderRead,
+    dependencies=[IsResident, Idempotent],
     responses=_STEP,
     summary="Cancel my order · 撤销",
 )
 async def cancel_order(
     order_id: int,
     body: ReasonIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """By the resident it is for, before anyone accepted it."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: intake.cancel(session, principal, order_id, body, if_match=if_match),
+    return tagged(
+        response, await intake.cancel(session, principal, order_id, body, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/second",
-    dependencies=[IsResident],
-    response_model=SecondRead,
+    dependencies=[IsResident, Idempotent],
     responses=_STEP,
     summary="Second an open order · 附议",
 )
 async def second_order(
-    order_id: int,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: DbSession,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    order_id: int, principal: CurrentPrincipal, session: DbSession, if_match: IfMatch = None
+) -> SecondRead:
     """A resident with the same problem backs an open order in their community instead
     of filing a duplicate; once per person (409 ``order.already_seconded``)."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: intake.second(session, principal, order_id, if_match=if_match),
-    )
+    return await intake.second(session, principal, order_id, if_match=if_match)
 
 
 @router.post(
     "/{order_id}/feedback",
-    dependencies=[IsResident],
-    response_model=OrderRead,
+    dependencies=[IsResident, Idempotent],
     responses=_STEP,
     summary="Answer the follow-up · 回访评价",
 )
 async def give_order_feedback(
     order_id: int,
     body: FeedbackIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """Resolved yes and satisfied or basically satisfied closes the order (confirm);
     any other answer reopens it to the same holder (reopen, 返工)."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: work.feedback(session, principal, order_id, body, if_match=if_match),
+    return tagged(
+        response, await work.feedback(session, principal, order_id, body, if_match=if_match)
     )
 
 
@@ -435,186 +309,128 @@ async def give_order_feedback(
 
 @router.post(
     "/{order_id}/claim",
-    dependencies=[CanClaim],
-    response_model=OrderRead,
+    dependencies=[CanClaim, Idempotent],
     responses=_STEP,
     summary="Claim from the pool · 抢单",
 )
 async def claim_order(
     order_id: int,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """Exactly one of any number of concurrent claimants wins; the others get 409
     ``order.already_claimed``. The winner holds it, accepted."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: assignment.claim(session, principal, order_id, if_match=if_match),
-    )
+    return tagged(response, await assignment.claim(session, principal, order_id, if_match=if_match))
 
 
 @router.post(
     "/{order_id}/accept",
-    dependencies=[CanHandle],
-    response_model=OrderRead,
+    dependencies=[CanHandle, Idempotent],
     responses=_STEP,
     summary="Accept · 接单",
 )
 async def accept_order(
     order_id: int,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """By the named member, any member of the team, or staff of the department."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: assignment.accept(session, principal, order_id, if_match=if_match),
+    return tagged(
+        response, await assignment.accept(session, principal, order_id, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/decline",
-    dependencies=[CanHandle],
-    response_model=OrderRead,
+    dependencies=[CanHandle, Idempotent],
     responses=_STEP,
     summary="Decline · 退单",
 )
 async def decline_order(
     order_id: int,
     body: ReasonIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """Back to the dispatcher, unassigned, with the reason in the history."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: assignment.decline(session, principal, order_id, body, if_match=if_match),
+    return tagged(
+        response, await assignment.decline(session, principal, order_id, body, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/contact",
-    dependencies=[CanHandle],
-    response_model=OrderRead,
+    dependencies=[CanHandle, Idempotent],
     responses=_STEP,
     summary="Record contact with the resident · 联系居民",
 )
 async def contact_order_resident(
     order_id: int,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     body: ContactIn | None = None,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """The first one sets ``first_contact_at`` (响应率); later ones only add history."""
     data = body or ContactIn()
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        data,
-        lambda: work.contact(session, principal, order_id, data, if_match=if_match),
+    return tagged(
+        response, await work.contact(session, principal, order_id, data, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/note",
-    dependencies=[CanHandle],
-    response_model=OrderRead,
+    dependencies=[CanHandle, Idempotent],
     responses=_STEP,
     summary="Add a progress note · 进展",
 )
 async def add_order_note(
     order_id: int,
     body: NoteIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: work.note(session, principal, order_id, body, if_match=if_match),
-    )
+) -> OrderRead:
+    return tagged(response, await work.note(session, principal, order_id, body, if_match=if_match))
 
 
 @router.post(
     "/{order_id}/resolve",
-    dependencies=[CanHandle],
-    response_model=OrderRead,
+    dependencies=[CanHandle, Idempotent],
     responses=_STEP,
     summary="Report resolved · 办结",
 )
 async def resolve_order(
     order_id: int,
     body: ResolveIn,
-    request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OrderRead:
     """With the result and photo URLs; the resident is then asked (回访)."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: work.resolve(session, principal, order_id, body, if_match=if_match),
+    return tagged(
+        response, await work.resolve(session, principal, order_id, body, if_match=if_match)
     )
 
 
 @router.post(
     "/{order_id}/arrive",
-    dependencies=[IsDepartment],
-    response_model=ArrivalRead,
+    dependencies=[IsDepartment, Idempotent],
     responses=_POST,
     summary="Department reports in · 部门报到",
 )
 async def report_department_arrival(
-    order_id: int,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    order_id: int, principal: CurrentPrincipal, session: DbSession
+) -> ArrivalRead:
     """By staff of a department the order was dispatched to (吹哨报到); ``is_late`` when
     after the limit (kpi_setting ``department_arrival_minutes``, 30 by default)."""
-    return await _once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: assignment.arrive(session, principal, order_id),
-    )
+    return await assignment.arrive(session, principal, order_id)

@@ -4,8 +4,9 @@ never commit.
 
 A step is looked up in the transition table (``workflow.next_status``), never
 decided here; each step bumps the version, appends to the order's history and
-publishes ``order.<past tense of the step>`` to the outbox, all in the caller's
-transaction, so a rolled-back step leaves neither history nor event.
+publishes ``order.<past tense of the step>`` to the outbox and writes an
+``order.<step>`` audit event, all in the caller's transaction, so a rolled-back step
+leaves neither history nor event nor audit record.
 """
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import PII
 from app.authz.principal import Principal
 from app.authz.scope import Scope
@@ -72,17 +74,23 @@ EVENT_TYPES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Actor:
-    """Who took a step: a user, or the system (deadlines, auto-close)."""
+    """Who took a step: a user or client, or the system (deadlines, auto-close)."""
 
     user_id: int | None
     name: str
+    subject: str
+    """``user:<id>`` / ``client:<id>`` / ``system``: the audit log's actor."""
 
     @classmethod
     def of(cls, principal: Principal) -> "Actor":
-        return cls(user_id=principal.user_id, name=principal.display_name[:64])
+        return cls(
+            user_id=principal.user_id,
+            name=principal.display_name[:64],
+            subject=principal.subject,
+        )
 
 
-SYSTEM = Actor(user_id=None, name="system")
+SYSTEM = Actor(user_id=None, name="system", subject="system")
 
 
 def utcnow() -> datetime:
@@ -169,7 +177,7 @@ async def record(
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append the history entry and publish the outbox event of a step just taken."""
+    """Append the history entry, publish the outbox event and audit a step just taken."""
     event = ServiceOrderEvent(
         order_id=order.id,
         step=step,
@@ -189,6 +197,17 @@ async def record(
         aggregate_id=order.id,
         payload=_payload(order, event),
         town_id=order.town_id,
+    )
+    await audit_service.record(
+        session,
+        None,
+        f"order.{step}",
+        summary=f"{step} order {order.number}: {from_status or '-'} → {order.status}",
+        target_type="order",
+        target_id=order.id,
+        place=order,
+        actor_user_id=actor.user_id,
+        actor_name=actor.subject,
     )
 
 

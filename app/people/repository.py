@@ -15,15 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.scope import Scope
 from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
+from app.kit.search import contains
 from app.people.models import PartyMember, Person
 
 ID_NUMBER_UNIQUE = "uq_person_id_number_hash"
 MEMBER_PERSON_UNIQUE = "uq_party_member_person_id"
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _violated(exc: IntegrityError) -> str | None:
@@ -95,7 +91,7 @@ def _people_where(
     """The criteria of a people list page (newest first, keyset on id)."""
     criteria = [scope.clause(Person)]
     if where.q:
-        criteria.append(Person.name.ilike(_like(where.q)))
+        criteria.append(contains(where.q, Person.name))
     if where.mobile is not None:
         criteria.append(Person.mobile == where.mobile)
     if where.id_number_hash is not None:
@@ -217,7 +213,7 @@ async def list_members(
     if where.employer_community_id is not None:
         query = query.where(PartyMember.employer_community_id == where.employer_community_id)
     if where.q:
-        query = query.where(Person.name.ilike(_like(where.q)))
+        query = query.where(contains(where.q, Person.name))
     if not where.include_archived:
         query = query.where(PartyMember.is_archived.is_(False))
     if after_id is not None:

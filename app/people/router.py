@@ -8,7 +8,8 @@ from fastapi.responses import StreamingResponse
 from app.authz.deps import require
 from app.authz.principal import Principal
 from app.db.session import DbSession
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.schemas import problem_responses
 from app.people import service
 from app.people.export import MEDIA_TYPES
@@ -22,7 +23,7 @@ from app.people.schemas import (
     PersonUpdate,
 )
 
-router = APIRouter(prefix="/people", tags=["people"])
+router = APIRouter(prefix="/people", tags=["people"], route_class=IdempotentRoute)
 
 CanReadPeople = Annotated[Principal, require("people.read")]
 CanWritePeople = Annotated[Principal, require("people.write")]
@@ -33,6 +34,7 @@ _WRITE = problem_responses(401, 403, 404, 409, 412, 428)
 @router.post(
     "",
     status_code=201,
+    dependencies=[Idempotent],
     responses={**problem_responses(401, 403, 404, 409), 201: {"headers": ETAG_HEADER}},
 )
 async def create_person(
@@ -45,9 +47,8 @@ async def create_person(
 ) -> PersonRead:
     """Register a person at a building or household (登记人员)."""
     person = await service.create_person(session, principal, codec, body)
-    set_etag(response, person.version)
-    response.headers["Location"] = str(request.url_for("get_person", person_id=person.id))
-    return person
+    set_location(request, response, "get_person", person_id=person.id)
+    return tagged(response, person)
 
 
 @router.get("", responses=problem_responses(400, 401, 403))
@@ -113,7 +114,11 @@ async def update_person(
     return person
 
 
-@router.post("/{person_id}/archive", responses={**_WRITE, 200: {"headers": ETAG_HEADER}})
+@router.post(
+    "/{person_id}/archive",
+    dependencies=[Idempotent],
+    responses={**_WRITE, 200: {"headers": ETAG_HEADER}},
+)
 async def archive_person(
     person_id: int,
     principal: CanWritePeople,

@@ -12,7 +12,6 @@ __all__ = [
     "AlreadyReversed",
     "CapReached",
     "DefaultRulesNeedSuperuser",
-    "IdempotencyKeyRequired",
     "InsufficientPoints",
     "NoLinkedPerson",
     "NotReversible",
@@ -80,13 +79,6 @@ class CapReached(BusinessRuleViolation):
     code = "points.cap_reached"
     message_zh = "已达到每日或每月积分上限"
     message_en = "The daily or monthly points cap has been reached"
-
-
-class IdempotencyKeyRequired(BusinessRuleViolation):
-    status = 400
-    code = "idempotency.key_required"
-    message_zh = "此请求须携带 Idempotency-Key 请求头"
-    message_en = "This request requires an Idempotency-Key header"
 
 
 class DefaultRulesNeedSuperuser(Forbidden):

@@ -4,13 +4,13 @@ Handlers stay thin; the shop's ``/rewards`` endpoints live in ``router.py``."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Response
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
 from app.authz.principal import Principal
 from app.db.session import DbSession
+from app.integrations.idempotency import Idempotent, IdempotentRoute, RequiredKey
 from app.kit.schemas import problem_responses
 from app.points import read_service, service
 from app.points.schemas import (
@@ -28,19 +28,16 @@ from app.points.schemas import (
     TransactionRead,
 )
 
-router = APIRouter(prefix="/points", tags=["points"], responses=problem_responses(401))
+router = APIRouter(
+    prefix="/points",
+    tags=["points"],
+    responses=problem_responses(401),
+    route_class=IdempotentRoute,
+)
 
 CanReadPoints = Annotated[Principal, require(POINTS_READ)]
 CanAwardPoints = Annotated[Principal, require(POINTS_AWARD)]
 CanChangeRules = Annotated[Principal, require(POINTS_RULES)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=255,
-        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header): a replay "
-        "returns the first response; the same key with another body is 422",
-    ),
-]
 _READ = problem_responses(403, 404)
 _WRITE = problem_responses(400, 403, 404, 409)
 
@@ -115,65 +112,53 @@ async def get_points_public_list(
 @router.post(
     "/adjustments",
     status_code=201,
-    response_model=TransactionRead,
     responses={**_WRITE, **problem_responses(422)},
     summary="Manual award or deduction · 人工奖扣积分",
 )
 async def create_points_adjustment(
-    body: AdjustmentCreate,
-    request: Request,
-    principal: CanAwardPoints,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    body: AdjustmentCreate, principal: CanAwardPoints, session: DbSession, key: RequiredKey
+) -> TransactionRead:
     """Award (amount > 0) or deduct (amount < 0) with a reason; needs ``points.award``
     over the person and an ``Idempotency-Key`` (400 without). Audited."""
-    return await service.adjust(session, principal, body, idempotency_key, request.url.path)
+    return await service.adjust(session, principal, body, key)
 
 
 @router.post(
     "/activity-awards",
     status_code=201,
-    response_model=TransactionRead,
+    dependencies=[Idempotent],
     responses={**_WRITE, 200: {"model": TransactionRead, "description": "Already awarded"}},
     summary="Award for an activity · 活动积分",
 )
 async def create_activity_award(
-    body: ActivityAwardCreate,
-    request: Request,
-    principal: CanAwardPoints,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    body: ActivityAwardCreate, response: Response, principal: CanAwardPoints, session: DbSession
+) -> TransactionRead:
     """Points by the activity type's rule, within the caps, once per (activity, person)."""
-    return await service.award_activity(session, principal, body, idempotency_key, request.url.path)
+    award = await service.award_activity(session, principal, body)
+    if not award.created:
+        response.status_code = 200
+    return award.transaction
 
 
 @router.post(
     "/transactions/{transaction_id}/reverse",
     status_code=201,
-    response_model=TransactionRead,
+    dependencies=[Idempotent],
     responses=_WRITE,
     summary="Reverse a transaction · 冲正",
 )
 async def reverse_points_transaction(
-    transaction_id: int,
-    body: ReversalCreate,
-    request: Request,
-    principal: CanAwardPoints,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    transaction_id: int, body: ReversalCreate, principal: CanAwardPoints, session: DbSession
+) -> TransactionRead:
     """A new transaction negating the original, once (409 ``points.already_reversed``);
     refused (409) when a member no longer holds the points."""
-    return await service.reverse_transaction(
-        session, principal, transaction_id, body, idempotency_key, request.url.path
-    )
+    return await service.reverse_transaction(session, principal, transaction_id, body)
 
 
 @router.post(
     "/rules",
     status_code=201,
+    dependencies=[Idempotent],
     responses=problem_responses(403, 404, 422),
     summary="Change an earning rule · 调整积分规则",
 )

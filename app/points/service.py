@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.authz.permissions import POINTS_AWARD, POINTS_RULES
 from app.authz.principal import Principal
-from app.integrations.idempotency import KeyReused, Outcome, fingerprint, run_idempotent
+from app.integrations.idempotency import KeyReused
 from app.kit.calendar import BUSINESS_TZ
 from app.orders.models import ServiceOrder
 from app.people.models import Person
@@ -28,7 +27,6 @@ from app.points.errors import (
     ActivityTypeUnknown,
     CapReached,
     DefaultRulesNeedSuperuser,
-    IdempotencyKeyRequired,
     PersonNotFound,
     ReverseRedemptionViaShop,
     RuleKeyRequired,
@@ -240,31 +238,18 @@ async def award_for_order(
     return result.posted.transaction
 
 
+@dataclass(frozen=True)
+class ActivityAward:
+    transaction: TransactionRead
+    created: bool
+    """False when the (activity, person) was already awarded: this is that award."""
+
+
 async def award_activity(
-    session: AsyncSession,
-    principal: Principal,
-    body: ActivityAwardCreate,
-    key: str | None,
-    path: str,
-) -> JSONResponse:
-    """Points for attending an activity, once per (activity, person) whatever the
-    requests' keys: 201 when this request awarded, 200 with the earlier award."""
-
-    async def execute() -> Outcome:
-        return await _award_activity(session, principal, body)
-
-    return await run_idempotent(
-        session,
-        subject=principal.subject,
-        key=key,
-        request_fingerprint=fingerprint("POST", path, body.model_dump()),
-        execute=execute,
-    )
-
-
-async def _award_activity(
     session: AsyncSession, principal: Principal, body: ActivityAwardCreate
-) -> Outcome:
+) -> ActivityAward:
+    """Points for attending an activity, once per (activity, person) whatever the
+    requests' keys: the earlier award when there is one."""
     person = await _person_in_scope(session, principal, body.person_id)
     account = await accounts.member_account(session, person.id)
     rules = await _rules(session, account.town_id)
@@ -296,8 +281,7 @@ async def _award_activity(
             target_id=txn.id,
             place=person,
         )
-    status = 201 if result.posted.created else 200
-    return status, await present_transaction(session, txn), {}
+    return ActivityAward(await present_transaction(session, txn), result.posted.created)
 
 
 async def award_by_activity_rule(
@@ -339,33 +323,11 @@ async def award_by_activity_rule(
 
 
 async def adjust(
-    session: AsyncSession,
-    principal: Principal,
-    body: AdjustmentCreate,
-    key: str | None,
-    path: str,
-) -> JSONResponse:
-    """A manual award or deduction (人工奖扣). The Idempotency-Key is required: the
-    stored response answers a retry, and the ledger key derived from it refuses a
-    second posting even after the stored response has expired."""
-    if key is None:
-        raise IdempotencyKeyRequired()
-
-    async def execute() -> Outcome:
-        return await _adjust(session, principal, body, key.strip())
-
-    return await run_idempotent(
-        session,
-        subject=principal.subject,
-        key=key,
-        request_fingerprint=fingerprint("POST", path, body.model_dump()),
-        execute=execute,
-    )
-
-
-async def _adjust(
     session: AsyncSession, principal: Principal, body: AdjustmentCreate, key: str
-) -> Outcome:
+) -> TransactionRead:
+    """A manual award or deduction (人工奖扣) under the request's Idempotency-Key (which
+    the route requires): the ledger key derived from it refuses a second posting even
+    after the stored response has expired."""
     person = await _person_in_scope(session, principal, body.person_id)
     account = await accounts.member_account(session, person.id)
     town = await accounts.town_accounts(session, account.town_id)
@@ -397,39 +359,17 @@ async def _adjust(
             target_id=txn.id,
             place=person,
         )
-    return 201, await present_transaction(session, txn), {}
+    return await present_transaction(session, txn)
 
 
 # ---------------------------------------------------------------- reversal
 
 
 async def reverse_transaction(
-    session: AsyncSession,
-    principal: Principal,
-    transaction_id: int,
-    body: ReversalCreate,
-    key: str | None,
-    path: str,
-) -> JSONResponse:
-    """冲正: needs ``points.award`` over every member the transaction touched. An
-    Idempotency-Key (optional) makes a retry answer the first response; without
-    one a second reversal is refused (409 ``points.already_reversed``)."""
-
-    async def execute() -> Outcome:
-        return await _reverse(session, principal, transaction_id, body)
-
-    return await run_idempotent(
-        session,
-        subject=principal.subject,
-        key=key,
-        request_fingerprint=fingerprint("POST", path, body.model_dump()),
-        execute=execute,
-    )
-
-
-async def _reverse(
     session: AsyncSession, principal: Principal, transaction_id: int, body: ReversalCreate
-) -> Outcome:
+) -> TransactionRead:
+    """冲正: needs ``points.award`` over every member the transaction touched; a
+    second reversal is refused (409 ``points.already_reversed``)."""
     original = await repository.get_transaction(session, transaction_id)
     if original is None or not await _reaches_members(session, principal, transaction_id):
         raise TransactionNotFound()
@@ -447,7 +387,7 @@ async def _reverse(
         target_type="points_transaction",
         target_id=txn.id,
     )
-    return 201, await present_transaction(session, txn), {}
+    return await present_transaction(session, txn)
 
 
 async def _reaches_members(session: AsyncSession, principal: Principal, txn_id: int) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.permissions import ORDERS_STATS
 from app.authz.principal import Principal
 from app.authz.scope import Scope
-from app.errors import NotFound
+from app.errors import OrgUnitNotFound
 from app.kit.calendar import BUSINESS_TZ
 from app.orders.workflow import OrderStatus
 from app.reporting import repository, rules
@@ -90,7 +90,7 @@ async def _unit(session: AsyncSession, principal: Principal, unit_id: int | None
         unit_id = await _top_visible(session, principal)
     row = None if unit_id is None else await repository.find_unit(session, scope, unit_id)
     if row is None:
-        raise NotFound("组织不存在", "The org unit does not exist")
+        raise OrgUnitNotFound()
     return UnitRef.model_validate(row._mapping)
 
 

@@ -17,6 +17,7 @@ from app.auth.models import RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
+from app.kit.search import contains
 from app.people.models import Person
 from app.users.models import UserAccount
 
@@ -79,12 +80,7 @@ async def list_visible(
 ) -> Sequence[UserAccount]:
     query = select(UserAccount).where(visible_clause(scope, role=role, org_unit_id=org_unit_id))
     if q:
-        query = query.where(
-            or_(
-                UserAccount.username.icontains(q, autoescape=True),
-                UserAccount.display_name.icontains(q, autoescape=True),
-            )
-        )
+        query = query.where(contains(q, UserAccount.username, UserAccount.display_name))
     if after_id is not None:
         query = query.where(UserAccount.id > after_id)
     result = await session.execute(query.order_by(UserAccount.id).limit(limit))

@@ -2,13 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.authz.deps import require
 from app.authz.permissions import USERS_READ, USERS_WRITE
 from app.authz.principal import Principal
 from app.db.session import DbSession
+from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
+from app.kit.http import IfMatch, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.kit.schemas import problem_responses
 from app.users import service
@@ -22,7 +24,12 @@ from app.users.schemas import (
     UserUpdate,
 )
 
-router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 403))
+router = APIRouter(
+    prefix="/users",
+    tags=["users"],
+    responses=problem_responses(401, 403),
+    route_class=IdempotentRoute,
+)
 
 Reader = Annotated[Principal, require(USERS_READ)]
 Writer = Annotated[Principal, require(USERS_WRITE)]
@@ -45,15 +52,20 @@ async def list_users(
     )
 
 
-@router.post("", status_code=201, response_model=UserRead, responses=problem_responses(404, 409))
+@router.post(
+    "",
+    status_code=201,
+    response_model=UserRead,
+    dependencies=[Idempotent],
+    responses=problem_responses(404, 409),
+)
 async def create_user(
-    session: DbSession, principal: Writer, body: UserCreate, response: Response
+    session: DbSession, principal: Writer, body: UserCreate, request: Request, response: Response
 ) -> UserRead:
     """Creates an account with its initial grants; the password must meet the policy."""
     user = await service.create_user(session, principal, body)
-    response.headers["ETag"] = etag_for(user.version)
-    response.headers["Location"] = f"/api/v1/users/{user.id}"
-    return user
+    set_location(request, response, "read_user", user_id=user.id)
+    return tagged(response, user)
 
 
 @router.get("/{user_id}", response_model=UserRead, responses=problem_responses(404))
@@ -74,7 +86,7 @@ async def update_user(
     user_id: UserId,
     body: UserUpdate,
     response: Response,
-    if_match: Annotated[str | None, Header(max_length=64)] = None,
+    if_match: IfMatch = None,
 ) -> UserRead:
     """Renames, disables, links a person, or resets the password (which also unlocks
     sign-in and signs the account out everywhere). Requires ``If-Match``."""
@@ -87,6 +99,7 @@ async def update_user(
     "/{user_id}/grants",
     status_code=201,
     response_model=GrantRead,
+    dependencies=[Idempotent],
     responses=problem_responses(404, 409),
 )
 async def grant_role(

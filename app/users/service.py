@@ -14,7 +14,7 @@ from app.audit import service as audit_service
 from app.authz.permissions import PEOPLE_READ, USERS_READ, USERS_WRITE
 from app.authz.principal import Principal
 from app.authz.scope import Scope
-from app.errors import NotFound
+from app.errors import OrgUnitNotFound, PersonNotFound
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
 from app.kit.hashing import hash_password
@@ -312,7 +312,7 @@ async def _grantable_unit(
 ) -> OrgUnit:
     unit = await repository.get_live_unit(session, org_unit_id, principal.scope(USERS_WRITE))
     if unit is None:
-        raise NotFound("组织节点不存在", "The org unit does not exist")
+        raise OrgUnitNotFound()
     if escalates(principal, unit, await repository.role_permissions(session, role)):
         raise GrantEscalation()
     return unit
@@ -339,7 +339,7 @@ async def _check_linkable_person(
         await repository.get_visible_person(session, person_id, principal.scope(PEOPLE_READ))
         is None
     ):
-        raise NotFound("人员不存在", "The person does not exist")
+        raise PersonNotFound()
     if await repository.person_is_linked(session, person_id, except_user=user_id):
         raise PersonAlreadyLinked()
 

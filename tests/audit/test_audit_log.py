@@ -13,7 +13,8 @@ from app.audit import service as audit_service
 from app.audit.models import AuditEvent
 from app.hierarchy.models import OrgUnit
 from app.worker import open_queue
-from tests.users.helpers import World, assert_problem
+from tests.support.problems import assert_problem
+from tests.users.helpers import World
 
 URL = "/api/v1/audit-log"
 

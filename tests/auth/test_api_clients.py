@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import ApiClient
+from app.config import Settings
 from app.kit.hashing import hash_password
 from tests.support.factory import bearer
-from tests.users.helpers import World, assert_problem, audit_events, make_user_manager
+from tests.support.problems import assert_problem
+from tests.users.helpers import World, audit_events, make_user_manager
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -209,10 +211,10 @@ async def test_lifecycle_secret_once_rotation_and_deactivation(
 
 
 async def test_scopes_never_exceed_the_creators(
-    client: httpx.AsyncClient, db: AsyncSession, world: World
+    client: httpx.AsyncClient, db: AsyncSession, world: World, settings: Settings
 ) -> None:
     manager = await make_user_manager(db, world.tree["c1"])
-    headers = bearer(world.settings, manager)
+    headers = bearer(settings, manager)
     body = {"name": "越权", "org_unit_id": world.tree["g1"].id, "scopes": ["pii"]}
     response = await client.post("/api/v1/api-clients", json=body, headers=headers)
     assert_problem(response, 403, "api_client.scope_escalation")

@@ -6,8 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.models import RolePermission
 from app.authz.permissions import ALL
+from app.config import Settings
 from tests.support.factory import bearer, make_person, make_user
-from tests.users.helpers import World, assert_problem
+from tests.support.problems import assert_problem
+from tests.users.helpers import World
 
 
 async def test_requires_a_token(client: httpx.AsyncClient) -> None:
@@ -50,13 +52,13 @@ async def test_account_grants_and_permissions(
 
 
 async def test_person_with_masked_mobile_and_several_grants(
-    client: httpx.AsyncClient, db: AsyncSession, world: World
+    client: httpx.AsyncClient, db: AsyncSession, world: World, settings: Settings
 ) -> None:
     person = await make_person(db, world.tree["h1"], name="李建国", mobile="13912345678")
     user = await make_user(
         db, ("member", world.tree["g1"]), ("resident", world.tree["h1"]), person_id=person.id
     )
-    me = (await client.get("/api/v1/me", headers=bearer(world.settings, user))).json()
+    me = (await client.get("/api/v1/me", headers=bearer(settings, user))).json()
     assert me["person"] == {"id": person.id, "name": "李建国", "mobile": "139****5678"}
     assert [g["role"] for g in me["grants"]] == ["member", "resident"]
     assert me["permissions"] == sorted(set(me["permissions"]))

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.users.models import UserAccount
 from tests.support.factory import PASSWORD
-from tests.users.helpers import World, assert_problem, audit_events
+from tests.support.problems import assert_problem
+from tests.users.helpers import World, audit_events
 
 TOKEN_URL = "/api/v1/auth/token"
 

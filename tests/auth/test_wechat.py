@@ -13,7 +13,8 @@ from app.users.models import UserAccount, UserIdentity
 from tests.auth.conftest import WECHAT_APPS
 from tests.conftest import make_settings
 from tests.support.fake_wechat import FakeWechat
-from tests.users.helpers import assert_problem, audit_events
+from tests.support.problems import assert_problem
+from tests.users.helpers import audit_events
 
 URL = "/api/v1/auth/wechat"
 RESIDENT_APP, MEMBER_APP = "wx_resident_app", "wx_member_app"

@@ -2,19 +2,16 @@
 
 import csv
 import io
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
-from tests.support.factory import bearer, make_tree, make_unit, make_user
+from tests.support.factory import make_tree, make_unit
+from tests.support.world import World, build_world
 
-PROBLEM = "application/problem+json"
 BASE = "/api/v1/org-units"
 COLUMNS = (
     "code",
@@ -26,14 +23,6 @@ COLUMNS = (
     "contact_name",
     "contact_phone",
 )
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 def if_match(version: int) -> dict[str, str]:
@@ -60,18 +49,6 @@ async def reload(db: AsyncSession, unit_id: int) -> OrgUnit:
     return unit
 
 
-@dataclass
-class World:
-    units: dict[str, OrgUnit]
-    headers: dict[str, dict[str, str]]
-
-    def __getitem__(self, caller: str) -> dict[str, str]:
-        return self.headers[caller]
-
-    def id(self, key: str) -> int:
-        return self.units[key].id
-
-
 @pytest.fixture
 async def world(db: AsyncSession, settings: Settings) -> World:
     """The factory tree (石龙镇 with c1 and c2, 西湖镇 with oc), plus a second grid in c1
@@ -79,17 +56,4 @@ async def world(db: AsyncSession, settings: Settings) -> World:
     units = await make_tree(db)
     units["g1b"] = await make_unit(db, "grid", units["c1"], name="红星二网格", grid_kind="street")
     units["h_archived"] = await make_unit(db, "household", units["b1"], is_archived=True)
-    callers = {
-        "admin": ("community_admin", units["c1"]),
-        "sibling": ("community_admin", units["c2"]),
-        "town_admin": ("town_admin", units["town"]),
-        "grid_worker": ("grid_worker", units["g1"]),
-        "member": ("member", units["c1"]),
-        "resident": ("resident", units["c1"]),
-    }
-    headers = {
-        name: bearer(settings, await make_user(db, grant)) for name, grant in callers.items()
-    }
-    headers["superuser"] = bearer(settings, await make_user(db, superuser=True))
-    headers["anonymous"] = {}
-    return World(units, headers)
+    return await build_world(db, settings, units=units, anonymous="anonymous")

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.hierarchy.conftest import BASE, PROBLEM, World, csv_bytes, if_match
+from tests.hierarchy.conftest import BASE, World, csv_bytes, if_match
+from tests.support.problems import PROBLEM
 
 
 @dataclass(frozen=True)

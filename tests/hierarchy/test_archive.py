@@ -5,8 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
-from tests.hierarchy.conftest import BASE, World, assert_problem, if_match, reload
+from tests.hierarchy.conftest import BASE, World, if_match, reload
 from tests.support.factory import make_person
+from tests.support.problems import assert_problem
 
 
 async def _post(

@@ -6,8 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.hierarchy.models import OrgUnit
-from tests.hierarchy.conftest import BASE, World, assert_problem, count_units, reload
+from tests.hierarchy.conftest import BASE, World, count_units, reload
 from tests.support.factory import make_unit
+from tests.support.problems import assert_problem
 
 
 async def _create(

@@ -10,8 +10,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hierarchy.models import OrgUnit
-from tests.hierarchy.conftest import BASE, COLUMNS, World, assert_problem
+from tests.hierarchy.conftest import BASE, COLUMNS, World
 from tests.support.factory import make_unit
+from tests.support.problems import assert_problem
 
 URL = f"{BASE}/export"
 

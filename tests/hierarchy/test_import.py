@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.hierarchy.models import OrgUnit
-from tests.hierarchy.conftest import BASE, World, assert_problem, count_units, csv_bytes
+from tests.hierarchy.conftest import BASE, World, count_units, csv_bytes
+from tests.support.problems import assert_problem
 
 URL = f"{BASE}/import"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,8 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.people.models import PartyMember, Person
-from tests.hierarchy.conftest import BASE, World, assert_problem, if_match, reload
+from tests.hierarchy.conftest import BASE, World, if_match, reload
 from tests.support.factory import make_member, make_person, make_unit
+from tests.support.problems import assert_problem
 
 
 async def _move(

@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hierarchy import service
-from tests.hierarchy.conftest import BASE, World, assert_problem
+from tests.hierarchy.conftest import BASE, World
 from tests.support.factory import make_unit
+from tests.support.problems import assert_problem
 
 
 class TestGet:

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
-from tests.hierarchy.conftest import BASE, World, assert_problem, if_match, reload
+from tests.hierarchy.conftest import BASE, World, if_match, reload
+from tests.support.problems import assert_problem
 
 
 class TestUpdate:

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit.calendar import BUSINESS_TZ
 from app.orders.config import calendar
 from app.orders.models import CalendarOverride
-from tests.order_config.conftest import World, assert_problem, audit_events
+from tests.order_config.conftest import World, audit_events
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/calendar-overrides"
 DAYS_URL = "/api/v1/calendar/working-days"

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import OrderCategory
-from tests.order_config.conftest import World, assert_problem, audit_events
+from tests.order_config.conftest import World, audit_events
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/order-categories"
 SEEDED = [

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hierarchy.models import OrgUnit
 from app.orders.models import Department, DepartmentMember
-from tests.order_config.conftest import World, assert_problem, audit_events
+from tests.order_config.conftest import World, audit_events
 from tests.support.factory import make_unit, make_user
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/departments"
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import TimeLimitClass
-from tests.order_config.conftest import World, assert_problem, audit_events
+from tests.order_config.conftest import World, audit_events
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/time-limit-classes"
 NEW = {

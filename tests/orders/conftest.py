@@ -1,6 +1,6 @@
 """A small world for the order tests: the factory tree, one caller per role, helpers."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,45 +20,28 @@ from app.orders.models import (
     VolunteerTeam,
     VolunteerTeamMember,
 )
-from app.people.models import Person
-from tests.support.factory import (
-    bearer,
-    make_member,
-    make_person,
-    make_resident_user,
-    make_tree,
-    make_user,
-)
+from tests.support import world as support_world
+from tests.support.factory import make_member, make_person
+from tests.support.world import World as BaseWorld
 
 URL = "/api/v1/orders"
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 @dataclass
-class World:
-    units: dict[str, OrgUnit]
-    headers: dict[str, dict[str, str]]
-    people: dict[str, Person] = field(default_factory=dict)
+class World(BaseWorld):
     department: Department | None = None
     other_department: Department | None = None
     team: VolunteerTeam | None = None
 
-    def __getitem__(self, role: str) -> dict[str, str]:
-        return self.headers[role]
 
-    def unit(self, key: str) -> OrgUnit:
-        return self.units[key]
-
-    def person(self, key: str) -> Person:
-        return self.people[key]
+STAFF = {
+    "admin": ("community_admin", "c1"),  # has pii
+    "dispatcher": ("dispatcher", "c1"),
+    "sibling_dispatcher": ("dispatcher", "c2"),
+    "town_dispatcher": ("dispatcher", "town"),
+    "grid_worker": ("grid_worker", "g1"),
+    "auditor": ("auditor", "c1"),
+}
 
 
 async def _member_account(
@@ -67,31 +50,17 @@ async def _member_account(
     person = await make_person(db, home, name=f"党员{key}", mobile="13900000000")
     await make_member(db, person, branch)
     community = world.units["c1"] if branch.community_id == world.units["c1"].id else branch
-    user = await make_user(db, ("member", community), person_id=person.id)
+    await world.sign_up(db, settings, key, ("member", community), person_id=person.id)
     world.people[key] = person
-    world.headers[key] = bearer(settings, user)
 
 
 async def build_world(db: AsyncSession, settings: Settings) -> World:
-    units = await make_tree(db)
-    world = World(units=units, headers={})
-    staff = {
-        "admin": ("community_admin", units["c1"]),  # has pii
-        "dispatcher": ("dispatcher", units["c1"]),
-        "sibling_dispatcher": ("dispatcher", units["c2"]),
-        "town_dispatcher": ("dispatcher", units["town"]),
-        "grid_worker": ("grid_worker", units["g1"]),
-        "auditor": ("auditor", units["c1"]),
-    }
-    for name, grant in staff.items():
-        world.headers[name] = bearer(settings, await make_user(db, grant))
-    world.headers["superuser"] = bearer(settings, await make_user(db, superuser=True))
-    world.headers["none"] = {}
+    world = await support_world.build_world(db, settings, STAFF, kind=World)
+    units = world.units
     for key, home in (("resident", "h1"), ("neighbour", "b1"), ("far_resident", "b2")):
-        user, person = await make_resident_user(db, units[home])
-        person.mobile = "13812345678"
+        person = await make_person(db, units[home], mobile="13812345678")
+        await world.sign_up(db, settings, key, ("resident", units[home]), person_id=person.id)
         world.people[key] = person
-        world.headers[key] = bearer(settings, user)
     await _member_account(db, settings, world, "member", units["b1"], units["g1"])
     await _member_account(db, settings, world, "member2", units["b1"], units["g1"])
     await _member_account(db, settings, world, "far_member", units["b2"], units["g2"])
@@ -116,11 +85,9 @@ async def _departments(db: AsyncSession, settings: Settings, world: World) -> No
     db.add_all([world.department, world.other_department, world.team])
     await db.flush()
     db.add(VolunteerTeamMember(team_id=world.team.id, person_id=world.people["member2"].id))
-    staff = await make_user(db, ("department_staff", units["town"]))
-    outsider = await make_user(db, ("department_staff", units["town"]))
+    staff = await world.sign_up(db, settings, "department", ("department_staff", units["town"]))
+    await world.sign_up(db, settings, "outsider_department", ("department_staff", units["town"]))
     db.add(DepartmentMember(department_id=world.department.id, user_id=staff.id))
-    world.headers["department"] = bearer(settings, staff)
-    world.headers["outsider_department"] = bearer(settings, outsider)
 
 
 @pytest.fixture

@@ -9,15 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from tests.orders.conftest import (
-    URL,
-    World,
-    assert_problem,
-    order_in,
-    snapshot,
-    step,
-)
+from tests.orders.conftest import URL, World, order_in, snapshot, step
 from tests.support.factory import bearer, make_user
+from tests.support.problems import assert_problem
 
 
 @dataclass(frozen=True)

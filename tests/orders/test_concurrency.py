@@ -8,13 +8,14 @@ through an app with its real session factory (one connection per request, as
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
 import pytest
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.audit.models import AuditEvent
 from app.authz.models import RoleGrant
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
@@ -30,7 +31,7 @@ from app.people.models import Person
 from app.users.models import UserAccount
 from tests.conftest import make_settings
 from tests.orders.conftest import URL
-from tests.support.factory import bearer, make_person, make_tree, make_user
+from tests.support.factory import bearer, make_order, make_person, make_tree, make_user
 
 CLAIMANTS = 50
 
@@ -58,6 +59,8 @@ async def _cleanup(engine: AsyncEngine, made: Committed) -> None:
         ).all()
         ids = [str(i) for i in made.orders]
         await session.execute(delete(OutboxEvent).where(OutboxEvent.aggregate_id.in_(ids)))
+        orders = AuditEvent.target_type == "order"
+        await session.execute(delete(AuditEvent).where(orders, AuditEvent.target_id.in_(ids)))
         await session.execute(
             delete(ServiceOrderEvent).where(ServiceOrderEvent.order_id.in_(made.orders))
         )
@@ -105,28 +108,6 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[Committed]:
         await _cleanup(engine, made)
 
 
-async def _pooled_order(session: AsyncSession, unit: OrgUnit) -> ServiceOrder:
-    order = ServiceOrder(
-        number=f"GD19990101-{unit.id % 1_000_000:06d}",
-        status="pooled",
-        category="repair",
-        channel="app",
-        title="楼道灯不亮",
-        description="坏了一周",
-        location_unit_id=unit.id,
-        received_at=datetime.now(UTC),
-        assignee_kind="pool",
-        town_id=unit.town_id,
-        community_id=unit.community_id,
-        grid_id=unit.grid_id,
-        building_id=unit.building_id,
-        household_id=unit.household_id,
-    )
-    session.add(order)
-    await session.flush()
-    return order
-
-
 async def test_fifty_members_claim_one_pooled_order_exactly_one_wins(
     engine: AsyncEngine, patient_client: httpx.AsyncClient, settings: Settings, committed: Committed
 ) -> None:
@@ -141,7 +122,7 @@ async def test_fifty_members_claim_one_pooled_order_exactly_one_wins(
             committed.users.append(user.id)
             headers.append(bearer(settings, user))
             person_of[headers[-1]["Authorization"]] = person.id
-        order = await _pooled_order(session, units["h1"])
+        order = await make_order(session, units["h1"], status="pooled", assignee_kind="pool")
         committed.orders.append(order.id)
         await session.commit()
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.audit.models import AuditEvent
 from app.integrations.models import OutboxEvent
 from app.orders.models import KpiSetting, ServiceOrder, ServiceOrderEvent
 from app.orders.steps.overdue import auto_close_resolved, escalate_overdue
@@ -171,6 +172,8 @@ async def overdue_committed(engine: AsyncEngine) -> AsyncIterator[list[int]]:
             await session.execute(text("SET LOCAL session_replication_role = replica"))
             ids = [str(i) for i in created]
             await session.execute(delete(OutboxEvent).where(OutboxEvent.aggregate_id.in_(ids)))
+            orders = AuditEvent.target_type == "order"
+            await session.execute(delete(AuditEvent).where(orders, AuditEvent.target_id.in_(ids)))
             await session.execute(
                 delete(ServiceOrderEvent).where(ServiceOrderEvent.order_id.in_(created))
             )

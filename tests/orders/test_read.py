@@ -3,7 +3,8 @@
 import httpx
 import pytest
 
-from tests.orders.conftest import URL, World, assert_problem, ok, order_in, submit
+from tests.orders.conftest import URL, World, ok, order_in, submit
+from tests.support.problems import assert_problem
 
 
 async def ids(client: httpx.AsyncClient, world: World, who: str, **params: str) -> list[int]:

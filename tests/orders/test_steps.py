@@ -12,7 +12,6 @@ from app.orders.models import DepartmentArrival, OrderSecond
 from tests.orders.conftest import (
     URL,
     World,
-    assert_problem,
     load_order,
     ok,
     order_in,
@@ -21,6 +20,7 @@ from tests.orders.conftest import (
     step,
     submit,
 )
+from tests.support.problems import assert_problem
 
 FEEDBACK_HAPPY = {"resolved": "yes", "satisfied": "satisfied"}
 

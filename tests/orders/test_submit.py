@@ -1,6 +1,7 @@
 """POST /orders (点单): who may file for whom, where, and what the new order carries."""
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import OrderCategory, ServiceOrder
-from tests.orders.conftest import URL, World, assert_problem, load_order, outbox, submit
+from tests.orders.conftest import URL, World, load_order, outbox, submit
+from tests.support.factory import make_unit
+from tests.support.problems import assert_problem, assert_same_problem
 
 BODY: dict[str, Any] = {
     "category": "repair",
@@ -88,6 +91,44 @@ class TestWhoMayFile:
         body = BODY | {"location_unit_id": world.unit("b2").id}
         response = await client.post(URL, json=body, headers=world["resident"])
         assert_problem(response, 404, "order.location_not_found")
+
+    async def test_a_real_place_elsewhere_reads_like_a_missing_one(
+        self, client: httpx.AsyncClient, world: World, db: AsyncSession
+    ) -> None:
+        elsewhere = await make_unit(db, "household", world.unit("b2"))  # community c2
+        real, missing = [
+            await client.post(
+                URL, json=BODY | {"location_unit_id": unit_id}, headers=world["resident"]
+            )
+            for unit_id in (elsewhere.id, elsewhere.id + 1_000_000)
+        ]
+        assert_same_problem(real, missing, 404, "order.location_not_found")
+        assert await order_count(db) == 0
+
+    @pytest.mark.parametrize(
+        ("field", "far", "code"),
+        [
+            ("location_unit_id", lambda w: w.unit("g2").id, "order.location_not_found"),
+            (
+                "resident_person_id",
+                lambda w: w.person("far_resident").id,
+                "order.resident_not_found",
+            ),
+        ],
+    )
+    async def test_staff_see_what_is_out_of_scope_as_missing(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        field: str,
+        far: Callable[[World], int],
+        code: str,
+    ) -> None:
+        real, missing = [
+            await client.post(URL, json=BODY | {field: ref}, headers=world["grid_worker"])
+            for ref in (far(world), far(world) + 1_000_000)
+        ]
+        assert_same_problem(real, missing, 404, code)
 
     async def test_resident_may_not_file_for_someone_else(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession

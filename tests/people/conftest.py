@@ -1,7 +1,6 @@
 """A small world for the people tests: the factory tree, one caller per role, helpers."""
 
 import itertools
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
 from app.kit.idcard import make_id_number
-from tests.support.factory import bearer, make_tree, make_user
+from tests.support.world import World, build_world
 
-PROBLEM = "application/problem+json"
 _seq = itertools.count(100)
 
 
@@ -23,50 +21,9 @@ def id_number(birth: date = date(1990, 3, 7), region: str = "110101") -> str:
     return make_id_number(region, birth, f"{next(_seq) % 1000:03d}")
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
-
-
-@dataclass
-class World:
-    units: dict[str, OrgUnit]
-    headers: dict[str, dict[str, str]]
-
-    def __getitem__(self, role: str) -> dict[str, str]:
-        return self.headers[role]
-
-    def unit(self, key: str) -> OrgUnit:
-        return self.units[key]
-
-
 @pytest.fixture
 async def world(db: AsyncSession, settings: Settings) -> World:
-    units = await make_tree(db)
-    callers = {
-        # pii + people.* + members.* over community c1
-        "admin": ("community_admin", units["c1"]),
-        # the same, over the sibling community c2
-        "sibling": ("community_admin", units["c2"]),
-        "town_admin": ("town_admin", units["town"]),
-        "other_town_admin": ("town_admin", units["other_town"]),
-        # people.read and members.read, no pii
-        "dispatcher": ("dispatcher", units["c1"]),
-        # people.read/write, members.read, no pii
-        "grid_worker": ("grid_worker", units["g1"]),
-        # too weak: org.read only / nothing
-        "member": ("member", units["c1"]),
-        "resident": ("resident", units["h1"]),
-    }
-    headers = {}
-    for name, grant in callers.items():
-        headers[name] = bearer(settings, await make_user(db, grant))
-    headers["superuser"] = bearer(settings, await make_user(db, superuser=True))
-    headers["none"] = {}
-    return World(units=units, headers=headers)
+    return await build_world(db, settings)
 
 
 async def create_person(

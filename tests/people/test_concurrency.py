@@ -1,4 +1,5 @@
-"""Two creates with one ID number at the same time, on real separate connections."""
+"""Creates at the same time, on real separate connections: one ID number twice, one
+Idempotency-Key many times."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from app.audit.models import AuditEvent
 from app.authz.models import RoleGrant
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
+from app.integrations.models import IdempotencyRecord
 from app.people.models import Person
 from app.people.pii import PiiCodec
 from app.users.models import UserAccount
@@ -39,6 +41,8 @@ async def committed(engine: AsyncEngine, settings: Settings) -> AsyncIterator[di
             await session.execute(text("SET LOCAL session_replication_role = replica"))
             await session.execute(delete(AuditEvent).where(AuditEvent.town_id.in_(town_ids)))
             await session.execute(delete(Person).where(Person.town_id.in_(town_ids)))
+            subject = IdempotencyRecord.subject == f"user:{admin.id}"
+            await session.execute(delete(IdempotencyRecord).where(subject))
             await session.execute(delete(RoleGrant).where(RoleGrant.user_id == admin.id))
             await session.execute(delete(UserAccount).where(UserAccount.id == admin.id))
             await session.execute(delete(OrgUnit).where(OrgUnit.town_id.in_(town_ids)))
@@ -75,3 +79,35 @@ async def test_same_id_number_in_parallel_admits_exactly_one(
             )
             winner = next(r for r in pair if r.status_code == 201)
             assert stored.all() == [winner.json()["id"]]
+
+
+async def test_one_idempotency_key_in_parallel_registers_one_person(
+    live_client: httpx.AsyncClient, committed: dict[str, object], engine: AsyncEngine
+) -> None:
+    units = committed["units"]
+    assert isinstance(units, dict)
+    headers = committed["headers"]
+    assert isinstance(headers, dict)
+    body = {"name": "重试的登记", "home_unit_id": units["h1"].id}
+    keyed = {**headers, "Idempotency-Key": "register-once"}
+
+    responses = await asyncio.gather(
+        *(live_client.post("/api/v1/people", json=body, headers=keyed) for _ in range(8))
+    )
+
+    firsts = [
+        r for r in responses if r.status_code == 201 and "idempotent-replayed" not in r.headers
+    ]
+    replays = [r for r in responses if r.headers.get("idempotent-replayed") == "true"]
+    busy = [r for r in responses if r.status_code == 409]
+    assert len(firsts) == 1, [r.text for r in responses]
+    assert len(firsts) + len(replays) + len(busy) == len(responses)
+    assert {r.json()["code"] for r in busy} <= {"idempotency.in_progress"}
+    first = firsts[0]
+    for replay in replays:
+        assert (replay.status_code, replay.json()) == (201, first.json())
+        assert replay.headers["location"] == first.headers["location"]
+        assert replay.headers["etag"] == first.headers["etag"]
+    async with AsyncSession(engine) as session:
+        stored = await session.scalars(select(Person.id).where(Person.name == "重试的登记"))
+        assert stored.all() == [first.json()["id"]]

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.people.export import PEOPLE_COLUMNS
-from tests.people.conftest import World, assert_problem, create_person, id_number
+from tests.people.conftest import World, create_person, id_number
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/people/export"
 

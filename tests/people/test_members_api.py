@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.models import AuditEvent
 from app.config import Settings
 from app.people.models import PartyMember
-from tests.people.conftest import World, assert_problem, create_member, create_person, id_number
+from tests.people.conftest import World, create_member, create_person, id_number
 from tests.support.factory import bearer, make_unit, make_user
+from tests.support.problems import assert_problem
 
 URL = "/api/v1/members"
 
@@ -101,7 +102,7 @@ class TestCreateMember:
         assert response.status_code == 201, response.text
         assert response.headers["etag"] == 'W/"1"'
         created = response.json()
-        assert response.headers["location"] == f"http://testserver/api/v1/members/{created['id']}"
+        assert response.headers["location"] == f"/api/v1/members/{created['id']}"
         assert created["person"]["id"] == person["id"]
         assert created["person"]["mobile"] == "13812345678"  # admin holds pii
         g1 = world.unit("g1")

@@ -1,13 +1,9 @@
 """A small world for the ledger tests: the factory tree, members, one caller per
 role, closed orders, and helpers that read the ledger back."""
 
-import itertools
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,36 +13,19 @@ from app.hierarchy.models import OrgUnit
 from app.orders.models import ServiceOrder
 from app.people.models import Person
 from app.points.models import PointsAccount, PointsPosting, PointsTransaction
-from app.users.models import UserAccount
-from tests.support.factory import bearer, make_person, make_tree, make_unit, make_user
+from tests.support import world as support_world
+from tests.support.factory import make_order, make_person, make_tree, make_unit
+from tests.support.world import World as BaseWorld
+from tests.support.world import callers
 
 API = "/api/v1/points"
-PROBLEM = "application/problem+json"
-_numbers = itertools.count(1)
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 def key() -> dict[str, str]:
     return {"Idempotency-Key": uuid.uuid4().hex}
 
 
-@dataclass
-class World:
-    units: dict[str, OrgUnit]
-    people: dict[str, Person]
-    users: dict[str, UserAccount]
-    headers: dict[str, dict[str, str]]
-
-    def __getitem__(self, caller: str) -> dict[str, str]:
-        return self.headers[caller]
-
+class World(BaseWorld):
     def with_key(self, caller: str) -> dict[str, str]:
         return {**self.headers[caller], **key()}
 
@@ -55,25 +34,23 @@ async def build_world(db: AsyncSession, settings: Settings) -> World:
     units = await make_tree(db)
     units["og"] = await make_unit(db, "grid", units["oc"], grid_kind="compound")
     units["ob"] = await make_unit(db, "building", units["og"])
-    people = {
+    world = await support_world.build_world(
+        db, settings, callers(without=("member", "resident")), kind=World, units=units
+    )
+    world.people = {
         "p1": await make_person(db, units["h1"], name="张三丰"),
         "p2": await make_person(db, units["b2"], name="李四"),
         "p3": await make_person(db, units["ob"], name="王五"),
         "p4": await make_person(db, units["b1"], name="赵六"),
     }
-    users = {
-        "superuser": await make_user(db, superuser=True),
-        "town_admin": await make_user(db, ("town_admin", units["town"])),
-        "community_admin": await make_user(db, ("community_admin", units["c1"])),
-        "grid_worker": await make_user(db, ("grid_worker", units["g1"])),
-        "dispatcher": await make_user(db, ("dispatcher", units["c1"])),
-        "other_admin": await make_user(db, ("town_admin", units["other_town"])),
-        "member": await make_user(db, ("member", units["h1"]), person_id=people["p1"].id),
-        "resident": await make_user(db, ("resident", units["b2"]), person_id=people["p2"].id),
-        "unlinked": await make_user(db, ("resident", units["b2"])),
-    }
-    headers = {name: bearer(settings, user) for name, user in users.items()}
-    return World(units=units, people=people, users=users, headers=headers)
+    for name, grant, person in (
+        ("member", ("member", units["h1"]), "p1"),
+        ("resident", ("resident", units["b2"]), "p2"),
+        ("unlinked", ("resident", units["b2"]), None),
+    ):
+        person_id = world.people[person].id if person else None
+        await world.sign_up(db, settings, name, grant, person_id=person_id)
+    return world
 
 
 @pytest.fixture
@@ -93,14 +70,11 @@ async def make_closed_order(
     status: str = "closed",
 ) -> ServiceOrder:
     now = datetime.now(UTC)
-    order = ServiceOrder(
-        number=f"GDTEST-{uuid.uuid4().hex[:10]}-{next(_numbers)}",
+    return await make_order(
+        db,
+        place,
         status=status,
         category=category,
-        channel="app",
-        title="楼道灯不亮",
-        description="三楼楼道灯坏了",
-        location_unit_id=place.id,
         assignee_kind=assignee_kind,
         assignee_person_id=None if assignee is None else assignee.id,
         feedback_resolved=resolved,
@@ -108,15 +82,7 @@ async def make_closed_order(
         received_at=now,
         resolved_at=now,
         closed_at=now if status == "closed" else None,
-        town_id=place.town_id,
-        community_id=place.community_id,
-        grid_id=place.grid_id,
-        building_id=place.building_id,
-        household_id=place.household_id,
     )
-    db.add(order)
-    await db.flush()
-    return order
 
 
 async def balance_of(db: AsyncSession, person_id: int) -> int:

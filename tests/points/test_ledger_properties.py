@@ -11,13 +11,11 @@ stateful tests are synchronous.
 
 import asyncio
 import itertools
-import json
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
-from fastapi.responses import JSONResponse
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -46,7 +44,6 @@ PEOPLE = 3
 PRICES = (5, 12, 30)
 STOCK = 1000
 _keys = itertools.count(1)
-NO_KEY = shop_service.Idempotency(key=None, fingerprint="-")
 
 
 @dataclass
@@ -80,12 +77,6 @@ HARNESS: Harness | None = None
 def harness() -> Harness:
     assert HARNESS is not None
     return HARNESS
-
-
-def body(response: JSONResponse) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.body
-    result: dict[str, Any] = json.loads(response.body)
-    return result
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -177,19 +168,19 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(person=st.integers(0, PEOPLE - 1), reward=st.integers(0, len(PRICES) - 1))
     def redeem(self, person: int, reward: int) -> None:
         price = PRICES[reward]
-        work = shop_service.redeem(self.session, self.members[person], self.rewards[reward], NO_KEY)
+        work = shop_service.redeem(self.session, self.members[person], self.rewards[reward], None)
         if self.balances[person] < price:
             self._refused(InsufficientPoints, work, "redeem")
             return
-        redemption = body(harness().run(self._step(work)))
+        redemption = harness().run(self._step(work))
         self.balances[person] -= price
         self.stock[reward] -= 1
         self.txns.append(
             Txn(
-                redemption["transaction_id"],
+                redemption.transaction_id,
                 "redemption",
                 {person: -price},
-                redemption_id=redemption["id"],
+                redemption_id=redemption.id,
                 reward=reward,
                 status="pending_pickup",
             )
@@ -202,14 +193,10 @@ class LedgerMachine(RuleBasedStateMachine):
         pending = [t for t in self.txns if t.status == "pending_pickup"]
         txn = data.draw(st.sampled_from(pending), label="redemption")
         assert txn.redemption_id is not None
-        handed = body(
-            harness().run(
-                self._step(
-                    shop_service.hand_over(self.session, self.staff, txn.redemption_id, NO_KEY)
-                )
-            )
+        handed = harness().run(
+            self._step(shop_service.hand_over(self.session, self.staff, txn.redemption_id))
         )
-        assert handed["status"] == "handed_over"
+        assert handed.status == "handed_over"
         txn.status = "handed_over"
         self._count("hand over")
 
@@ -240,13 +227,13 @@ class LedgerMachine(RuleBasedStateMachine):
         txn = data.draw(st.sampled_from(redemptions[::-1]), label="redemption")
         assert txn.redemption_id is not None and txn.reward is not None
         person = next(iter(txn.deltas))
-        work = shop_service.cancel(self.session, self.members[person], txn.redemption_id, NO_KEY)
+        work = shop_service.cancel(self.session, self.members[person], txn.redemption_id)
         if txn.status != "pending_pickup":
             self._refused(RedemptionNotPending, work, "cancel")
             return
-        cancelled = body(harness().run(self._step(work)))
-        assert cancelled["status"] == "cancelled"
-        self._undo(txn, cancelled["refund_transaction_id"])
+        cancelled = harness().run(self._step(work))
+        assert cancelled.status == "cancelled" and cancelled.refund_transaction_id is not None
+        self._undo(txn, cancelled.refund_transaction_id)
         self.stock[txn.reward] += 1
         txn.status = "cancelled"
         self._count("cancel")
@@ -262,16 +249,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     async def _adjust(self, person: int, amount: int) -> int:
         change = AdjustmentCreate(person_id=self.people[person], amount=amount, reason="性质测试")
-        response = await service.adjust(
-            self.session, self.staff, change, f"k{next(_keys)}", "/points/adjustments"
-        )
-        return int(body(response)["id"])
+        return (await service.adjust(self.session, self.staff, change, f"k{next(_keys)}")).id
 
     async def _reverse(self, txn: Txn) -> int:
-        response = await service.reverse_transaction(
-            self.session, self.staff, txn.id, ReversalCreate(reason="冲正"), None, "/reverse"
+        reversal = await service.reverse_transaction(
+            self.session, self.staff, txn.id, ReversalCreate(reason="冲正")
         )
-        return int(body(response)["id"])
+        return reversal.id
 
     # ------------------------------------------------------------ checks
 

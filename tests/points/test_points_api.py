@@ -12,15 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.models import AuditEvent
 from app.integrations.models import OutboxEvent
 from app.points.models import PointsPeriodTotal, PointsRule, PointsTransaction
-from tests.points.ledger_support import (
-    API,
-    World,
-    assert_problem,
-    balance_of,
-    key,
-    posting_sum_of,
-    world,
-)
+from tests.points.ledger_support import API, World, balance_of, key, posting_sum_of, world
+from tests.support.problems import assert_problem, assert_same_problem
 
 __all__ = ["world"]
 
@@ -79,7 +72,7 @@ class TestAdjustments:
         response = await client.post(
             f"{API}/adjustments",
             json=self.body(world, "p2"),
-            headers=world.with_key("community_admin"),
+            headers=world.with_key("admin"),
         )
         assert_problem(response, 404, "points.person_not_found")
         assert await balance_of(db, world.people["p2"].id) == 0
@@ -88,7 +81,7 @@ class TestAdjustments:
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
         response = await client.post(
-            f"{API}/adjustments", json=self.body(world), headers=world.with_key("community_admin")
+            f"{API}/adjustments", json=self.body(world), headers=world.with_key("admin")
         )
         assert response.status_code == 201, response.text
         body = response.json()
@@ -194,7 +187,7 @@ class TestActivityAwards:
 
     async def test_other_town_is_404(self, client: httpx.AsyncClient, world: World) -> None:
         response = await client.post(
-            f"{API}/activity-awards", json=self.body(world), headers=world["other_admin"]
+            f"{API}/activity-awards", json=self.body(world), headers=world["other_town_admin"]
         )
         assert_problem(response, 404, "points.person_not_found")
 
@@ -202,7 +195,7 @@ class TestActivityAwards:
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
         first = await client.post(
-            f"{API}/activity-awards", json=self.body(world), headers=world["community_admin"]
+            f"{API}/activity-awards", json=self.body(world), headers=world["admin"]
         )
         assert first.status_code == 201, first.text
         assert first.json()["kind"] == "activity_award"
@@ -216,7 +209,7 @@ class TestActivityAwards:
         another = await client.post(
             f"{API}/activity-awards",
             json=self.body(world, ref="ACT-2"),
-            headers=world["community_admin"],
+            headers=world["admin"],
         )
         assert another.status_code == 201
         assert await balance_of(db, world.people["p1"].id) == 20
@@ -225,9 +218,7 @@ class TestActivityAwards:
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         body = {**self.body(world), "activity_type": "karaoke"}
-        response = await client.post(
-            f"{API}/activity-awards", json=body, headers=world["community_admin"]
-        )
+        response = await client.post(f"{API}/activity-awards", json=body, headers=world["admin"])
         assert_problem(response, 422, "points.unknown_activity_type")
 
     async def test_nothing_left_under_the_cap_is_422(
@@ -235,7 +226,7 @@ class TestActivityAwards:
     ) -> None:
         await award(client, world, "p1", 100)  # the default daily cap is 100
         response = await client.post(
-            f"{API}/activity-awards", json=self.body(world), headers=world["community_admin"]
+            f"{API}/activity-awards", json=self.body(world), headers=world["admin"]
         )
         assert_problem(response, 422, "points.cap_reached")
         assert await balance_of(db, world.people["p1"].id) == 100
@@ -261,7 +252,9 @@ class TestReversal:
     ) -> None:
         txn = await award(client, world, "p1", 10)
         response = await client.post(
-            f"{API}/transactions/{txn}/reverse", json={"reason": "x"}, headers=world["other_admin"]
+            f"{API}/transactions/{txn}/reverse",
+            json={"reason": "x"},
+            headers=world["other_town_admin"],
         )
         assert_problem(response, 404, "points.transaction_not_found")
         assert await balance_of(db, world.people["p1"].id) == 10
@@ -271,7 +264,7 @@ class TestReversal:
     ) -> None:
         txn = await award(client, world, "p1", 10)
         url = f"{API}/transactions/{txn}/reverse"
-        first = await client.post(url, json={"reason": "误发"}, headers=world["community_admin"])
+        first = await client.post(url, json={"reason": "误发"}, headers=world["admin"])
         assert first.status_code == 201, first.text
         body = first.json()
         assert body["kind"] == "reversal" and body["reversal_of_id"] == txn
@@ -349,7 +342,7 @@ class TestAccount:
         assert_problem(response, 403, "auth.forbidden")
 
     async def test_sibling_subtree_is_404(self, client: httpx.AsyncClient, world: World) -> None:
-        for caller, person in (("community_admin", "p2"), ("grid_worker", "p2")):
+        for caller, person in (("admin", "p2"), ("grid_worker", "p2")):
             response = await client.get(
                 f"{API}/accounts/{world.people[person].id}", headers=world[caller]
             )
@@ -373,7 +366,7 @@ class TestAccount:
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         response = await client.get(
-            f"{API}/accounts/{world.people['p4'].id}", headers=world["community_admin"]
+            f"{API}/accounts/{world.people['p4'].id}", headers=world["admin"]
         )
         assert response.status_code == 200
         assert response.json()["account_id"] is None
@@ -425,7 +418,7 @@ class TestStatement:
 
     async def test_other_town_is_404(self, client: httpx.AsyncClient, world: World) -> None:
         response = await client.get(
-            f"{API}/accounts/{world.people['p1'].id}/statement", headers=world["other_admin"]
+            f"{API}/accounts/{world.people['p1'].id}/statement", headers=world["other_town_admin"]
         )
         assert_problem(response, 404, "points.person_not_found")
 
@@ -473,16 +466,19 @@ class TestTransaction:
     async def test_no_token_is_401(self, client: httpx.AsyncClient, world: World) -> None:
         assert_problem(await client.get(f"{API}/transactions/1"), 401, "auth.unauthenticated")
 
-    async def test_others_transaction_without_points_read_is_403(
+    async def test_others_transaction_without_points_read_reads_like_a_missing_one(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         txn = await award(client, world, "p1", 5)
-        response = await client.get(f"{API}/transactions/{txn}", headers=world["resident"])
-        assert_problem(response, 403, "auth.forbidden")
+        theirs, missing = [
+            await client.get(f"{API}/transactions/{txn_id}", headers=world["resident"])
+            for txn_id in (txn, txn + 1_000_000)
+        ]
+        assert_same_problem(theirs, missing, 404, "points.transaction_not_found")
 
     async def test_outside_scope_is_404(self, client: httpx.AsyncClient, world: World) -> None:
         txn = await award(client, world, "p1", 5)
-        response = await client.get(f"{API}/transactions/{txn}", headers=world["other_admin"])
+        response = await client.get(f"{API}/transactions/{txn}", headers=world["other_town_admin"])
         assert_problem(response, 404, "points.transaction_not_found")
 
     async def test_owner_and_staff_read_it(self, client: httpx.AsyncClient, world: World) -> None:
@@ -509,7 +505,7 @@ class TestLeaderboard:
         assert_problem(response, 403, "auth.forbidden")
 
     async def test_unit_outside_scope_is_404(self, client: httpx.AsyncClient, world: World) -> None:
-        for caller, unit in (("grid_worker", "c1"), ("community_admin", "c2")):
+        for caller, unit in (("grid_worker", "c1"), ("admin", "c2")):
             response = await client.get(
                 f"{API}/leaderboard",
                 params={"unit_id": world.units[unit].id},
@@ -526,7 +522,7 @@ class TestLeaderboard:
         board = await client.get(
             f"{API}/leaderboard",
             params={"unit_id": world.units["c1"].id, "period": "month", "limit": 1},
-            headers=world["community_admin"],
+            headers=world["admin"],
         )
         assert board.status_code == 200, board.text
         first = board.json()
@@ -536,7 +532,7 @@ class TestLeaderboard:
         second = await client.get(
             f"{API}/leaderboard",
             params={"unit_id": world.units["c1"].id, "cursor": first["next_cursor"], "limit": 1},
-            headers=world["community_admin"],
+            headers=world["admin"],
         )
         assert [(i["person_id"], i["position"]) for i in second.json()["items"]] == [
             (world.people["p1"].id, 2)
@@ -578,7 +574,7 @@ class TestPublicList:
         response = await client.get(
             f"{API}/public-list",
             params={"unit_id": world.units["c1"].id},
-            headers=world["other_admin"],
+            headers=world["other_town_admin"],
         )
         assert_problem(response, 404, "points.unit_not_found")
 
@@ -588,7 +584,7 @@ class TestPublicList:
         response = await client.get(
             f"{API}/public-list",
             params={"unit_id": world.units["c1"].id, "period": "quarter"},
-            headers=world["community_admin"],
+            headers=world["admin"],
         )
         assert response.status_code == 200, response.text
         body = response.json()
@@ -616,7 +612,7 @@ class TestRules:
         response = await client.post(
             f"{API}/rules",
             json={"kind": "cap_daily", "points": 50, "town_id": world.units["town"].id},
-            headers=world["community_admin"],
+            headers=world["admin"],
         )
         assert_problem(response, 403, "auth.forbidden")
 
@@ -624,7 +620,7 @@ class TestRules:
         response = await client.post(
             f"{API}/rules",
             json={"kind": "cap_daily", "points": 50, "town_id": world.units["town"].id},
-            headers=world["other_admin"],
+            headers=world["other_town_admin"],
         )
         assert_problem(response, 404, "points.town_not_found")
 

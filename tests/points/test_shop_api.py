@@ -6,7 +6,7 @@ caller's subtree, and the allowed case with its real effect on the database.
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,20 +28,14 @@ from app.points.models import (
     Redemption,
     Reward,
 )
-from tests.support.factory import bearer, make_person, make_tree, make_user
+from tests.support.factory import bearer, make_person, make_user
+from tests.support.problems import assert_problem
+from tests.support.world import World as BaseWorld
+from tests.support.world import build_world, callers
 
 URL = "/api/v1/rewards"
-PROBLEM = "application/problem+json"
 PICKUP = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{8}$")
 _funding = itertools.count(1)
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 async def fund(db: AsyncSession, person_id: int, points: int) -> int:
@@ -98,46 +92,26 @@ async def make_reward(db: AsyncSession, unit: OrgUnit, **fields: Any) -> Reward:
 
 
 @dataclass
-class World:
-    units: dict[str, OrgUnit]
-    headers: dict[str, dict[str, str]]
-    rewards: dict[str, Reward]
-    people: dict[str, int]
-
-    def __getitem__(self, caller: str) -> dict[str, str]:
-        return self.headers[caller]
+class World(BaseWorld):
+    rewards: dict[str, Reward] = field(default_factory=dict)
 
 
 @pytest.fixture
 async def world(db: AsyncSession, settings: Settings) -> World:
-    units = await make_tree(db)
-    staff = {
-        "admin": ("community_admin", units["c1"]),
-        "sibling": ("community_admin", units["c2"]),
-        "town_admin": ("town_admin", units["town"]),
-        "other_town_admin": ("town_admin", units["other_town"]),
-        "grid_worker": ("grid_worker", units["g1"]),
-        "dispatcher": ("dispatcher", units["c1"]),
-        "resident": ("resident", units["h1"]),
-    }
-    headers = {name: bearer(settings, await make_user(db, grant)) for name, grant in staff.items()}
-    headers["superuser"] = bearer(settings, await make_user(db, superuser=True))
-    headers["none"] = {}
+    world = await build_world(db, settings, callers(without=("member",)), kind=World)
+    units = world.units
     # Members hold points.redeem at their household or building, below the shops.
-    people = {}
     for name, home in (("member", units["h1"]), ("member2", units["b2"])):
-        person = await make_person(db, home)
-        user = await make_user(db, ("member", home), person_id=person.id)
-        headers[name] = bearer(settings, user)
-        people[name] = person.id
-    headers["member_no_person"] = bearer(settings, await make_user(db, ("member", units["h1"])))
-    rewards = {
+        world.people[name] = await make_person(db, home)
+        await world.sign_up(db, settings, name, ("member", home), person_id=world.people[name].id)
+    await world.sign_up(db, settings, "member_no_person", ("member", units["h1"]))
+    world.rewards = {
         "town": await make_reward(db, units["town"], name="镇大米"),
         "c1": await make_reward(db, units["c1"], name="红星食用油"),
         "c2": await make_reward(db, units["c2"], name="东方洗衣粉"),
         "other": await make_reward(db, units["oc"], name="西湖毛巾"),
     }
-    return World(units=units, headers=headers, rewards=rewards, people=people)
+    return world
 
 
 def reward_body(unit: OrgUnit, **fields: Any) -> dict[str, Any]:
@@ -215,7 +189,7 @@ class TestCreateReward:
         assert response.status_code == 201, response.text
         created = response.json()
         assert response.headers["etag"] == 'W/"1"'
-        assert response.headers["location"] == f"/rewards/{created['id']}"
+        assert response.headers["location"] == f"{URL}/{created['id']}"
         assert created["stock"] == 20
         assert created["price_points"] == 50
         assert created["is_active"] is True
@@ -514,7 +488,7 @@ class TestRedeem:
     async def test_shop_of_another_community_or_town_is_404(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession, reward: str
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         assert_problem(await redeem(client, world, reward), 404, "reward.not_found")
         assert await stock(db, world.rewards[reward].id) == 5
 
@@ -528,7 +502,7 @@ class TestRedeem:
     async def test_debits_points_takes_stock_and_gives_pickup_code(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession, reward: str
     ) -> None:
-        person_id = world.people["member"]
+        person_id = world.people["member"].id
         account_id = await fund(db, person_id, 100)
         response = await redeem(client, world, reward)
         assert response.status_code == 201, response.text
@@ -537,7 +511,7 @@ class TestRedeem:
         assert body["status"] == "pending_pickup"
         assert (body["points"], body["person_id"]) == (30, person_id)
         assert body["reward_name"] == world.rewards[reward].name
-        assert response.headers["location"] == f"/rewards/redemptions/{body['id']}"
+        assert response.headers["location"] == f"{URL}/redemptions/{body['id']}"
         assert await balance(db, person_id) == 70
         assert await stock(db, world.rewards[reward].id) == 4
         redemption = await db.get(Redemption, body["id"])
@@ -579,10 +553,10 @@ class TestRedeem:
     async def test_insufficient_points_is_409_and_keeps_stock(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 29)
+        await fund(db, world.people["member"].id, 29)
         response = await redeem(client, world, "c1")
         assert_problem(response, 409, "points.insufficient_balance")
-        assert await balance(db, world.people["member"]) == 29
+        assert await balance(db, world.people["member"].id) == 29
         assert await stock(db, world.rewards["c1"].id) == 5
         assert await db.scalar(select(func.count()).select_from(Redemption)) == 0
 
@@ -595,11 +569,11 @@ class TestRedeem:
     async def test_out_of_stock_is_409(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         world.rewards["c1"].stock = 0
         await db.flush()
         assert_problem(await redeem(client, world, "c1"), 409, "reward.out_of_stock")
-        assert await balance(db, world.people["member"]) == 100
+        assert await balance(db, world.people["member"].id) == 100
 
     @pytest.mark.parametrize(
         "fields",
@@ -613,19 +587,19 @@ class TestRedeem:
     async def test_reward_not_on_offer_is_409(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession, fields: dict[str, Any]
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         reward = world.rewards["c1"]
         for name, value in fields.items():
             setattr(reward, name, value)
         await db.flush()
         assert_problem(await redeem(client, world, "c1"), 409, "reward.inactive")
-        assert await balance(db, world.people["member"]) == 100
+        assert await balance(db, world.people["member"].id) == 100
         assert await stock(db, reward.id) == 5
 
     async def test_inside_window_is_allowed(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         reward = world.rewards["c1"]
         reward.active_from = datetime.now(UTC) - timedelta(hours=1)
         reward.active_to = datetime.now(UTC) + timedelta(hours=1)
@@ -635,13 +609,13 @@ class TestRedeem:
     async def test_same_key_pays_once_and_replays(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         first = await redeem(client, world, "c1", **{"Idempotency-Key": "buy-oil-1"})
         second = await redeem(client, world, "c1", **{"Idempotency-Key": "buy-oil-1"})
         assert first.status_code == second.status_code == 201
         assert first.json() == second.json()
         assert second.headers["idempotent-replayed"] == "true"
-        assert await balance(db, world.people["member"]) == 70
+        assert await balance(db, world.people["member"].id) == 70
         assert await stock(db, world.rewards["c1"].id) == 4
         txn = await db.get(PointsTransaction, first.json()["transaction_id"])
         assert txn is not None
@@ -652,11 +626,11 @@ class TestRedeem:
     async def test_without_key_each_request_is_a_purchase(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         for _ in range(3):
             assert (await redeem(client, world, "c1")).status_code == 201
         assert_problem(await redeem(client, world, "c1"), 409, "points.insufficient_balance")
-        assert await balance(db, world.people["member"]) == 10
+        assert await balance(db, world.people["member"].id) == 10
         assert await stock(db, world.rewards["c1"].id) == 2
 
 
@@ -678,8 +652,8 @@ class TestListRedemptions:
     async def test_members_see_their_own_and_staff_their_scope(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
-        await fund(db, world.people["member2"], 100)
+        await fund(db, world.people["member"].id, 100)
+        await fund(db, world.people["member2"].id, 100)
         mine = await redeemed(client, world, "c1")
         town_one = await redeemed(client, world, "town")
         response = await client.post(
@@ -713,7 +687,7 @@ class TestListRedemptions:
     async def test_pickup_code_is_shown_only_to_the_member(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         mine = await redeemed(client, world)
         url = f"{self.RURL}/{mine['id']}"
         own = (await client.get(url, headers=world["member"])).json()
@@ -741,7 +715,7 @@ class TestListRedemptions:
 
 class TestGetRedemption:
     async def test_matrix(self, client: httpx.AsyncClient, world: World, db: AsyncSession) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         url = f"{URL}/redemptions/{(await redeemed(client, world))['id']}"
         assert_problem(await client.get(url), 401, "auth.unauthenticated")
         assert_problem(await client.get(url, headers=world["dispatcher"]), 403, "auth.forbidden")
@@ -759,7 +733,7 @@ class TestHandOver:
     async def test_matrix_and_once(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         created = await redeemed(client, world)
         url = f"{URL}/redemptions/{created['id']}/handover"
         assert_problem(await client.post(url), 401, "auth.unauthenticated")
@@ -780,12 +754,12 @@ class TestHandOver:
         again = await client.post(url, headers=world["admin"])
         problem = assert_problem(again, 409, "redemption.not_pending")
         assert problem["current_status"] == "handed_over"
-        assert await balance(db, world.people["member"]) == 70
+        assert await balance(db, world.people["member"].id) == 70
 
     async def test_by_pickup_code(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         created = await redeemed(client, world)
         url = f"{URL}/redemptions/handover"
         body = {"pickup_code": created["pickup_code"].lower()}
@@ -818,7 +792,7 @@ class TestCancel:
     async def test_member_cancels_refund_by_reversal_and_restock(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        person_id = world.people["member"]
+        person_id = world.people["member"].id
         account_id = await fund(db, person_id, 100)
         created = await redeemed(client, world)
         response = await client.post(self.url(created), headers=world["member"])
@@ -854,7 +828,7 @@ class TestCancel:
         assert await stock(db, world.rewards["c1"].id) == 5
 
     async def test_matrix(self, client: httpx.AsyncClient, world: World, db: AsyncSession) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         created = await redeemed(client, world)
         url = self.url(created)
         assert_problem(await client.post(url), 401, "auth.unauthenticated")
@@ -866,12 +840,12 @@ class TestCancel:
         response = await client.post(url, headers=world["admin"])
         assert response.status_code == 200, response.text
         assert response.json()["pickup_code"] is None
-        assert await balance(db, world.people["member"]) == 100
+        assert await balance(db, world.people["member"].id) == 100
 
     async def test_handed_over_cannot_be_cancelled(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         created = await redeemed(client, world)
         handover = await client.post(
             f"{URL}/redemptions/{created['id']}/handover", headers=world["admin"]
@@ -879,7 +853,7 @@ class TestCancel:
         assert handover.status_code == 200
         response = await client.post(self.url(created), headers=world["member"])
         assert_problem(response, 409, "redemption.not_pending")
-        assert await balance(db, world.people["member"]) == 70
+        assert await balance(db, world.people["member"].id) == 70
         assert await stock(db, world.rewards["c1"].id) == 4
         reversals = await db.scalar(
             select(func.count())
@@ -891,7 +865,7 @@ class TestCancel:
     async def test_cancel_in_english(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:
-        await fund(db, world.people["member"], 100)
+        await fund(db, world.people["member"].id, 100)
         created = await redeemed(client, world)
         await client.post(self.url(created), headers=world["member"])
         again = await client.post(

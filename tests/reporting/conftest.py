@@ -1,8 +1,7 @@
 """A known dataset for the KPI tests: orders written directly as rows, with chosen
 timestamps and 回访 answers, so every figure can be computed by hand."""
 
-import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,47 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
 from app.orders.models import ServiceOrder
-from tests.support.factory import bearer, make_tree, make_unit, make_user
+from tests.support.factory import make_order, make_tree, make_unit
+from tests.support.world import World as BaseWorld
+from tests.support.world import build_world, callers
 
 SH = ZoneInfo("Asia/Shanghai")
 URL = "/api/v1/stats/orders"
 OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
-_numbers = itertools.count(1)
 
 
 def t(moment: str, year: int = 2026) -> datetime:
     """``"10-02 09:00"`` → 2026-10-02 09:00 in Asia/Shanghai."""
     return datetime.strptime(f"{year}-{moment}", "%Y-%m-%d %H:%M").replace(tzinfo=SH)
-
-
-async def make_order(
-    db: AsyncSession,
-    place: OrgUnit,
-    *,
-    status: str,
-    category: str,
-    received: datetime,
-    **fields: Any,
-) -> ServiceOrder:
-    order = ServiceOrder(
-        number=f"GDTEST-{next(_numbers):06d}",
-        status=status,
-        category=category,
-        channel="app",
-        title="测试工单",
-        description="测试",
-        location_unit_id=place.id,
-        received_at=received,
-        town_id=place.town_id,
-        community_id=place.community_id,
-        grid_id=place.grid_id,
-        building_id=place.building_id,
-        household_id=place.household_id,
-        **fields,
-    )
-    db.add(order)
-    await db.flush()
-    return order
 
 
 def closed(
@@ -84,16 +54,8 @@ def closed(
 
 
 @dataclass
-class World:
-    units: dict[str, OrgUnit]
-    headers: dict[str, dict[str, str]]
-    orders: dict[str, ServiceOrder]
-
-    def __getitem__(self, role: str) -> dict[str, str]:
-        return self.headers[role]
-
-    def unit(self, key: str) -> OrgUnit:
-        return self.units[key]
+class World(BaseWorld):
+    orders: dict[str, ServiceOrder] = field(default_factory=dict)
 
 
 async def _dataset(db: AsyncSession, u: dict[str, OrgUnit]) -> dict[str, ServiceOrder]:
@@ -292,7 +254,7 @@ async def _dataset(db: AsyncSession, u: dict[str, OrgUnit]) -> dict[str, Service
     for key, (place, status, category, fields) in specs.items():
         received = fields.pop("received")
         orders[key] = await make_order(
-            db, u[place], status=status, category=category, received=received, **fields
+            db, u[place], status=status, category=category, received_at=received, **fields
         )
     return orders
 
@@ -302,19 +264,8 @@ async def world(db: AsyncSession, settings: Settings) -> World:
     units = await make_tree(db)
     units["c3"] = await make_unit(db, "community", units["town"], name="南山社区")
     units["c4"] = await make_unit(db, "community", units["town"], name="北岭社区")
-    callers = {
-        "town_admin": ("town_admin", units["town"]),
-        "auditor": ("auditor", units["town"]),
-        "dispatcher": ("dispatcher", units["c1"]),
-        "sibling": ("dispatcher", units["c2"]),
-        "other_town_admin": ("town_admin", units["other_town"]),
-        "grid_worker": ("grid_worker", units["g1"]),
-        "member": ("member", units["c1"]),
-        "resident": ("resident", units["h1"]),
-    }
-    headers = {
-        name: bearer(settings, await make_user(db, grant)) for name, grant in callers.items()
-    }
-    headers["superuser"] = bearer(settings, await make_user(db, superuser=True))
-    headers["none"] = {}
-    return World(units=units, headers=headers, orders=await _dataset(db, units))
+    # sibling: a dispatcher of the sibling community; the auditor reads the whole town
+    more = {"sibling": ("dispatcher", "c2"), "auditor": ("auditor", "town")}
+    world = await build_world(db, settings, callers(**more), kind=World, units=units)
+    world.orders = await _dataset(db, units)
+    return world

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import KpiSetting
 from tests.reporting.conftest import OCTOBER, SH, URL, World
+from tests.support.problems import assert_problem
 
-PROBLEM = "application/problem+json"
 ZERO_STATUS = dict.fromkeys(
     (
         "submitted",
@@ -108,12 +108,6 @@ async def report(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    assert response.json()["code"] == code
 
 
 async def set_kpi(db: AsyncSession, key: str, value: Any) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.reporting.xlsx import FIGURE_HEADERS, MEDIA_TYPE
 from tests.reporting.conftest import OCTOBER, URL, World
-from tests.reporting.test_order_stats import assert_problem
+from tests.support.problems import assert_problem
 
 XLSX_URL = "/api/v1/stats/orders.xlsx"
 

@@ -1,7 +1,10 @@
-"""Builders for test data: org units with their ancestor ids, users with grants, tokens."""
+"""Builders for test data: org units with their ancestor ids, users with grants, tokens,
+people and orders placed at a unit."""
 
 import itertools
-from typing import TYPE_CHECKING
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +16,7 @@ from app.kit.hashing import hash_password
 from app.users.models import UserAccount
 
 if TYPE_CHECKING:
+    from app.orders.models import ServiceOrder
     from app.people.models import PartyMember, Person
 
 _counter = itertools.count(1)
@@ -31,6 +35,11 @@ LEVEL_COLUMN = {
     "building": "building_id",
     "household": "household_id",
 }
+
+
+def place_of(unit: OrgUnit) -> dict[str, int | None]:
+    """The ancestor ids of a row placed at ``unit`` (its own included)."""
+    return {column: getattr(unit, column) for column in LEVEL_COLUMN.values()}
 
 
 async def make_unit(
@@ -125,16 +134,7 @@ async def make_person(
     from app.people.models import Person
 
     n = next(_counter)
-    person = Person(
-        name=name or f"居民{n}",
-        mobile=mobile,
-        home_unit_id=home.id,
-        town_id=home.town_id,
-        community_id=home.community_id,
-        grid_id=home.grid_id,
-        building_id=home.building_id,
-        household_id=home.household_id,
-    )
+    person = Person(name=name or f"居民{n}", mobile=mobile, home_unit_id=home.id, **place_of(home))
     db.add(person)
     await db.flush()
     return person
@@ -159,10 +159,21 @@ async def make_member(db: AsyncSession, person: "Person", branch: OrgUnit) -> "P
     return member
 
 
-async def make_resident_user(
-    db: AsyncSession, home: OrgUnit, *, role: str = "resident"
-) -> tuple[UserAccount, "Person"]:
-    """A person at ``home`` with an account holding ``role`` at that node."""
-    person = await make_person(db, home)
-    user = await make_user(db, (role, home), person_id=person.id)
-    return user, person
+async def make_order(db: AsyncSession, place: OrgUnit, **fields: Any) -> "ServiceOrder":
+    """An order written as a row at ``place``, not through the API: a repair received
+    now, unless ``fields`` say otherwise."""
+    from app.orders.models import ServiceOrder
+
+    values: dict[str, Any] = {
+        "number": f"GDTEST-{uuid.uuid4().hex[:16]}",
+        "status": "submitted",
+        "category": "repair",
+        "channel": "app",
+        "title": "楼道灯不亮",
+        "description": "三楼楼道灯坏了",
+        "received_at": datetime.now(UTC),
+    }
+    order = ServiceOrder(location_unit_id=place.id, **place_of(place), **(values | fields))
+    db.add(order)
+    await db.flush()
+    return order

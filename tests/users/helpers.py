@@ -8,9 +8,6 @@
 - ``root``: a superuser.
 """
 
-from dataclasses import dataclass
-
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,47 +16,35 @@ from app.authz.models import Role, RolePermission
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
 from app.users.models import UserAccount
-from tests.support.factory import bearer, make_tree, make_user
+from tests.support.factory import make_user
+from tests.support.world import World as BaseWorld
+from tests.support.world import build_world
 
-PROBLEM = "application/problem+json"
+CALLERS = {
+    "admin": ("community_admin", "c1"),
+    "sibling": ("community_admin", "c2"),
+    "weak": ("dispatcher", "c1"),
+    "auditor": ("auditor", "c1"),
+    "target": ("grid_worker", "g1"),
+}
 
 
-@dataclass
-class World:
-    tree: dict[str, OrgUnit]
-    admin: UserAccount
-    sibling: UserAccount
-    weak: UserAccount
-    auditor: UserAccount
-    target: UserAccount
-    root: UserAccount
-    settings: Settings
+class World(BaseWorld):
+    """``world.admin`` is the account of caller ``admin``; ``world.tree`` the units."""
 
-    def as_(self, who: str | None) -> dict[str, str]:
-        """Headers for caller ``who`` (None: no token)."""
-        return {} if who is None else bearer(self.settings, getattr(self, who))
+    def __getattr__(self, name: str) -> UserAccount:
+        try:
+            return self.__dict__["users"][name]  # type: ignore[no-any-return]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def tree(self) -> dict[str, OrgUnit]:
+        return self.units
 
 
 async def make_world(db: AsyncSession, settings: Settings) -> World:
-    tree = await make_tree(db)
-    return World(
-        tree=tree,
-        admin=await make_user(db, ("community_admin", tree["c1"])),
-        sibling=await make_user(db, ("community_admin", tree["c2"])),
-        weak=await make_user(db, ("dispatcher", tree["c1"])),
-        auditor=await make_user(db, ("auditor", tree["c1"])),
-        target=await make_user(db, ("grid_worker", tree["g1"])),
-        root=await make_user(db, superuser=True),
-        settings=settings,
-    )
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, object] = response.json()
-    assert body["code"] == code, body
-    return body
+    return await build_world(db, settings, CALLERS, kind=World, superuser="root")
 
 
 async def audit_events(db: AsyncSession, **filters: object) -> list[AuditEvent]:

@@ -6,8 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.models import RoleGrant
+from app.config import Settings
 from tests.support.factory import bearer
-from tests.users.helpers import World, assert_problem, audit_events, make_user_manager
+from tests.support.problems import assert_problem
+from tests.users.helpers import World, audit_events, make_user_manager
 
 
 async def _grants(db: AsyncSession, user_id: int) -> list[tuple[str, int]]:
@@ -67,10 +69,10 @@ async def test_admin_may_make_residents_and_members_but_not_a_town_admin(
 
 
 async def test_no_privilege_escalation(
-    client: httpx.AsyncClient, db: AsyncSession, world: World
+    client: httpx.AsyncClient, db: AsyncSession, world: World, settings: Settings
 ) -> None:
     manager = await make_user_manager(db, world.tree["c1"])
-    headers = bearer(world.settings, manager)
+    headers = bearer(settings, manager)
     url = f"/api/v1/users/{world.target.id}/grants"
     g1 = world.tree["g1"].id
     # The manager lacks the admin's and the dispatcher's permissions: refused.

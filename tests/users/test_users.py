@@ -14,7 +14,8 @@ from app.kit.hashing import verify_password
 from app.users.models import UserAccount
 from app.users.schemas import RoleCode
 from tests.support.factory import PASSWORD, make_person, make_user
-from tests.users.helpers import World, assert_problem, audit_events
+from tests.support.problems import assert_problem
+from tests.users.helpers import World, audit_events
 
 NEW_USER = {
     "username": "wang.fang",

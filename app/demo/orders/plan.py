@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.authz.scope import Place
 from app.kit.calendar import WorkingCalendar
 from app.orders.models import TimeLimitClass
 from app.orders.workflow import OrderStatus
@@ -21,16 +22,13 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class Resident:
+class Resident(Place):
+    """A resident at their home's place (its ancestor ids come first)."""
+
     person_id: int
     name: str
     mobile: str | None
     home_unit_id: int
-    town_id: int
-    community_id: int | None
-    grid_id: int | None
-    building_id: int | None
-    household_id: int | None
 
 
 @dataclass(frozen=True)

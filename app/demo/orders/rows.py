@@ -33,15 +33,15 @@ async def load_town(session: AsyncSession, town_id: int) -> Town:
     in_town = Scope.of([("town", town_id)])
     people = await session.execute(
         select(
-            Person.id,
-            Person.name,
-            Person.mobile,
-            Person.home_unit_id,
             Person.town_id,
             Person.community_id,
             Person.grid_id,
             Person.building_id,
             Person.household_id,
+            Person.id,
+            Person.name,
+            Person.mobile,
+            Person.home_unit_id,
         )
         .where(in_town.clause(Person), Person.is_archived.is_(False))
         .order_by(Person.id)

@@ -4,7 +4,6 @@ every history against the transition table."""
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.demo.orders.plan import (
@@ -88,9 +87,7 @@ def escalate(rng: random.Random, plan: Plan, now: datetime) -> None:
     for level, (at, breach, due) in enumerate(sorted(found), start=1):
         status = plan.status_at(at)
         assert status is not None
-        notify_level, notify_id = deadlines.escalation_target(
-            _Placed(plan.resident.town_id, plan.resident.community_id, plan.resident.grid_id), level
-        )
+        notify_level, notify_id = deadlines.escalation_target(plan.resident, level)
         _interject(
             plan,
             Event(
@@ -124,15 +121,6 @@ def _breach_time(
             return None
         return at
     return None
-
-
-@dataclass
-class _Placed:
-    """Where an escalation goes up from (deadlines.escalation_target)."""
-
-    town_id: int
-    community_id: int | None
-    grid_id: int | None
 
 
 def _interject(plan: Plan, event: Event) -> None:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.principal import Principal
 from app.kit.calendar import WorkingCalendar
 from app.orders.config import repository
@@ -20,7 +21,7 @@ from app.orders.config.schemas import (
     CalendarYear,
     WorkingDays,
 )
-from app.orders.config.shared import record, require_global
+from app.orders.config.shared import require_global
 
 MAX_RANGE_DAYS = 366
 """``/calendar/working-days`` answers at most a year at a time."""
@@ -51,12 +52,13 @@ async def put_override(
     require_global(principal)
     row, created = await repository.put_override(session, day, data.is_workday, data.note)
     kind = "工作日" if data.is_workday else "休息日"
-    await record(
+    await audit_service.record(
         session,
         principal,
         "calendar_override.set",
-        ("calendar_override", day.isoformat()),
-        f"设置 {day.isoformat()} 为{kind}" + (f"（{data.note}）" if data.note else ""),
+        summary=f"设置 {day.isoformat()} 为{kind}" + (f"（{data.note}）" if data.note else ""),
+        target_type="calendar_override",
+        target_id=day.isoformat(),
     )
     return CalendarOverrideRead.model_validate(row), created
 
@@ -66,12 +68,13 @@ async def delete_override(session: AsyncSession, principal: Principal, day: date
     if await repository.delete_override(session, day) is None:
         raise OverrideNotFound()
     summary = f"删除 {day.isoformat()} 的工作日设置"
-    await record(
+    await audit_service.record(
         session,
         principal,
         "calendar_override.delete",
-        ("calendar_override", day.isoformat()),
-        summary,
+        summary=summary,
+        target_type="calendar_override",
+        target_id=day.isoformat(),
     )
 
 

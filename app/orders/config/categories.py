@@ -5,6 +5,7 @@ Services flush, never commit; every write records one audit event.
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.principal import Principal
 from app.orders.config import repository
 from app.orders.config.errors import (
@@ -18,7 +19,7 @@ from app.orders.config.schemas import (
     OrderCategoryRead,
     OrderCategoryUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page, record, require_global
+from app.orders.config.shared import after_key, changed_fields, next_page, require_global
 from app.orders.models import OrderCategory
 
 
@@ -60,8 +61,13 @@ async def create_category(
         error=CategoryCodeTaken(),
     )
     summary = f"新增服务类别「{category.name_zh}」({category.code})"
-    await record(
-        session, principal, "order_category.create", ("order_category", data.code), summary
+    await audit_service.record(
+        session,
+        principal,
+        "order_category.create",
+        summary=summary,
+        target_type="order_category",
+        target_id=data.code,
     )
     return OrderCategoryRead.model_validate(category)
 
@@ -83,5 +89,12 @@ async def update_category(
         setattr(category, field, value)
     await repository.save(session, category)
     summary = f"修改服务类别「{category.name_zh}」({code})：{', '.join(sorted(changes))}"
-    await record(session, principal, "order_category.update", ("order_category", code), summary)
+    await audit_service.record(
+        session,
+        principal,
+        "order_category.update",
+        summary=summary,
+        target_type="order_category",
+        target_id=code,
+    )
     return OrderCategoryRead.model_validate(category)

@@ -3,11 +3,14 @@
 Services flush, never commit; every write records one audit event.
 """
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import ORDERS_CONFIG, ORDERS_READ
 from app.authz.principal import Principal
-from app.authz.scope import Scope
+from app.authz.scope import Place, Scope
 from app.orders.config import repository
 from app.orders.config.errors import (
     AlreadyDepartmentMember,
@@ -27,7 +30,7 @@ from app.orders.config.schemas import (
     DepartmentRead,
     DepartmentUpdate,
 )
-from app.orders.config.shared import TownPlace, after_key, changed_fields, next_page, record
+from app.orders.config.shared import after_key, changed_fields, next_page
 from app.orders.models import Department
 
 
@@ -56,6 +59,15 @@ async def _department(
     return found
 
 
+def _about(department: Department) -> dict[str, Any]:
+    """A department's audit target; its place is its town."""
+    return {
+        "target_type": "department",
+        "target_id": department.id,
+        "place": Place.town(department.town_id),
+    }
+
+
 async def create_department(
     session: AsyncSession, principal: Principal, data: DepartmentCreate
 ) -> DepartmentRead:
@@ -75,8 +87,9 @@ async def create_department(
         error=DepartmentCodeTaken(),
     )
     summary = f"新增职能部门「{department.name}」({department.code})"
-    target = ("department", department.id)
-    await record(session, principal, "department.create", target, summary, TownPlace(town.id))
+    await audit_service.record(
+        session, principal, "department.create", summary=summary, **_about(department)
+    )
     return _department_read(department, 0)
 
 
@@ -127,9 +140,9 @@ async def update_department(
         session, department, unique="uq_department_code", error=DepartmentCodeTaken()
     )
     summary = f"修改职能部门「{department.name}」({department.code})：{', '.join(sorted(changes))}"
-    target = ("department", department.id)
-    place = TownPlace(department.town_id)
-    await record(session, principal, "department.update", target, summary, place)
+    await audit_service.record(
+        session, principal, "department.update", summary=summary, **_about(department)
+    )
     return _department_read(department, members)
 
 
@@ -146,9 +159,9 @@ async def add_department_member(
     if not await repository.add_department_member(session, department.id, account.id):
         raise AlreadyDepartmentMember()
     summary = f"将用户 {account.username} 加入职能部门「{department.name}」"
-    target = ("department", department.id)
-    place = TownPlace(department.town_id)
-    await record(session, principal, "department.member_add", target, summary, place)
+    await audit_service.record(
+        session, principal, "department.member_add", summary=summary, **_about(department)
+    )
     return DepartmentMemberRead(
         user_id=account.id,
         username=account.username,
@@ -164,9 +177,9 @@ async def remove_department_member(
     if not await repository.remove_department_member(session, department.id, user_id):
         raise DepartmentMemberNotFound()
     summary = f"将用户 #{user_id} 移出职能部门「{department.name}」"
-    target = ("department", department.id)
-    place = TownPlace(department.town_id)
-    await record(session, principal, "department.member_remove", target, summary, place)
+    await audit_service.record(
+        session, principal, "department.member_remove", summary=summary, **_about(department)
+    )
 
 
 async def list_department_members(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.models import RoleGrant
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
+from app.kit.search import contains
 from app.orders.models import (
     CalendarOverride,
     Department,
@@ -182,11 +183,7 @@ async def department_page(
     if town_id is not None:
         query = query.where(OrgUnit.id == town_id)
     if q:
-        pattern = f"%{_escape_like(q)}%"
-        query = query.where(
-            Department.name.ilike(pattern, escape="\\")
-            | Department.code.ilike(pattern, escape="\\")
-        )
+        query = query.where(contains(q, Department.name, Department.code))
     return [(row[0], row[1]) for row in await session.execute(query)]
 
 
@@ -303,7 +300,7 @@ async def team_page(
     if org_unit_id is not None:
         query = query.where(VolunteerTeam.org_unit_id == org_unit_id)
     if q:
-        query = query.where(VolunteerTeam.name.ilike(f"%{_escape_like(q)}%", escape="\\"))
+        query = query.where(contains(q, VolunteerTeam.name))
     return [(row[0], row[1]) for row in await session.execute(query)]
 
 
@@ -373,7 +370,3 @@ async def team_member_page(
     if after is not None:
         query = query.where(Person.id > after)
     return (await session.execute(query)).all()
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -10,13 +10,13 @@ town change them. Departments and teams are read with ``orders.read`` or
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.authz import permissions as perms
-from app.authz.deps import CurrentPrincipal, require
-from app.authz.principal import Principal
+from app.authz.deps import CurrentPrincipal, require, require_any
 from app.db.session import DbSession
-from app.errors import Forbidden
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import set_location
 from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.kit.schemas import problem_responses
 from app.orders.config import calendar, categories, departments, teams, time_limits
@@ -49,7 +49,9 @@ from app.orders.config.schemas import (
     WorkingDays,
 )
 
-router = APIRouter(tags=["order-config"], responses=problem_responses(401, 403))
+router = APIRouter(
+    tags=["order-config"], responses=problem_responses(401, 403), route_class=IdempotentRoute
+)
 
 ORDER_PERMISSIONS = (
     perms.ORDERS_SUBMIT,
@@ -61,17 +63,6 @@ ORDER_PERMISSIONS = (
     perms.ORDERS_STATS,
     perms.ORDERS_CONFIG,
 )
-
-
-def require_any(*permissions: str):  # type: ignore[no-untyped-def]
-    """Admits callers holding at least one of ``permissions`` somewhere (else 403)."""
-
-    async def guard(principal: CurrentPrincipal) -> Principal:
-        if not any(principal.has(p) for p in permissions):
-            raise Forbidden()
-        return principal
-
-    return Depends(guard)
 
 
 InOrders = require_any(*ORDER_PERMISSIONS)
@@ -87,10 +78,6 @@ Search = Annotated[
 Code = Annotated[str, Path(max_length=32, description="The stable code, e.g. `repair`")]
 _404 = problem_responses(404)
 _WRITE = problem_responses(404, 409)
-
-
-def _located(request: Request, response: Response, name: str, **params: str) -> None:
-    response.headers["Location"] = request.app.url_path_for(name, **params)
 
 
 # ---------------------------------------------------------------- categories
@@ -112,7 +99,7 @@ async def list_order_categories(
 @router.post(
     "/order-categories",
     status_code=201,
-    dependencies=[CanConfigure],
+    dependencies=[CanConfigure, Idempotent],
     responses=problem_responses(409),
     summary="Add a category · 新增服务类别",
 )
@@ -125,7 +112,7 @@ async def create_order_category(
 ) -> OrderCategoryRead:
     """Global data: superusers and holders of ``orders.config`` at a town only."""
     created = await categories.create_category(session, principal, body)
-    _located(request, response, "get_order_category", code=created.code)
+    set_location(request, response, "get_order_category", code=created.code)
     return created
 
 
@@ -168,7 +155,7 @@ async def list_time_limit_classes(
 @router.post(
     "/time-limit-classes",
     status_code=201,
-    dependencies=[CanConfigure],
+    dependencies=[CanConfigure, Idempotent],
     responses=problem_responses(409),
     summary="Add a time-limit class · 新增办理时限",
 )
@@ -181,7 +168,7 @@ async def create_time_limit_class(
 ) -> TimeLimitClassRead:
     """Global data: superusers and holders of ``orders.config`` at a town only."""
     created = await time_limits.create_time_limit(session, principal, body)
-    _located(request, response, "get_time_limit_class", code=created.code)
+    set_location(request, response, "get_time_limit_class", code=created.code)
     return created
 
 
@@ -281,7 +268,7 @@ async def get_working_days(
 @router.post(
     "/departments",
     status_code=201,
-    dependencies=[CanConfigure],
+    dependencies=[CanConfigure, Idempotent],
     responses=_WRITE,
     summary="Add a department · 新增职能部门",
 )
@@ -294,7 +281,7 @@ async def create_department(
 ) -> DepartmentRead:
     """A department of a town; needs ``orders.config`` over the town node."""
     created = await departments.create_department(session, principal, body)
-    _located(request, response, "get_department", department_id=str(created.id))
+    set_location(request, response, "get_department", department_id=created.id)
     return created
 
 
@@ -360,7 +347,7 @@ async def list_department_members(
 @router.post(
     "/departments/{department_id}/members",
     status_code=201,
-    dependencies=[CanConfigure],
+    dependencies=[CanConfigure, Idempotent],
     responses=_WRITE,
     summary="Add an account to a department · 添加部门成员",
 )
@@ -392,7 +379,7 @@ async def remove_department_member(
 @router.post(
     "/volunteer-teams",
     status_code=201,
-    dependencies=[CanConfigure],
+    dependencies=[CanConfigure, Idempotent],
     responses=_WRITE,
     summary="Add a volunteer team · 新建志愿服务队",
 )
@@ -405,7 +392,7 @@ async def create_volunteer_team(
 ) -> VolunteerTeamRead:
     """A team at a node the caller's ``orders.config`` reaches; names are unique per node."""
     created = await teams.create_team(session, principal, body)
-    _located(request, response, "get_volunteer_team", team_id=str(created.id))
+    set_location(request, response, "get_volunteer_team", team_id=created.id)
     return created
 
 
@@ -469,7 +456,7 @@ async def list_volunteer_team_members(
 @router.post(
     "/volunteer-teams/{team_id}/members",
     status_code=201,
-    dependencies=[CanConfigure],
+    dependencies=[CanConfigure, Idempotent],
     responses=_WRITE,
     summary="Add a party member to a team · 添加志愿服务队成员",
 )

@@ -5,6 +5,7 @@ Services flush, never commit; every write records one audit event.
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import MEMBERS_READ, ORDERS_CONFIG, ORDERS_READ, PEOPLE_READ
 from app.authz.principal import Principal
 from app.authz.scope import Scope
@@ -28,7 +29,7 @@ from app.orders.config.schemas import (
     VolunteerTeamRead,
     VolunteerTeamUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page, record
+from app.orders.config.shared import after_key, changed_fields, next_page
 from app.orders.models import VolunteerTeam
 
 
@@ -66,8 +67,14 @@ async def create_team(
         VolunteerTeam(org_unit_id=unit.id, name=data.name, **ancestors),
     )
     summary = f"在「{unit.name}」新建志愿服务队「{team.name}」"
-    await record(
-        session, principal, "volunteer_team.create", ("volunteer_team", team.id), summary, team
+    await audit_service.record(
+        session,
+        principal,
+        "volunteer_team.create",
+        summary=summary,
+        target_type="volunteer_team",
+        target_id=team.id,
+        place=team,
     )
     return _team_read(team, 0)
 
@@ -111,8 +118,14 @@ async def update_team(
     old_name, team.name = team.name, changes["name"]
     await repository.save(session, team)
     summary = f"志愿服务队「{old_name}」更名为「{team.name}」"
-    await record(
-        session, principal, "volunteer_team.update", ("volunteer_team", team.id), summary, team
+    await audit_service.record(
+        session,
+        principal,
+        "volunteer_team.update",
+        summary=summary,
+        target_type="volunteer_team",
+        target_id=team.id,
+        place=team,
     )
     return _team_read(team, members)
 
@@ -135,8 +148,15 @@ async def add_team_member(
     if not await repository.add_team_member(session, team.id, person.id):
         raise AlreadyTeamMember()
     summary = f"党员「{person.name}」加入志愿服务队「{team.name}」"
-    target = ("volunteer_team", team.id)
-    await record(session, principal, "volunteer_team.member_add", target, summary, team)
+    await audit_service.record(
+        session,
+        principal,
+        "volunteer_team.member_add",
+        summary=summary,
+        target_type="volunteer_team",
+        target_id=team.id,
+        place=team,
+    )
     return TeamMemberRead(person_id=person.id, name=person.name, branch_id=branch_id)
 
 
@@ -147,8 +167,15 @@ async def remove_team_member(
     if not await repository.remove_team_member(session, team.id, person_id):
         raise TeamMemberNotFound()
     summary = f"人员 #{person_id} 退出志愿服务队「{team.name}」"
-    target = ("volunteer_team", team.id)
-    await record(session, principal, "volunteer_team.member_remove", target, summary, team)
+    await audit_service.record(
+        session,
+        principal,
+        "volunteer_team.member_remove",
+        summary=summary,
+        target_type="volunteer_team",
+        target_id=team.id,
+        place=team,
+    )
 
 
 async def list_team_members(

@@ -5,6 +5,7 @@ Services flush, never commit; every write records one audit event.
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.principal import Principal
 from app.orders.config import repository
 from app.orders.config.errors import (
@@ -17,7 +18,7 @@ from app.orders.config.schemas import (
     TimeLimitClassRead,
     TimeLimitClassUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page, record, require_global
+from app.orders.config.shared import after_key, changed_fields, next_page, require_global
 from app.orders.models import TimeLimitClass
 
 
@@ -51,8 +52,13 @@ async def create_time_limit(
         error=TimeLimitCodeTaken(),
     )
     summary = f"新增办理时限「{row.name_zh}」({row.code})"
-    await record(
-        session, principal, "time_limit_class.create", ("time_limit_class", row.code), summary
+    await audit_service.record(
+        session,
+        principal,
+        "time_limit_class.create",
+        summary=summary,
+        target_type="time_limit_class",
+        target_id=row.code,
     )
     return TimeLimitClassRead.model_validate(row)
 
@@ -75,5 +81,12 @@ async def update_time_limit(
         setattr(row, field, value)
     await repository.save(session, row)
     summary = f"修改办理时限「{row.name_zh}」({code})：{', '.join(sorted(changes))}"
-    await record(session, principal, "time_limit_class.update", ("time_limit_class", code), summary)
+    await audit_service.record(
+        session,
+        principal,
+        "time_limit_class.update",
+        summary=summary,
+        target_type="time_limit_class",
+        target_id=code,
+    )
     return TimeLimitClassRead.model_validate(row)

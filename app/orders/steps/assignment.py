@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.authz.permissions import ORDERS_DISPATCH
 from app.authz.principal import Principal
 from app.authz.scope import Scope
@@ -258,5 +259,15 @@ async def arrive(session: AsyncSession, principal: Principal, order_id: int) -> 
         aggregate_id=order.id,
         payload={"number": order.number, **read.model_dump(mode="json")},
         town_id=order.town_id,
+    )
+    await audit_service.record(
+        session,
+        principal,
+        "order.arrive",
+        summary=f"department #{arrival.department_id} reported in on order {order.number}"
+        f"{' (late)' if read.is_late else ''}",
+        target_type="order",
+        target_id=order.id,
+        place=order,
     )
     return read

@@ -98,9 +98,7 @@ async def _resident_and_place(
             raise PersonRequired()
         unit = await _place(session, data.location_unit_id or person.home_unit_id)
         if not Scope.of([(unit.level, unit.id)]).covers(person):
-            raise LocationNotFound(
-                "居民只能在本人住址及其上级网格、社区点单", "Residents file at or above home"
-            )
+            raise LocationNotFound()  # residents file at or above home (居民点单)
         return person, unit
     return await _filed_for(session, principal, data)
 

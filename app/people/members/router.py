@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query, Request, Response
 from app.authz.deps import require
 from app.authz.principal import Principal
 from app.db.session import DbSession
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.schemas import problem_responses
 from app.people.members import service
 from app.people.members.schemas import (
@@ -19,7 +20,7 @@ from app.people.members.schemas import (
 )
 from app.people.pii import Pii
 
-router = APIRouter(prefix="/members", tags=["members"])
+router = APIRouter(prefix="/members", tags=["members"], route_class=IdempotentRoute)
 
 CanReadMembers = Annotated[Principal, require("members.read")]
 CanWriteMembers = Annotated[Principal, require("members.write")]
@@ -30,6 +31,7 @@ _WRITE = problem_responses(401, 403, 404, 409, 412, 428)
 @router.post(
     "",
     status_code=201,
+    dependencies=[Idempotent],
     responses={**problem_responses(401, 403, 404, 409), 201: {"headers": ETAG_HEADER}},
 )
 async def create_member(
@@ -42,9 +44,8 @@ async def create_member(
 ) -> MemberRead:
     """Register a person's party membership at a branch (登记党员)."""
     member = await service.create_member(session, principal, codec, body)
-    set_etag(response, member.version)
-    response.headers["Location"] = str(request.url_for("get_member", member_id=member.id))
-    return member
+    set_location(request, response, "get_member", member_id=member.id)
+    return tagged(response, member)
 
 
 @router.get("", responses=problem_responses(400, 401, 403))
@@ -85,7 +86,11 @@ async def update_member(
     return member
 
 
-@router.post("/{member_id}/archive", responses={**_WRITE, 200: {"headers": ETAG_HEADER}})
+@router.post(
+    "/{member_id}/archive",
+    dependencies=[Idempotent],
+    responses={**_WRITE, 200: {"headers": ETAG_HEADER}},
+)
 async def archive_member(
     member_id: int,
     principal: CanWriteMembers,

@@ -1,15 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request, Response
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import POINTS_REDEEM, REWARDS_HANDOVER, REWARDS_MANAGE
 from app.authz.principal import Principal
 from app.db.session import DbSession
-from app.integrations.idempotency import fingerprint
+from app.integrations.idempotency import ClaimedKey, Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
+from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
 from app.kit.schemas import problem_responses
 from app.points.shop import service
 from app.points.shop.schemas import (
@@ -24,57 +23,38 @@ from app.points.shop.schemas import (
     RewardRead,
     RewardUpdate,
 )
-from app.points.shop.service import Idempotency
 
-router = APIRouter(prefix="/rewards", tags=["rewards"])
+router = APIRouter(prefix="/rewards", tags=["rewards"], route_class=IdempotentRoute)
 
 
 # ---------------------------------------------------------------- /rewards (爱心超市)
 
-IfMatch = Annotated[
-    str | None, Header(description='The ETag of the version being changed, e.g. W/"3"')
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        description="Makes the POST safe to retry: the same key replays the first response "
-        "(draft-ietf-httpapi-idempotency-key-header)"
-    ),
-]
 CanManageRewards = Annotated[Principal, require(REWARDS_MANAGE)]
 CanRedeem = Annotated[Principal, require(POINTS_REDEEM)]
 CanHandOver = Annotated[Principal, require(REWARDS_HANDOVER)]
 
-_ETAG = {
-    "headers": {
-        "ETag": {"description": 'Version of the reward, e.g. W/"1"', "schema": {"type": "string"}}
-    }
-}
+_ETAG = {"headers": ETAG_HEADER}
 _READ = problem_responses(401, 403, 404)
 _STEP = problem_responses(400, 401, 403, 404, 409)
-
-
-def _idempotency(request: Request, key: str | None, body: BaseModel | None = None) -> Idempotency:
-    payload = None if body is None else body.model_dump(mode="json")
-    return Idempotency(key, fingerprint(request.method, request.url.path, payload))
 
 
 @router.post(
     "",
     status_code=201,
-    response_model=RewardRead,
+    dependencies=[Idempotent],
     responses={**problem_responses(400, 401, 403, 404, 409), 201: _ETAG},
 )
 async def create_reward(
     body: RewardCreate,
     request: Request,
+    response: Response,
     principal: CanManageRewards,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> RewardRead:
     """Put a reward on a town's or community's shop shelf (上架商品)."""
-    idem = _idempotency(request, idempotency_key, body)
-    return await service.create_reward(session, principal, body, idem)
+    reward = await service.create_reward(session, principal, body)
+    set_location(request, response, "get_reward", reward_id=reward.id)
+    return tagged(response, reward)
 
 
 @router.get("", responses=problem_responses(400, 401, 403))
@@ -96,17 +76,12 @@ async def list_redemptions(
     return await service.list_redemptions(session, principal, query)
 
 
-@router.post("/redemptions/handover", response_model=RedemptionRead, responses=_STEP)
+@router.post("/redemptions/handover", dependencies=[Idempotent], responses=_STEP)
 async def hand_over_by_code(
-    body: HandoverIn,
-    request: Request,
-    principal: CanHandOver,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    body: HandoverIn, principal: CanHandOver, session: DbSession
+) -> RedemptionRead:
     """Hand over the redemption whose pickup code the member shows (凭取货码领取)."""
-    idem = _idempotency(request, idempotency_key, body)
-    return await service.hand_over_by_code(session, principal, body, idem)
+    return await service.hand_over_by_code(session, principal, body)
 
 
 @router.get("/redemptions/{redemption_id}", responses=_READ)
@@ -117,33 +92,21 @@ async def get_redemption(
     return await service.get_redemption(session, principal, redemption_id)
 
 
-@router.post(
-    "/redemptions/{redemption_id}/handover", response_model=RedemptionRead, responses=_STEP
-)
+@router.post("/redemptions/{redemption_id}/handover", dependencies=[Idempotent], responses=_STEP)
 async def hand_over_redemption(
-    redemption_id: int,
-    request: Request,
-    principal: CanHandOver,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    redemption_id: int, principal: CanHandOver, session: DbSession
+) -> RedemptionRead:
     """Mark a pending redemption handed over (确认领取)."""
-    idem = _idempotency(request, idempotency_key)
-    return await service.hand_over(session, principal, redemption_id, idem)
+    return await service.hand_over(session, principal, redemption_id)
 
 
-@router.post("/redemptions/{redemption_id}/cancel", response_model=RedemptionRead, responses=_STEP)
+@router.post("/redemptions/{redemption_id}/cancel", dependencies=[Idempotent], responses=_STEP)
 async def cancel_redemption(
-    redemption_id: int,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    redemption_id: int, principal: CurrentPrincipal, session: DbSession
+) -> RedemptionRead:
     """Cancel a redemption not yet handed over: the points come back by reversal and
     the unit goes back on the shelf (取消兑换)."""
-    idem = _idempotency(request, idempotency_key)
-    return await service.cancel(session, principal, redemption_id, idem)
+    return await service.cancel(session, principal, redemption_id)
 
 
 @router.get("/{reward_id}", responses={**_READ, 200: _ETAG})
@@ -176,36 +139,31 @@ async def update_reward(
 
 @router.post(
     "/{reward_id}/restock",
-    response_model=RewardRead,
+    dependencies=[Idempotent],
     responses={**problem_responses(400, 401, 403, 404, 409), 200: _ETAG},
 )
 async def restock_reward(
     reward_id: int,
     body: RestockIn,
-    request: Request,
+    response: Response,
     principal: CanManageRewards,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> RewardRead:
     """Add units to a reward's stock (补货)."""
-    idem = _idempotency(request, idempotency_key, body)
-    return await service.restock_reward(session, principal, reward_id, body, idem)
+    return tagged(response, await service.restock_reward(session, principal, reward_id, body))
 
 
-@router.post(
-    "/{reward_id}/redeem",
-    status_code=201,
-    response_model=RedemptionRead,
-    responses=_STEP,
-)
+@router.post("/{reward_id}/redeem", status_code=201, responses=_STEP)
 async def redeem_reward(
     reward_id: int,
     request: Request,
+    response: Response,
     principal: CanRedeem,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    key: ClaimedKey,
+) -> RedemptionRead:
     """Spend one's own points on one unit of a reward; the answer carries the pickup
     code (积分兑换). Send an Idempotency-Key so a retry never pays twice."""
-    idem = _idempotency(request, idempotency_key)
-    return await service.redeem(session, principal, reward_id, idem)
+    redemption = await service.redeem(session, principal, reward_id, key)
+    set_location(request, response, "get_redemption", redemption_id=redemption.id)
+    return redemption

@@ -9,12 +9,9 @@ write is audited; every points change writes a ``points.*`` outbox event in the
 same transaction.
 """
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from hashlib import sha256
 from uuid import uuid4
 
-from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +20,7 @@ from app.authz.permissions import POINTS_READ, POINTS_REDEEM, REWARDS_HANDOVER, 
 from app.authz.principal import Principal
 from app.errors import Forbidden
 from app.integrations import events
-from app.integrations.idempotency import Outcome, run_idempotent
-from app.kit.etag import check_version, etag_for
+from app.kit.etag import check_version
 from app.kit.pagination import decode_cursor, encode_cursor
 from app.people.models import Person
 from app.points import accounts, ledger, reversal
@@ -63,31 +59,7 @@ SHOP_LEVELS = ("town", "community")
 REWARD_READERS = (REWARDS_MANAGE, POINTS_READ, POINTS_REDEEM)
 PLACE = ("town_id", "community_id", "grid_id", "building_id", "household_id")
 MAX_TXN_KEY = 200
-REWARDS_PATH = "/rewards"
 REDEMPTION_CANCELLED = "points.redemption_cancelled"
-
-
-@dataclass(frozen=True)
-class Idempotency:
-    """The request's ``Idempotency-Key`` (if any) and its fingerprint."""
-
-    key: str | None
-    fingerprint: str
-
-
-async def _once(
-    session: AsyncSession,
-    principal: Principal,
-    idem: Idempotency,
-    execute: Callable[[], Awaitable[Outcome]],
-) -> JSONResponse:
-    return await run_idempotent(
-        session,
-        subject=principal.subject,
-        key=idem.key,
-        request_fingerprint=idem.fingerprint,
-        execute=execute,
-    )
 
 
 # ---------------------------------------------------------------- presentation
@@ -117,13 +89,6 @@ def present_redemption(row: repository.RedemptionRow, principal: Principal) -> R
         handed_over_by=redemption.handed_over_by,
         cancelled_at=redemption.cancelled_at,
     )
-
-
-def _reward_outcome(reward: Reward, status: int = 200) -> Outcome:
-    headers = {"ETag": etag_for(reward.version)}
-    if status == 201:
-        headers["Location"] = f"{REWARDS_PATH}/{reward.id}"
-    return status, present_reward(reward), headers
 
 
 # ---------------------------------------------------------------- visibility
@@ -179,29 +144,26 @@ async def _reward_in(
 
 
 async def create_reward(
-    session: AsyncSession, principal: Principal, body: RewardCreate, idem: Idempotency
-) -> JSONResponse:
-    async def execute() -> Outcome:
-        unit = await repository.get_unit(session, body.org_unit_id, principal.scope(REWARDS_MANAGE))
-        if unit is None:
-            raise ShopUnitNotFound()
-        if unit.level not in SHOP_LEVELS or unit.is_archived:
-            raise InvalidShopUnit()
-        reward = Reward(**body.model_dump(), town_id=unit.town_id, community_id=unit.community_id)
-        await repository.add_reward(session, reward)
-        await audit_service.record(
-            session,
-            principal,
-            "reward.create",
-            summary=f"created reward #{reward.id} at org unit #{unit.id}, "
-            f"{reward.price_points} points, stock {reward.stock}",
-            target_type="reward",
-            target_id=reward.id,
-            place=reward,
-        )
-        return _reward_outcome(reward, 201)
-
-    return await _once(session, principal, idem, execute)
+    session: AsyncSession, principal: Principal, body: RewardCreate
+) -> RewardRead:
+    unit = await repository.get_unit(session, body.org_unit_id, principal.scope(REWARDS_MANAGE))
+    if unit is None:
+        raise ShopUnitNotFound()
+    if unit.level not in SHOP_LEVELS or unit.is_archived:
+        raise InvalidShopUnit()
+    reward = Reward(**body.model_dump(), town_id=unit.town_id, community_id=unit.community_id)
+    await repository.add_reward(session, reward)
+    await audit_service.record(
+        session,
+        principal,
+        "reward.create",
+        summary=f"created reward #{reward.id} at org unit #{unit.id}, "
+        f"{reward.price_points} points, stock {reward.stock}",
+        target_type="reward",
+        target_id=reward.id,
+        place=reward,
+    )
+    return present_reward(reward)
 
 
 async def get_reward(session: AsyncSession, principal: Principal, reward_id: int) -> RewardRead:
@@ -260,29 +222,22 @@ async def update_reward(
 
 
 async def restock_reward(
-    session: AsyncSession,
-    principal: Principal,
-    reward_id: int,
-    body: RestockIn,
-    idem: Idempotency,
-) -> JSONResponse:
-    async def execute() -> Outcome:
-        await _reward_in(session, reward_id, _managed_rewards(principal))
-        reward = await repository.add_stock(session, reward_id, body.quantity)
-        if reward is None:
-            raise StockTooLarge()
-        await audit_service.record(
-            session,
-            principal,
-            "reward.restock",
-            summary=f"restocked reward #{reward.id} by {body.quantity} to {reward.stock}",
-            target_type="reward",
-            target_id=reward.id,
-            place=reward,
-        )
-        return _reward_outcome(reward)
-
-    return await _once(session, principal, idem, execute)
+    session: AsyncSession, principal: Principal, reward_id: int, body: RestockIn
+) -> RewardRead:
+    await _reward_in(session, reward_id, _managed_rewards(principal))
+    reward = await repository.add_stock(session, reward_id, body.quantity)
+    if reward is None:
+        raise StockTooLarge()
+    await audit_service.record(
+        session,
+        principal,
+        "reward.restock",
+        summary=f"restocked reward #{reward.id} by {body.quantity} to {reward.stock}",
+        target_type="reward",
+        target_id=reward.id,
+        place=reward,
+    )
+    return present_reward(reward)
 
 
 # ---------------------------------------------------------------- redeeming
@@ -346,9 +301,11 @@ async def _take_one(session: AsyncSession, sale: repository.ForSale) -> None:
     raise RewardChanged()
 
 
-async def _redeem(
+async def redeem(
     session: AsyncSession, principal: Principal, reward_id: int, key: str | None
 ) -> RedemptionRead:
+    """Spend the caller's points on one unit; with the request's Idempotency-Key the
+    ledger refuses to pay twice for it, whatever became of the stored response."""
     person = await _own_person(session, principal)
     sale = await repository.get_for_sale(
         session, reward_id, await _redeemable_rewards(session, principal)
@@ -386,16 +343,6 @@ async def _redeem(
     )
     row = repository.RedemptionRow(redemption, sale.reward.name, person.name)
     return present_redemption(row, principal)
-
-
-async def redeem(
-    session: AsyncSession, principal: Principal, reward_id: int, idem: Idempotency
-) -> JSONResponse:
-    async def execute() -> Outcome:
-        redemption = await _redeem(session, principal, reward_id, idem.key)
-        return 201, redemption, {"Location": f"{REWARDS_PATH}/redemptions/{redemption.id}"}
-
-    return await _once(session, principal, idem, execute)
 
 
 async def _announce(
@@ -479,7 +426,7 @@ async def _leave_pending(
 
 async def _hand_over(
     session: AsyncSession, principal: Principal, redemption: Redemption
-) -> Outcome:
+) -> RedemptionRead:
     moved = await _leave_pending(
         session,
         redemption,
@@ -496,34 +443,28 @@ async def _hand_over(
         target_id=moved.id,
         place=moved,
     )
-    return 200, present_redemption(await _redemption(session, moved.id), principal), {}
+    return present_redemption(await _redemption(session, moved.id), principal)
 
 
 async def hand_over(
-    session: AsyncSession, principal: Principal, redemption_id: int, idem: Idempotency
-) -> JSONResponse:
-    async def execute() -> Outcome:
-        visible = _visible_redemptions(principal, own=False)
-        redemption = await _visible_redemption(session, redemption_id, visible)
-        return await _hand_over(session, principal, redemption)
-
-    return await _once(session, principal, idem, execute)
+    session: AsyncSession, principal: Principal, redemption_id: int
+) -> RedemptionRead:
+    visible = _visible_redemptions(principal, own=False)
+    redemption = await _visible_redemption(session, redemption_id, visible)
+    return await _hand_over(session, principal, redemption)
 
 
 async def hand_over_by_code(
-    session: AsyncSession, principal: Principal, body: HandoverIn, idem: Idempotency
-) -> JSONResponse:
-    async def execute() -> Outcome:
-        visible = _visible_redemptions(principal, own=False)
-        row = await repository.find_by_code(session, body.pickup_code, visible)
-        if row is None:
-            raise RedemptionNotFound()
-        return await _hand_over(session, principal, row.redemption)
-
-    return await _once(session, principal, idem, execute)
+    session: AsyncSession, principal: Principal, body: HandoverIn
+) -> RedemptionRead:
+    visible = _visible_redemptions(principal, own=False)
+    row = await repository.find_by_code(session, body.pickup_code, visible)
+    if row is None:
+        raise RedemptionNotFound()
+    return await _hand_over(session, principal, row.redemption)
 
 
-async def _cancel(session: AsyncSession, principal: Principal, redemption_id: int) -> Outcome:
+async def cancel(session: AsyncSession, principal: Principal, redemption_id: int) -> RedemptionRead:
     visible = _visible_redemptions(principal)
     redemption = await _visible_redemption(session, redemption_id, visible)
     moved = await _leave_pending(
@@ -552,13 +493,4 @@ async def _cancel(session: AsyncSession, principal: Principal, redemption_id: in
         target_id=moved.id,
         place=moved,
     )
-    return 200, present_redemption(await _redemption(session, moved.id), principal), {}
-
-
-async def cancel(
-    session: AsyncSession, principal: Principal, redemption_id: int, idem: Idempotency
-) -> JSONResponse:
-    async def execute() -> Outcome:
-        return await _cancel(session, principal, redemption_id)
-
-    return await _once(session, principal, idem, execute)
+    return present_redemption(await _redemption(session, moved.id), principal)
