@@ -1,7 +1,6 @@
-"""A small world for the governance tests: the factory tree (g1 a compound of c1), staff
-of each kind, members and residents living in households of g1, and helpers."""
+"""The governance tests' world: the shared world's staff (tests/support/world.py), and
+members and residents living in households of compound g1 (and one of g2)."""
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -12,19 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.models import AuditEvent
 from app.config import Settings
 from app.hierarchy.models import OrgUnit
-from app.people.models import Person
-from app.users.models import UserAccount
-from tests.support.factory import bearer, make_member, make_person, make_tree, make_user
+from tests.support.factory import make_member, make_person
+from tests.support.problems import assert_problem
+from tests.support.world import World, build_world, callers
 
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
+__all__ = ["World", "assert_problem", "audit_events", "created", "ok"]
 
 
 async def audit_events(db: AsyncSession, action: str) -> list[AuditEvent]:
@@ -34,31 +25,12 @@ async def audit_events(db: AsyncSession, action: str) -> list[AuditEvent]:
     return list(rows)
 
 
-@dataclass
-class World:
-    units: dict[str, OrgUnit]
-    headers: dict[str, dict[str, str]]
-    people: dict[str, Person] = field(default_factory=dict)
-    users: dict[str, UserAccount] = field(default_factory=dict)
-
-    def __getitem__(self, caller: str) -> dict[str, str]:
-        return self.headers[caller]
-
-    def unit(self, key: str) -> OrgUnit:
-        return self.units[key]
-
-    def person(self, key: str) -> Person:
-        return self.people[key]
-
-
-STAFF = {
-    "town_admin": ("town_admin", "town"),
-    "admin": ("community_admin", "c1"),  # governance.manage + pii over c1
-    "sibling": ("community_admin", "c2"),
-    "other_town_admin": ("town_admin", "other_town"),
-    "dispatcher": ("dispatcher", "c1"),  # governance.read, no pii
-    "auditor": ("auditor", "town"),
-}
+STAFF = callers(
+    without=("member", "resident"),
+    # governance.read over the whole town (the joint-meeting report of the town)
+    auditor=("auditor", "town"),
+)
+"""admin: governance.manage and pii over c1; dispatcher: governance.read over c1."""
 
 
 async def _person_account(
@@ -76,22 +48,14 @@ async def _person_account(
     person.address_room = room
     if member_of is not None:
         await make_member(db, person, member_of)
-    user = await make_user(db, (role, home), person_id=person.id)
-    world.people[key], world.users[key] = person, user
-    world.headers[key] = bearer(settings, user)
+    await world.sign_up(db, settings, key, (role, home), person_id=person.id)
+    world.people[key] = person
 
 
-async def build_world(db: AsyncSession, settings: Settings) -> World:
-    units = await make_tree(db)
-    world = World(units=units, headers={})
-    for name, (role, unit) in STAFF.items():
-        world.users[name] = await make_user(db, (role, units[unit]))
-        world.headers[name] = bearer(settings, world.users[name])
-    world.users["superuser"] = await make_user(db, superuser=True)
-    world.headers["superuser"] = bearer(settings, world.users["superuser"])
-    world.users["nobody"] = await make_user(db)
-    world.headers["nobody"] = bearer(settings, world.users["nobody"])
-    world.headers["none"] = {}
+async def build_governance_world(db: AsyncSession, settings: Settings) -> World:
+    world = await build_world(db, settings, STAFF)
+    await world.sign_up(db, settings, "nobody")
+    units = world.units
     g1 = units["g1"]
     # Households of compound g1: the 中心户 node h1, and rooms 101 / 102 of building b1.
     await _person_account(db, settings, world, "resident", units["h1"], "resident")
@@ -111,7 +75,7 @@ async def build_world(db: AsyncSession, settings: Settings) -> World:
 
 @pytest.fixture
 async def world(db: AsyncSession, settings: Settings) -> World:
-    return await build_world(db, settings)
+    return await build_governance_world(db, settings)
 
 
 async def created(response: httpx.Response) -> dict[str, Any]:

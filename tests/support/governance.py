@@ -2,11 +2,9 @@
 something of every scoped table (a subtree move)."""
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.base import ANCESTOR_COLUMNS
 from app.governance.bodies.models import OfficeTerm, PartnerBody, PropertyContract
 from app.governance.deliberation.models import Matter
 from app.governance.evaluations.models import Evaluation, Questionnaire
@@ -14,16 +12,13 @@ from app.governance.meetings.models import Meeting
 from app.governance.stations.models import DutyAssignment, DutyShift, HonourEntry, Station
 from app.hierarchy.models import OrgUnit
 from app.people.models import Person
-
-
-def _place(row: Any) -> dict[str, int | None]:
-    return {column: getattr(row, column) for column in ANCESTOR_COLUMNS}
+from tests.support.factory import place_of
 
 
 async def seed_governance_rows(db: AsyncSession, person: Person, grid: OrgUnit) -> None:
     """A body, contract, office, station with a shift, duty and honour, a meeting, a
     matter, a questionnaire and an evaluation, all in ``grid`` (a compound)."""
-    at = _place(grid)
+    at = place_of(grid)
     body = PartnerBody(kind="property_company", name=f"物业{grid.id}", org_unit_id=grid.id, **at)
     station = Station(kind="red_flag", name=f"驿站{grid.id}", org_unit_id=grid.id, **at)
     questionnaire = Questionnaire(

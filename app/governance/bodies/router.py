@@ -4,7 +4,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
@@ -31,43 +30,35 @@ from app.governance.common_router import (
     CanManage,
     CanRead,
     Cursor,
-    IdempotencyKey,
     Limit,
-    once,
 )
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 
-router = APIRouter(prefix="/partner-bodies", tags=["partner-bodies"])
-offices_router = APIRouter(tags=["offices"])
+router = APIRouter(prefix="/partner-bodies", tags=["partner-bodies"], route_class=IdempotentRoute)
+offices_router = APIRouter(tags=["offices"], route_class=IdempotentRoute)
 
 
 @router.post(
     "",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=PartnerBodyRead,
+    dependencies=[CanManage, Idempotent],
     responses={**WRITE, 201: {"headers": ETAG_HEADER}},
     summary="Register a partner body · 登记合作主体",
 )
 async def create_partner_body(
     body: PartnerBodyCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> PartnerBodyRead:
     """An owners' committee, property company, social organisation (社会组织入驻) or a
     unit's party organisation, linked to a node the caller manages."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.create_body(session, principal, body),
-        location="get_partner_body",
-    )
+    result = await service.create_body(session, principal, body)
+    set_location(request, response, "get_partner_body", partner_body_id=result.id)
+    return tagged(response, result)
 
 
 @router.get("", dependencies=[CanRead], responses=READ, summary="List partner bodies · 合作主体")
@@ -129,28 +120,18 @@ async def update_partner_body(
 @router.post(
     "/{partner_body_id}/contracts",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=ContractRead,
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Add a property contract · 登记物业服务合同",
 )
 async def add_property_contract(
     partner_body_id: int,
     body: ContractCreate,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> ContractRead:
     """A property company serving a compound the caller manages, for a period."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.add_contract(session, principal, partner_body_id, body),
-    )
+    return await service.add_contract(session, principal, partner_body_id, body)
 
 
 @router.get(
@@ -177,32 +158,25 @@ async def list_property_contracts(
 @offices_router.post(
     "/offices",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=OfficeRead,
+    dependencies=[CanManage, Idempotent],
     responses={**WRITE, 201: {"headers": ETAG_HEADER}},
     summary="Appoint to an office · 任职",
 )
 async def appoint_office(
     body: OfficeCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> OfficeRead:
     """A person takes an office in one seat (org unit, body or station) from
     ``starts_on``. Party offices (书记, 委员, 党小组长, 站长) need a party member. With
     ``grant_role`` the holder's account gets that role at the seat's node now, revoked
     when the term ends; the caller must hold all of the role there and may not appoint
     themselves (403 ``office.self_appointment``)."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: offices.appoint(session, principal, body),
-        location="get_office",
-    )
+    result = await offices.appoint(session, principal, body)
+    set_location(request, response, "get_office", office_id=result.id)
+    return tagged(response, result)
 
 
 @offices_router.get(
@@ -250,7 +224,7 @@ async def get_office(
 
 @offices_router.post(
     "/offices/{office_id}/end",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses={**UPDATE, 200: {"headers": ETAG_HEADER}},
     summary="End a term · 离任",
 )

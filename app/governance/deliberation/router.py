@@ -5,8 +5,7 @@ changes nothing; steps take an optional ``If-Match`` (412 when stale)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Request, Response
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
@@ -18,9 +17,7 @@ from app.governance.common_router import (
     CanRead,
     CanTakePart,
     Cursor,
-    IdempotencyKey,
     Limit,
-    once,
 )
 from app.governance.deliberation import service, steps, voting
 from app.governance.deliberation.schemas import (
@@ -40,50 +37,35 @@ from app.governance.deliberation.schemas import (
     VoteReceipt,
 )
 from app.governance.deliberation.workflow import MatterStatus
-from app.kit.http import ETAG_HEADER, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 from app.kit.schemas import problem_responses
 
-router = APIRouter(prefix="/matters", tags=["matters"])
+router = APIRouter(prefix="/matters", tags=["matters"], route_class=IdempotentRoute)
 
-StepIfMatch = Annotated[
-    str | None,
-    Header(max_length=64, description='Optional ETag from a read, e.g. `W/"3"` (412 when stale)'),
-]
 _STEP = {**problem_responses(401, 403, 404, 409, 412), 200: {"headers": ETAG_HEADER}}
-
-
-def _step(response: Response, matter: MatterRead) -> MatterRead:
-    set_etag(response, matter.version)
-    return matter
 
 
 @router.post(
     "",
     status_code=201,
-    dependencies=[CanManageOrTakePart],
-    response_model=MatterRead,
+    dependencies=[CanManageOrTakePart, Idempotent],
     responses={**WRITE, 201: {"headers": ETAG_HEADER}},
     summary="Propose a matter · 提议",
 )
 async def propose_matter(
     body: MatterCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> MatterRead:
     """Residents and members propose in the compound they live in; staff for the branch or
     on behalf of a body (``proposer_body_id``)."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.propose(session, principal, body),
-        location="get_matter",
-    )
+    result = await service.propose(session, principal, body)
+    set_location(request, response, "get_matter", matter_id=result.id)
+    return tagged(response, result)
 
 
 @router.get("", dependencies=[CanRead], responses=READ, summary="List matters · 五议事项")
@@ -112,7 +94,7 @@ async def get_matter(
 ) -> MatterRead:
     """With the parties' positions, the vote (turnout while it runs, the published
     result once closed) and the 评议."""
-    return _step(response, await service.get_matter(session, principal, matter_id))
+    return tagged(response, await service.get_matter(session, principal, matter_id))
 
 
 @router.get(
@@ -132,21 +114,27 @@ async def list_matter_events(
 
 
 @router.post(
-    "/{matter_id}/take-up", dependencies=[CanManage], responses=_STEP, summary="Take up · 动议"
+    "/{matter_id}/take-up",
+    dependencies=[CanManage, Idempotent],
+    responses=_STEP,
+    summary="Take up · 动议",
 )
 async def take_up_matter(
     matter_id: int,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: StepIfMatch = None,
+    if_match: IfMatch = None,
 ) -> MatterRead:
     """The branch decides to take the matter up; 商议 begins."""
-    return _step(response, await steps.take_up(session, principal, matter_id, if_match=if_match))
+    return tagged(response, await steps.take_up(session, principal, matter_id, if_match=if_match))
 
 
 @router.post(
-    "/{matter_id}/decline", dependencies=[CanManage], responses=_STEP, summary="Decline · 不予动议"
+    "/{matter_id}/decline",
+    dependencies=[CanManage, Idempotent],
+    responses=_STEP,
+    summary="Decline · 不予动议",
 )
 async def decline_matter(
     matter_id: int,
@@ -154,15 +142,15 @@ async def decline_matter(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: StepIfMatch = None,
+    if_match: IfMatch = None,
 ) -> MatterRead:
     matter = await steps.decline(session, principal, matter_id, body, if_match=if_match)
-    return _step(response, matter)
+    return tagged(response, matter)
 
 
 @router.post(
     "/{matter_id}/withdraw",
-    dependencies=[CanManageOrTakePart],
+    dependencies=[CanManageOrTakePart, Idempotent],
     responses=_STEP,
     summary="Withdraw · 撤回",
 )
@@ -172,16 +160,16 @@ async def withdraw_matter(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: StepIfMatch = None,
+    if_match: IfMatch = None,
 ) -> MatterRead:
     """By staff or the proposer, before the vote opens."""
     matter = await steps.withdraw(session, principal, matter_id, body, if_match=if_match)
-    return _step(response, matter)
+    return tagged(response, matter)
 
 
 @router.post(
     "/{matter_id}/positions",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=_STEP,
     summary="Record a position · 商议",
 )
@@ -191,16 +179,16 @@ async def add_matter_position(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: StepIfMatch = None,
+    if_match: IfMatch = None,
 ) -> MatterRead:
     """The branch, the owners' committee, the property company … state their position."""
     matter = await steps.add_position(session, principal, matter_id, body, if_match=if_match)
-    return _step(response, matter)
+    return tagged(response, matter)
 
 
 @router.post(
     "/{matter_id}/open-vote",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=_STEP,
     summary="Open the vote · 公议",
 )
@@ -210,30 +198,36 @@ async def open_matter_vote(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: StepIfMatch = None,
+    if_match: IfMatch = None,
 ) -> MatterRead:
     """One vote per household of the compound until ``closes_at``; the households with a
     live resident now are the quorum's base."""
     matter = await steps.open_vote(session, principal, matter_id, body, if_match=if_match)
-    return _step(response, matter)
+    return tagged(response, matter)
 
 
 @router.post(
     "/{matter_id}/votes",
     status_code=201,
-    dependencies=[CanTakePart],
+    dependencies=[CanTakePart, Idempotent],
     responses={**WRITE, 200: {"model": VoteReceipt, "description": "A retry: the same receipt"}},
     summary="Vote for my household · 投票",
 )
 async def vote_on_matter(
-    matter_id: int, body: VoteIn, principal: CurrentPrincipal, session: DbSession
-) -> JSONResponse:
+    matter_id: int,
+    body: VoteIn,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> VoteReceipt:
     """One vote per household (409 ``matter.already_voted``); keep the receipt to find
-    your vote in the published count. Retry-safe by ``ballot_secret`` (a retry answers
-    200 with the same receipt); no ``Idempotency-Key`` is stored for a vote, since the
-    stored response would tie the caller to the choice."""
+    your vote in the published count. Retry-safe by ``ballot_secret`` alone (a retry
+    answers 200 with the same receipt). With an ``Idempotency-Key`` the response is
+    kept for replays sealed (AES-256-GCM) and purged after 48 hours; a client that
+    wants nothing kept that ties it to its choice sends no key."""
     receipt, counted = await voting.vote(session, principal, matter_id, body)
-    return JSONResponse(receipt.model_dump(mode="json"), status_code=201 if counted else 200)
+    response.status_code = 201 if counted else 200
+    return receipt
 
 
 @router.get(
@@ -272,7 +266,7 @@ async def verify_vote_receipt(
 
 @router.post(
     "/{matter_id}/close-vote",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=_STEP,
     summary="Close and count the vote · 公议计票",
 )
@@ -281,16 +275,18 @@ async def close_matter_vote(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: StepIfMatch = None,
+    if_match: IfMatch = None,
 ) -> MatterRead:
     """After ``closes_at`` or once every household voted: quorum and threshold decide
     (passed, rejected or no_quorum) and the totals are published to the compound."""
-    return _step(response, await steps.close_vote(session, principal, matter_id, if_match=if_match))
+    return tagged(
+        response, await steps.close_vote(session, principal, matter_id, if_match=if_match)
+    )
 
 
 @router.post(
     "/{matter_id}/implement",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=_STEP,
     summary="Report it carried out · 实施完成",
 )
@@ -300,49 +296,42 @@ async def implement_matter(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: StepIfMatch = None,
+    if_match: IfMatch = None,
 ) -> MatterRead:
     """评议 opens: the households rate the result."""
     matter = await steps.implement(session, principal, matter_id, body, if_match=if_match)
-    return _step(response, matter)
+    return tagged(response, matter)
 
 
 @router.post(
     "/{matter_id}/ratings",
     status_code=201,
-    dependencies=[CanTakePart],
-    response_model=RatingRead,
+    dependencies=[CanTakePart, Idempotent],
     responses=WRITE,
     summary="Rate the result · 评议",
 )
 async def rate_matter(
     matter_id: int,
     body: RatingIn,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> RatingRead:
     """Once per household (409 ``matter.already_rated``), 1 to 5."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: voting.rate(session, principal, matter_id, body),
-    )
+    return await voting.rate(session, principal, matter_id, body)
 
 
 @router.post(
-    "/{matter_id}/close", dependencies=[CanManage], responses=_STEP, summary="Close · 办结"
+    "/{matter_id}/close",
+    dependencies=[CanManage, Idempotent],
+    responses=_STEP,
+    summary="Close · 办结",
 )
 async def close_matter(
     matter_id: int,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: StepIfMatch = None,
+    if_match: IfMatch = None,
 ) -> MatterRead:
     """评议 ends; the households' mean rating is kept with the matter."""
-    return _step(response, await steps.close(session, principal, matter_id, if_match=if_match))
+    return tagged(response, await steps.close(session, principal, matter_id, if_match=if_match))

@@ -5,7 +5,6 @@ report."""
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
@@ -17,9 +16,7 @@ from app.governance.common_router import (
     CanRead,
     CanTakePart,
     Cursor,
-    IdempotencyKey,
     Limit,
-    once,
 )
 from app.governance.evaluations import questionnaires, results, service, xlsx
 from app.governance.evaluations.schemas import (
@@ -37,10 +34,11 @@ from app.governance.evaluations.schemas import (
     ResponseRead,
     TargetKind,
 )
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 
-router = APIRouter(tags=["evaluations"])
+router = APIRouter(tags=["evaluations"], route_class=IdempotentRoute)
 _XLSX = {
     **READ,
     200: {"content": {xlsx.MEDIA_TYPE: {}}, "description": "The report as a workbook"},
@@ -50,28 +48,21 @@ _XLSX = {
 @router.post(
     "/questionnaires",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=QuestionnaireRead,
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Add a questionnaire · 新建评议问卷",
 )
 async def create_questionnaire(
     body: QuestionnaireCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> QuestionnaireRead:
     """Items and weights as data, kept by a town or community for the compounds below."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: questionnaires.create_questionnaire(session, principal, body),
-        location="get_questionnaire",
-    )
+    result = await questionnaires.create_questionnaire(session, principal, body)
+    set_location(request, response, "get_questionnaire", questionnaire_id=result.id)
+    return result
 
 
 @router.get(
@@ -144,29 +135,22 @@ async def get_evaluation_trend(
 @router.post(
     "/evaluations",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=EvaluationRead,
+    dependencies=[CanManage, Idempotent],
     responses={**WRITE, 201: {"headers": ETAG_HEADER}},
     summary="Open an evaluation · 发起评议",
 )
 async def create_evaluation(
     body: EvaluationCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> EvaluationRead:
     """The households of a compound evaluate its property company or owners' committee
     for a period (409 ``evaluation.period_taken`` for a second one)."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.create_evaluation(session, principal, body),
-        location="get_evaluation",
-    )
+    result = await service.create_evaluation(session, principal, body)
+    set_location(request, response, "get_evaluation", evaluation_id=result.id)
+    return tagged(response, result)
 
 
 @router.get(
@@ -232,33 +216,23 @@ async def export_evaluation_report(
 @router.post(
     "/evaluations/{evaluation_id}/responses",
     status_code=201,
-    dependencies=[CanTakePart],
-    response_model=ResponseRead,
+    dependencies=[CanTakePart, Idempotent],
     responses=WRITE,
     summary="Answer for my household · 参加评议",
 )
 async def answer_evaluation(
     evaluation_id: int,
     body: ResponseIn,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> ResponseRead:
     """Every item 1–5, once per household (409 ``evaluation.already_answered``)."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.respond(session, principal, evaluation_id, body),
-    )
+    return await service.respond(session, principal, evaluation_id, body)
 
 
 @router.post(
     "/evaluations/{evaluation_id}/close",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses={**UPDATE, 200: {"headers": ETAG_HEADER}},
     summary="Close an evaluation · 结束评议",
 )
@@ -276,7 +250,7 @@ async def close_evaluation(
 
 @router.post(
     "/evaluations/{evaluation_id}/retender",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Open a re-tender matter · 发起重新选聘五议",
 )

@@ -4,7 +4,6 @@ agenda, attendance, minutes and decisions; and the quarterly joint-meeting repor
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
@@ -16,9 +15,7 @@ from app.governance.common_router import (
     CanRead,
     CanTakePart,
     Cursor,
-    IdempotencyKey,
     Limit,
-    once,
 )
 from app.governance.meetings import service
 from app.governance.meetings.schemas import (
@@ -36,10 +33,11 @@ from app.governance.meetings.schemas import (
     MeetingStatus,
     MinutesIn,
 )
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 
-router = APIRouter(tags=["meetings"])
+router = APIRouter(tags=["meetings"], route_class=IdempotentRoute)
 
 
 @router.get(
@@ -63,27 +61,20 @@ async def get_joint_meeting_report(
 @router.post(
     "/meetings",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=MeetingRead,
+    dependencies=[CanManage, Idempotent],
     responses={**WRITE, 201: {"headers": ETAG_HEADER}},
     summary="Schedule a meeting · 安排会议",
 )
 async def schedule_meeting(
     body: MeetingCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.schedule(session, principal, body),
-        location="get_meeting",
-    )
+) -> MeetingRead:
+    result = await service.schedule(session, principal, body)
+    set_location(request, response, "get_meeting", meeting_id=result.id)
+    return tagged(response, result)
 
 
 @router.get("/meetings", dependencies=[CanRead], responses=READ, summary="List meetings · 会议")
@@ -123,7 +114,7 @@ async def get_meeting(
 
 @router.post(
     "/meetings/{meeting_id}/minutes",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses={**UPDATE, 200: {"headers": ETAG_HEADER}},
     summary="Record the minutes · 会议纪要",
 )
@@ -143,7 +134,7 @@ async def record_meeting_minutes(
 
 @router.post(
     "/meetings/{meeting_id}/cancel",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses={**UPDATE, 200: {"headers": ETAG_HEADER}},
     summary="Cancel a meeting · 取消会议",
 )
@@ -163,53 +154,33 @@ async def cancel_meeting(
 @router.post(
     "/meetings/{meeting_id}/attendance",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=AttendanceRead,
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Record attendance · 代签到",
 )
 async def record_meeting_attendance(
     meeting_id: int,
     body: AttendanceIn,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.record_attendance(session, principal, meeting_id, body),
-    )
+) -> AttendanceRead:
+    return await service.record_attendance(session, principal, meeting_id, body)
 
 
 @router.post(
     "/meetings/{meeting_id}/check-in",
     status_code=201,
-    dependencies=[CanTakePart],
-    response_model=AttendanceRead,
+    dependencies=[CanTakePart, Idempotent],
     responses=WRITE,
     summary="Check in · 会议签到",
 )
 async def check_in_meeting(
     meeting_id: int,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> AttendanceRead:
     """The caller, from an hour before the meeting until six hours after it starts."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: service.check_in(session, principal, meeting_id),
-    )
+    return await service.check_in(session, principal, meeting_id)
 
 
 @router.get(
@@ -231,27 +202,17 @@ async def list_meeting_attendance(
 @router.post(
     "/meetings/{meeting_id}/decisions",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=DecisionRead,
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Record a decision · 会议决定",
 )
 async def record_meeting_decision(
     meeting_id: int,
     body: DecisionIn,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> DecisionRead:
     """Of a held meeting; ``opens: order`` files a service order at the meeting's node
     (``orders.submit_for`` needed), ``opens: matter`` a 五议 matter in its compound; the
     decision keeps the link."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.decide(session, principal, meeting_id, body),
-    )
+    return await service.decide(session, principal, meeting_id, body)

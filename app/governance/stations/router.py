@@ -5,7 +5,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
@@ -18,9 +17,7 @@ from app.governance.common_router import (
     CanRead,
     CanTakePart,
     Cursor,
-    IdempotencyKey,
     Limit,
-    once,
 )
 from app.governance.stations import rota, service
 from app.governance.stations.schemas import (
@@ -42,38 +39,32 @@ from app.governance.stations.schemas import (
     StationUpdate,
     SwapIn,
 )
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag
+from app.integrations.idempotency import Idempotent, IdempotentRoute
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 
-router = APIRouter(tags=["stations"])
+router = APIRouter(tags=["stations"], route_class=IdempotentRoute)
 
 
 @router.post(
     "/stations",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=StationRead,
+    dependencies=[CanManage, Idempotent],
     responses={**WRITE, 201: {"headers": ETAG_HEADER}},
     summary="Set up a station · 设立驿站",
 )
 async def create_station(
     body: StationCreate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> StationRead:
     """At a node the caller manages; its 站长 and deputies are then appointed as offices
     (``POST /offices`` with ``station_id``)."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.create_station(session, principal, body),
-        location="get_station",
-    )
+    result = await service.create_station(session, principal, body)
+    set_location(request, response, "get_station", station_id=result.id)
+    return tagged(response, result)
 
 
 @router.get("/stations", dependencies=[CanRead], responses=READ, summary="List stations · 驿站")
@@ -130,28 +121,18 @@ async def update_station(
 @router.post(
     "/stations/{station_id}/shifts",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=RotaCreated,
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Lay out a duty rota · 排班",
 )
 async def create_duty_rota(
     station_id: int,
     body: RotaCreate,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> RotaCreated:
     """One shift per chosen weekday of the period (党员周末轮班)."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: rota.create_rota(session, principal, station_id, body),
-    )
+    return await rota.create_rota(session, principal, station_id, body)
 
 
 @router.get(
@@ -211,137 +192,85 @@ async def list_duty_assignments(
 @router.post(
     "/duty-shifts/{shift_id}/assignments",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=AssignmentRead,
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Put a member on a shift · 排班到人",
 )
 async def assign_duty(
     shift_id: int,
     body: AssignIn,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> AssignmentRead:
     """A party member of the station's community; 409 ``duty_shift.full`` when no place
     is left, ``duty_shift.already_on`` when they are on it."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: rota.assign(session, principal, shift_id, body),
-    )
+    return await rota.assign(session, principal, shift_id, body)
 
 
 @router.post(
     "/duty-shifts/{shift_id}/volunteer",
     status_code=201,
-    dependencies=[CanTakePart],
-    response_model=AssignmentRead,
+    dependencies=[CanTakePart, Idempotent],
     responses=WRITE,
     summary="Volunteer for a shift · 认领值班",
 )
 async def volunteer_for_duty(
     shift_id: int,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> AssignmentRead:
     """The caller (a party member of the station's community) takes a free place."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: rota.volunteer(session, principal, shift_id),
-    )
+    return await rota.volunteer(session, principal, shift_id)
 
 
 @router.post(
     "/duty-assignments/{assignment_id}/swap",
     status_code=201,
-    dependencies=[CanManageOrTakePart],
-    response_model=AssignmentRead,
+    dependencies=[CanManageOrTakePart, Idempotent],
     responses=WRITE,
     summary="Hand a duty over · 换班",
 )
 async def swap_duty(
     assignment_id: int,
     body: SwapIn,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> AssignmentRead:
     """By the member on duty or staff: the other member takes the place; the handed-over
     duty stays in the history as ``swapped_out``."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: rota.swap(session, principal, assignment_id, body),
-    )
+    return await rota.swap(session, principal, assignment_id, body)
 
 
 @router.post(
     "/duty-assignments/{assignment_id}/check-in",
-    dependencies=[CanManageOrTakePart],
-    response_model=AssignmentRead,
+    dependencies=[CanManageOrTakePart, Idempotent],
     responses=WRITE,
     summary="Check in at the station · 值班签到",
 )
 async def check_in_duty(
     assignment_id: int,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> AssignmentRead:
     """The member within the shift's window (30 minutes before it until its end), or
     staff at any time from then on. Awards the ``duty_shift`` points rule once per
     shift and member."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: rota.check_in(session, principal, assignment_id),
-        status=200,
-    )
+    return await rota.check_in(session, principal, assignment_id)
 
 
 @router.post(
     "/duty-assignments/{assignment_id}/withdraw",
-    dependencies=[CanManageOrTakePart],
-    response_model=AssignmentRead,
+    dependencies=[CanManageOrTakePart, Idempotent],
     responses=WRITE,
     summary="Come off a shift · 取消值班",
 )
 async def withdraw_duty(
     assignment_id: int,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> AssignmentRead:
     """Before the shift begins; the place is free again."""
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        None,
-        lambda: rota.withdraw(session, principal, assignment_id),
-        status=200,
-    )
+    return await rota.withdraw(session, principal, assignment_id)
 
 
 # ---------------------------------------------------------------- honour roll
@@ -350,27 +279,17 @@ async def withdraw_duty(
 @router.post(
     "/stations/{station_id}/honours",
     status_code=201,
-    dependencies=[CanManage],
-    response_model=HonourRead,
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Add to the honour roll · 红旗好人上榜",
 )
 async def add_station_honour(
     station_id: int,
     body: HonourCreate,
-    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    return await once(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        body,
-        lambda: service.add_honour(session, principal, station_id, body),
-    )
+) -> HonourRead:
+    return await service.add_honour(session, principal, station_id, body)
 
 
 @router.get(
@@ -399,7 +318,7 @@ async def list_station_honours(
 
 @router.post(
     "/honours/{honour_id}/withdraw",
-    dependencies=[CanManage],
+    dependencies=[CanManage, Idempotent],
     responses=WRITE,
     summary="Take off the honour roll · 撤下光荣榜",
 )
