@@ -117,6 +117,16 @@ class BusinessRuleViolation(AppError):
     message_en = "The request breaks a business rule"
 
 
+class InvalidValue(AppError):
+    """A value the database refused as data (SQLSTATE class 22: out of range, NUL in
+    text, an impossible date) that validation let through; the request changed nothing."""
+
+    status = 422
+    code = "request.invalid_value"
+    message_zh = "请求中的数值超出范围或格式无效"
+    message_en = "A value in the request is out of range or malformed"
+
+
 class DatabaseUnavailable(AppError):
     status = 503
     code = "service.database_unavailable"

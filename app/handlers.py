@@ -1,8 +1,9 @@
 """Exception handlers: every error leaves the API as a problem+json body.
 
 Domain errors (:class:`app.errors.AppError`), HTTP-layer errors (unknown route,
-wrong method, body too large), payload validation (422 with each failing field)
-and a database that cannot be reached (503, so clients retry instead of
+wrong method, body too large), payload validation (422 with each failing field),
+a value the database refuses as data (422, the safety net behind the strict input
+types) and a database that cannot be reached (503, so clients retry instead of
 reporting a bug). Unexpected errors become 500 in ``RequestContextMiddleware``.
 """
 
@@ -17,8 +18,9 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from app.errors import AppError, DatabaseUnavailable
+from app.errors import AppError, DatabaseUnavailable, InvalidValue
 from app.kit.i18n import Lang, negotiate_language
+from app.kit.types import CONTROL_CHARACTER_PATTERNS
 from app.problems import STATUS_PROBLEMS, problem_response
 
 logger = logging.getLogger("redgrid.errors")
@@ -31,6 +33,7 @@ _VALIDATION_ZH: dict[str, str] = {
     "string_too_short": "长度过短",
     "string_too_long": "长度超出上限",
     "string_pattern_mismatch": "格式不正确",
+    "string_unicode": "应为有效的 Unicode 文本",
     "int_type": "应为整数",
     "int_parsing": "应为整数",
     "float_type": "应为数字",
@@ -75,7 +78,12 @@ def _field_errors(exc: RequestValidationError, lang: Lang) -> list[dict[str, Any
         loc = [str(part) for part in error.get("loc", ())]
         kind = error.get("type", "value_error")
         message = error.get("msg", "")
-        if lang == "zh":
+        pattern = (error.get("ctx") or {}).get("pattern")
+        if kind == "string_pattern_mismatch" and pattern in CONTROL_CHARACTER_PATTERNS:
+            # app.kit.types' text rule, said in words rather than as its pattern.
+            kind = "string_control_characters"
+            message = CONTROL_CHARACTER_PATTERNS[pattern][0 if lang == "en" else 1]
+        elif lang == "zh":
             ctx_reason = (error.get("ctx") or {}).get("reason_zh")
             message = ctx_reason or _VALIDATION_ZH.get(kind, message)
         fields.append(
@@ -150,7 +158,13 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _database_unavailable(request: Request, exc: Exception) -> Response:
+async def _database_error(request: Request, exc: Exception) -> Response:
+    if _is_data_error(exc):
+        # The session dependency has rolled the request's transaction back on the way
+        # out, so nothing of the request is written. Logged: the input types should
+        # have refused the value first.
+        logger.warning("database refused a value: %s", _sqlstate(exc))
+        return await _app_error(request, InvalidValue())
     unreachable = (
         isinstance(exc, sa_exc.TimeoutError)
         or (isinstance(exc, sa_exc.DBAPIError) and _is_connectivity_error(exc))
@@ -162,6 +176,22 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
         raise exc
     logger.warning("database unavailable: %s", type(exc).__name__)
     return await _app_error(request, DatabaseUnavailable(headers={"Retry-After": "5"}))
+
+
+def _sqlstate(exc: Exception) -> str:
+    original = getattr(exc, "orig", None) if isinstance(exc, sa_exc.DBAPIError) else exc
+    return str(getattr(original, "sqlstate", None) or getattr(original, "pgcode", None) or "")
+
+
+def _is_data_error(exc: Exception) -> bool:
+    """SQLSTATE class 22, data exception: numeric value out of range (22003), NUL or an
+    invalid byte in text (22021), datetime field overflow (22008) … and asyncpg's own
+    refusal to encode an argument (an int past 64 bits), which it files under 22000."""
+    if not isinstance(exc, sa_exc.DBAPIError | asyncpg.PostgresError):
+        return False
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return False
+    return _sqlstate(exc).startswith("22")
 
 
 def _is_connectivity_error(exc: sa_exc.DBAPIError) -> bool:
@@ -187,7 +217,7 @@ def register_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(sa_exc.DBAPIError, _database_unavailable)
-    app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
-    app.add_exception_handler(OSError, _database_unavailable)
-    app.add_exception_handler(asyncpg.PostgresError, _database_unavailable)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
+    app.add_exception_handler(sa_exc.TimeoutError, _database_error)
+    app.add_exception_handler(OSError, _database_error)
+    app.add_exception_handler(asyncpg.PostgresError, _database_error)

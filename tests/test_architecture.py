@@ -9,7 +9,6 @@ import ast
 import itertools
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,42 +35,9 @@ Rule = Callable[[Path], list[str]]
 Files = dict[str, str]
 
 
-@dataclass(frozen=True)
-class Pending:
-    """Offenders on the real tree that another branch of issue 8 is removing."""
-
-    files: frozenset[str]
-    reason: str
-
-
-PENDING: dict[Rule, Pending] = {
-    responses_only_in_routers: Pending(
-        frozenset({"points/service.py", "points/shop/service.py", "integrations/idempotency.py"}),
-        "services still build JSONResponse: points/service.py:16,249,312,378, "
-        "points/shop/service.py:17,83,183,268,393,504,515,560, and "
-        "integrations/idempotency.py:19,65,100,104 which they call; being moved to the routers",
-    ),
-}
-
-
-def _real_tree_case(rule: Rule) -> object:
-    if rule not in PENDING:
-        return pytest.param(rule, id=rule.__name__)
-    # Strict: once the pending work lands the test passes, the xfail fails, and the
-    # entry in PENDING goes.
-    mark = pytest.mark.xfail(strict=True, raises=AssertionError, reason=PENDING[rule].reason)
-    return pytest.param(rule, id=rule.__name__, marks=mark)
-
-
-@pytest.mark.parametrize("rule", [_real_tree_case(rule) for rule in RULES])
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.__name__)
 def test_real_tree(rule: Rule) -> None:
     assert rule(APP) == []
-
-
-@pytest.mark.parametrize("rule", list(PENDING), ids=lambda rule: rule.__name__)
-def test_pending_offenders_do_not_spread(rule: Rule) -> None:
-    """While a rule waits for another branch, no file beyond the known ones breaks it."""
-    assert {offender.split(":")[0] for offender in rule(APP)} <= PENDING[rule].files
 
 
 @pytest.fixture

@@ -1,17 +1,23 @@
 """Every error is RFC 9457 problem+json with a stable code, Chinese by default."""
 
 from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import Field
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.config import Settings
+from app.db.session import DbSession
 from app.errors import Conflict, NotFound
 from app.kit.schemas import StrictModel
 from app.main import create_app
+from app.orders.models import CalendarOverride
 from tests.conftest import make_settings
 from tests.support.problems import assert_problem
 
@@ -45,6 +51,15 @@ async def error_app(database_url: str) -> AsyncIterator[FastAPI]:
     @app.get("/_test/unique-violation")
     async def unique_violation() -> None:
         raise asyncpg.exceptions.UniqueViolationError("duplicate key value")
+
+    # Values the input types would refuse, sent past them after a write: the driver's
+    # refusal (SQLSTATE class 22) must be a 422 and the write must not stay.
+    @app.post("/_test/data-error/{case}")
+    async def data_error(case: str, session: DbSession) -> None:
+        session.add(CalendarOverride(day=PROBE_DAY, is_workday=True, note="half-written"))
+        await session.flush()
+        statement, value = DATA_ERRORS[case]
+        await session.execute(text(statement), {"v": value})
 
     @app.get("/_test/boom")
     async def boom() -> None:
@@ -179,6 +194,59 @@ class TestDatabaseRefusals:
     async def test_a_refused_statement_is_not_an_outage(self, http: httpx.AsyncClient) -> None:
         body = assert_problem(await http.get("/_test/unique-violation"), 500, "internal.error")
         assert "duplicate" not in str(body)
+
+
+PROBE_DAY = date(2099, 1, 2)
+DATA_ERRORS: dict[str, tuple[str, Any]] = {
+    # asyncpg refuses to encode it (its DataError, SQLSTATE 22000).
+    "bigint_overflow": ("SELECT CAST(:v AS bigint)", 2**63),
+    "int_overflow": ("SELECT CAST(:v AS integer)", 2**40),
+    # PostgreSQL refuses it: 22021, invalid byte sequence (NUL in text).
+    "nul_in_text": ("SELECT CAST(:v AS text)", "a\x00b"),
+    # 22008, date field value out of range.
+    "date_overflow": ("SELECT make_date(:v, 13, 1)", 2026),
+}
+
+
+class TestDataErrors:
+    """The safety net behind the strict input types (SQLSTATE class 22)."""
+
+    @pytest.fixture
+    async def rolled_back(
+        self, error_app: FastAPI, connection: AsyncConnection
+    ) -> AsyncIterator[AsyncSession]:
+        """Requests of the error app inside the test's rolled-back transaction."""
+
+        def factory() -> AsyncSession:
+            return AsyncSession(bind=connection, join_transaction_mode="create_savepoint")
+
+        original = error_app.state.session_factory
+        error_app.state.session_factory = factory
+        try:
+            async with factory() as session:
+                yield session
+        finally:
+            error_app.state.session_factory = original
+
+    @pytest.mark.parametrize("case", sorted(DATA_ERRORS))
+    async def test_refused_value_is_422_and_nothing_is_written(
+        self, http: httpx.AsyncClient, rolled_back: AsyncSession, case: str
+    ) -> None:
+        response = await http.post(f"/_test/data-error/{case}")
+        body = assert_problem(response, 422, "request.invalid_value")
+        assert body["title"] == "请求中的数值超出范围或格式无效"
+        found = await rolled_back.scalar(
+            select(CalendarOverride.day).where(CalendarOverride.day == PROBE_DAY)
+        )
+        assert found is None
+
+    async def test_in_english(self, http: httpx.AsyncClient, rolled_back: AsyncSession) -> None:
+        response = await http.post(
+            "/_test/data-error/nul_in_text", headers={"Accept-Language": "en"}
+        )
+        body = assert_problem(response, 422, "request.invalid_value")
+        assert body["title"] == "A value in the request is out of range or malformed"
+        assert "\\x00" not in response.text and "SELECT" not in response.text
 
 
 class TestRequestId:

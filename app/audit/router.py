@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from app.audit import service
 from app.audit.schemas import AuditEventRead, AuditQuery
@@ -12,6 +12,7 @@ from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.kit.pagination import Page
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 
 router = APIRouter(prefix="/audit-log", tags=["audit-log"], responses=problem_responses(401, 403))
 
@@ -29,6 +30,6 @@ async def list_audit_events(
 
 @router.get("/{event_id}", response_model=AuditEventRead, responses=problem_responses(404))
 async def read_audit_event(
-    session: DbSession, principal: Auditor, event_id: Annotated[int, Path(gt=0)]
+    session: DbSession, principal: Auditor, event_id: IdParam
 ) -> AuditEventRead:
     return await service.read_event(session, principal, event_id)

@@ -4,9 +4,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.kit.types import DateTime, IdParam, Line
 
 
 class Outcome(enum.StrEnum):
@@ -79,14 +80,14 @@ class AuditQuery(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"action": "auth.", "outcome": "failure", "limit": 50}]},
     )
-    action: str | None = Field(
+    action: Line | None = Field(
         default=None, max_length=64, description="Action prefix, e.g. `auth.` or `user.create`"
     )
-    actor_user_id: int | None = Field(default=None, gt=0)
-    target_type: str | None = Field(default=None, max_length=32)
-    target_id: str | None = Field(default=None, max_length=64)
+    actor_user_id: IdParam | None = None
+    target_type: Line | None = Field(default=None, max_length=32)
+    target_id: Line | None = Field(default=None, max_length=64)
     outcome: Outcome | None = None
-    since: AwareDatetime | None = Field(default=None, description="At or after (with offset)")
-    until: AwareDatetime | None = Field(default=None, description="Before (with offset)")
-    cursor: str | None = Field(default=None, max_length=200)
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    since: DateTime | None = Field(default=None, description="At or after (with offset)")
+    until: DateTime | None = Field(default=None, description="Before (with offset)")
+    cursor: Cursor | None = None
+    limit: Limit = DEFAULT_LIMIT

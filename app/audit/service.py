@@ -13,7 +13,8 @@ from app.audit.schemas import AuditEventRead, AuditQuery
 from app.authz.permissions import AUDIT_READ
 from app.authz.principal import Principal
 from app.authz.scope import Placed
-from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from app.kit.pagination import Keyset, Page, paginate
+from app.kit.types import DateTime, Id
 from app.observability import current_client_ip, current_request_id
 
 
@@ -57,41 +58,36 @@ async def record(
     await repository.add(session, event)
 
 
+_NEWEST_FIRST: Keyset[tuple[datetime, int]] = Keyset(DateTime, Id)
+"""The log's order: newest first, ties by id."""
+
+
 async def list_events(
     session: AsyncSession, principal: Principal, query: AuditQuery
 ) -> Page[AuditEventRead]:
     """Newest first, within the caller's ``audit.read`` subtrees (events filed at no
     place, such as sign-ins to unknown usernames, only for superusers)."""
-    rows = await repository.list_events(
-        session,
-        principal.scope(AUDIT_READ),
-        action_prefix=query.action,
-        actor_user_id=query.actor_user_id,
-        target_type=query.target_type,
-        target_id=query.target_id,
-        outcome=query.outcome,
-        since=query.since,
-        until=query.until,
-        before=_decode(query.cursor),
-        limit=query.limit + 1,
+    scope = principal.scope(AUDIT_READ)
+    rows, next_cursor = await paginate(
+        _NEWEST_FIRST,
+        query.cursor,
+        query.limit,
+        lambda before, n: repository.list_events(
+            session,
+            scope,
+            action_prefix=query.action,
+            actor_user_id=query.actor_user_id,
+            target_type=query.target_type,
+            target_id=query.target_id,
+            outcome=query.outcome,
+            since=query.since,
+            until=query.until,
+            before=before,
+            limit=n,
+        ),
+        key=lambda row: (row.occurred_at, row.id),
     )
-    items = [AuditEventRead.model_validate(row) for row in rows[: query.limit]]
-    last = items[-1] if len(rows) > query.limit else None
-    cursor = encode_cursor([last.occurred_at.isoformat(), last.id]) if last else None
-    return Page(items=items, next_cursor=cursor)
-
-
-def _decode(cursor: str | None) -> tuple[datetime, int] | None:
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        occurred_at = datetime.fromisoformat(key[0])
-    except (TypeError, ValueError):
-        raise InvalidCursor() from None
-    if not isinstance(key[1], int) or occurred_at.tzinfo is None:
-        raise InvalidCursor()
-    return occurred_at, key[1]
+    return Page(items=[AuditEventRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 async def read_event(session: AsyncSession, principal: Principal, event_id: int) -> AuditEventRead:

@@ -19,7 +19,7 @@ from app.authz.principal import Principal
 from app.errors import OrgUnitNotFound
 from app.hierarchy.models import OrgUnit
 from app.kit.hashing import hash_password
-from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, Page, paginate
 from app.users.rules import escalates
 
 
@@ -48,15 +48,15 @@ async def create_api_client(
 async def list_api_clients(
     session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
 ) -> Page[ApiClientRead]:
-    key = decode_cursor(cursor, 1)
-    if key is not None and not isinstance(key[0], int):
-        raise InvalidCursor()
-    rows = await repository.list_clients(
-        session, principal.scope(USERS_READ), after_id=key[0] if key else None, limit=limit + 1
+    scope = principal.scope(USERS_READ)
+    rows, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.list_clients(session, scope, after_id=after, limit=n),
+        key=lambda row: row.id,
     )
-    items = [ApiClientRead.model_validate(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return Page(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
+    return Page(items=[ApiClientRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 async def read_api_client(

@@ -6,7 +6,7 @@ import binascii
 from typing import Annotated
 from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Form, Path, Query, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from app.auth import clients, service
 from app.auth.schemas import (
@@ -27,8 +27,9 @@ from app.errors import AppError
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import set_location
 from app.kit.i18n import negotiate_language
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam, has_control_characters
 from app.problems import problem_response
 from app.users import service as users_service
 from app.users.schemas import Me
@@ -74,7 +75,11 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         client_id, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
-    return unquote_plus(client_id)[:64], unquote_plus(secret)[:128]
+    client_id, secret = unquote_plus(client_id)[:64], unquote_plus(secret)[:128]
+    if has_control_characters(client_id + secret):
+        # Held to the form fields' rule; an unknown client then, not a 500 from a NUL.
+        return None
+    return client_id, secret
 
 
 @router.post(
@@ -136,7 +141,7 @@ async def read_me(session: DbSession, principal: CurrentPrincipal) -> Me:
 
 Reader = Annotated[Principal, require(USERS_READ)]
 Writer = Annotated[Principal, require(USERS_WRITE)]
-ApiClientId = Annotated[int, Path(gt=0)]
+ApiClientId = IdParam
 
 
 @clients_router.post(
@@ -165,8 +170,8 @@ async def create_api_client(
 async def list_api_clients(
     session: DbSession,
     principal: Reader,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Cursor | None = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Page[ApiClientRead]:
     return await clients.list_api_clients(session, principal, cursor=cursor, limit=limit)
 

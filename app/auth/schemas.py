@@ -8,6 +8,7 @@ from pydantic.config import JsonDict
 
 from app.authz.permissions import ALL
 from app.kit.schemas import StrictModel
+from app.kit.types import Id, Line
 
 
 def _known_permission(value: str) -> str:
@@ -17,7 +18,7 @@ def _known_permission(value: str) -> str:
 
 
 Permission = Annotated[
-    str,
+    Line,
     AfterValidator(_known_permission),
     WithJsonSchema(
         {
@@ -33,7 +34,8 @@ Permission = Annotated[
 
 class TokenForm(BaseModel):
     """``application/x-www-form-urlencoded`` token request (RFC 6749 §4.3, §4.4, §6).
-    Unknown parameters are ignored, as §3.2 requires."""
+    Unknown parameters are ignored, as §3.2 requires; every value is one line of text
+    (a NUL in a username used to reach PostgreSQL and answer 500)."""
 
     model_config = ConfigDict(
         extra="ignore",
@@ -54,19 +56,19 @@ class TokenForm(BaseModel):
             ]
         },
     )
-    grant_type: str = Field(
+    grant_type: Line = Field(
         max_length=64,
         description="`password` (账号密码), `refresh_token` (刷新令牌) or "
         "`client_credentials` (接口客户端)",
     )
-    username: str | None = Field(default=None, max_length=64)
-    password: str | None = Field(default=None, max_length=128)
-    refresh_token: str | None = Field(default=None, max_length=128)
-    client_id: str | None = Field(
+    username: Line | None = Field(default=None, max_length=64)
+    password: Line | None = Field(default=None, max_length=128)
+    refresh_token: Line | None = Field(default=None, max_length=128)
+    client_id: Line | None = Field(
         default=None, max_length=64, description="Or send HTTP Basic credentials"
     )
-    client_secret: str | None = Field(default=None, max_length=128)
-    scope: str | None = Field(
+    client_secret: Line | None = Field(default=None, max_length=128)
+    scope: Line | None = Field(
         default=None, max_length=1000, description="Space-separated permissions (clients)"
     )
 
@@ -101,15 +103,15 @@ class WechatSignIn(StrictModel):
             "examples": [{"code": "0a3Xk1ll2Wc9Ee4l…", "app_id": "wx8a7b6c5d4e3f2a1b"}]
         }
     )
-    code: str = Field(
+    code: Line = Field(
         min_length=1, max_length=128, description="From wx.login() in the mini-program"
     )
-    app_id: str = Field(min_length=1, max_length=64, description="The mini-program's appid")
+    app_id: Line = Field(min_length=1, max_length=64, description="The mini-program's appid")
 
 
 class Logout(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"refresh_token": "m0rKq3…"}]})
-    refresh_token: str = Field(min_length=1, max_length=128)
+    refresh_token: Line = Field(min_length=1, max_length=128)
 
 
 class ApiClientCreate(StrictModel):
@@ -124,8 +126,8 @@ class ApiClientCreate(StrictModel):
             ]
         }
     )
-    name: str = Field(min_length=1, max_length=100)
-    org_unit_id: int = Field(gt=0, description="The node whose subtree the client reaches")
+    name: Line = Field(min_length=1, max_length=100)
+    org_unit_id: Id = Field(description="The node whose subtree the client reaches")
     scopes: list[Permission] = Field(
         max_length=20, description="Permissions the client may use there; at most the caller's"
     )

@@ -138,7 +138,7 @@ async def page(
     parent_id: int | None = None,
     include_archived: bool = False,
 ) -> list[OrgUnit]:
-    """Keyset page ordered by id; one row more than ``limit`` tells whether more follow."""
+    """Up to ``limit`` units after ``after_id``, ordered by id (a keyset page)."""
     query = select(OrgUnit).where(scope.clause(OrgUnit))
     if q:
         query = query.where(_search(q))
@@ -150,7 +150,7 @@ async def page(
         query = query.where(OrgUnit.is_archived.is_(False))
     if after_id is not None:
         query = query.where(OrgUnit.id > after_id)
-    rows = await session.scalars(query.order_by(OrgUnit.id).limit(limit + 1))
+    rows = await session.scalars(query.order_by(OrgUnit.id).limit(limit))
     return list(rows)
 
 

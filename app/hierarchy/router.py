@@ -6,6 +6,7 @@ from typing import IO, Annotated
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
+from pydantic import Field
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import ORG_IMPORT, ORG_READ, ORG_WRITE
@@ -31,8 +32,9 @@ from app.kit.calendar import BUSINESS_TZ
 from app.kit.etag import etag_for
 from app.kit.http import IfMatch, set_location
 from app.kit.i18n import negotiate_language
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
+from app.kit.types import BoolParam, DecimalDigits, IdParam, Line
 
 router = APIRouter(
     prefix="/org-units",
@@ -44,10 +46,7 @@ router = APIRouter(
 CanReadUnits = require(ORG_READ)
 CanWriteUnits = require(ORG_WRITE)
 CanImportUnits = require(ORG_IMPORT)
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
-]
+Depth = Annotated[int, Field(ge=1, le=4, description="Levels below the unit"), DecimalDigits]
 _VERSIONED = problem_responses(409, 412, 428)
 
 
@@ -81,14 +80,14 @@ async def list_org_units(
     principal: CurrentPrincipal,
     session: DbSession,
     q: Annotated[
-        str | None,
+        Line | None,
         Query(min_length=1, max_length=100, description="Part of the name or code, any case"),
     ] = None,
     level: OrgLevel | None = None,
-    parent_id: int | None = None,
-    include_archived: bool = False,
+    parent_id: IdParam | None = None,
+    include_archived: BoolParam = False,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> OrgUnitPage:
     """Visible units ordered by id (keyset pages)."""
     return await service.list_units(
@@ -150,7 +149,9 @@ async def export_org_units(
     principal: CurrentPrincipal,
     session: DbSession,
     file_format: Annotated[FileFormat, Query(alias="format")] = FileFormat.csv,
-    root_id: Annotated[int | None, Query(description="A subtree; all visible when absent")] = None,
+    root_id: Annotated[
+        IdParam | None, Query(description="A subtree; all visible when absent")
+    ] = None,
 ) -> StreamingResponse:
     """Same columns as the import; parents by code and listed before their children."""
     stream = await importexport_service.export_units(session, principal, file_format, root_id)
@@ -166,7 +167,7 @@ async def export_org_units(
 
 @router.get("/{unit_id}", dependencies=[CanReadUnits], summary="Read an org unit · 查看组织")
 async def get_org_unit(
-    unit_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    unit_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> OrgUnitRead:
     """With ``ETag``; send it back as ``If-Match`` to change the unit."""
     return _one(response, principal, await service.get_unit(session, principal, unit_id))
@@ -179,7 +180,7 @@ async def get_org_unit(
     summary="Update an org unit · 修改组织",
 )
 async def update_org_unit(
-    unit_id: int,
+    unit_id: IdParam,
     body: OrgUnitUpdate,
     response: Response,
     principal: CurrentPrincipal,
@@ -199,7 +200,7 @@ async def update_org_unit(
     summary="Move a subtree under another parent · 移动组织",
 )
 async def move_org_unit(
-    unit_id: int,
+    unit_id: IdParam,
     body: OrgUnitMove,
     response: Response,
     principal: CurrentPrincipal,
@@ -219,7 +220,7 @@ async def move_org_unit(
     summary="Archive an org unit · 归档组织",
 )
 async def archive_org_unit(
-    unit_id: int,
+    unit_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -238,7 +239,7 @@ async def archive_org_unit(
     summary="Restore an archived org unit · 恢复组织",
 )
 async def restore_org_unit(
-    unit_id: int,
+    unit_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -253,12 +254,12 @@ async def restore_org_unit(
     "/{unit_id}/children", dependencies=[CanReadUnits], summary="Children of an org unit · 下级组织"
 )
 async def list_org_unit_children(
-    unit_id: int,
+    unit_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
-    include_archived: bool = False,
+    include_archived: BoolParam = False,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> OrgUnitPage:
     return await service.list_children(
         session,
@@ -276,10 +277,10 @@ async def list_org_unit_children(
     summary="Subtree with counts per level · 组织子树及统计",
 )
 async def get_org_unit_subtree(
-    unit_id: int,
+    unit_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
-    depth: Annotated[int, Query(ge=1, le=4, description="Levels below the unit")] = 1,
+    depth: Depth = 1,
 ) -> SubtreeNode:
     """Live nodes down to ``depth`` levels, each with its live descendants per level.
     A tree of more than 5000 nodes is refused (`org_unit.subtree_too_large`)."""
@@ -292,7 +293,7 @@ async def get_org_unit_subtree(
     summary="Breadcrumb from the town down · 上级路径",
 )
 async def list_org_unit_ancestors(
-    unit_id: int, principal: CurrentPrincipal, session: DbSession
+    unit_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> list[OrgUnitRef]:
     """Top down, ending with the unit itself; ancestors outside the caller's scope are
     left out."""

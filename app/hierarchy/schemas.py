@@ -9,6 +9,7 @@ from app.hierarchy.models import GridKind, OrgLevel
 from app.hierarchy.rules import CODE_PATTERN, normalize_contact_phone
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Id, Line
 
 
 def _phone(value: str | None) -> str | None:
@@ -21,7 +22,7 @@ def _phone(value: str | None) -> str | None:
 
 
 Code = Annotated[
-    str,
+    Line,
     Field(
         min_length=1,
         max_length=64,
@@ -29,11 +30,11 @@ Code = Annotated[
         description="Unique code (letters, digits, `_`, `.`, `-`); government systems key on it",
     ),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=100, description="名称 · display name")]
-Address = Annotated[str, Field(max_length=200, description="地址 · address")]
-ContactName = Annotated[str, Field(max_length=50, description="联系人 · contact person")]
+Name = Annotated[Line, Field(min_length=1, max_length=100, description="名称 · display name")]
+Address = Annotated[Line, Field(max_length=200, description="地址 · address")]
+ContactName = Annotated[Line, Field(max_length=50, description="联系人 · contact person")]
 ContactPhone = Annotated[
-    str,
+    Line,
     Field(
         max_length=20, description="联系电话 · mobile or landline, e.g. 13812345678, 0769-22123456"
     ),
@@ -85,7 +86,7 @@ class OrgUnitCreate(StrictModel):
     name: Name
     code: Code
     level: OrgLevel
-    parent_id: int | None = Field(default=None, description="Required except for towns")
+    parent_id: Id | None = Field(default=None, description="Required except for towns")
     grid_kind: GridKind | None = Field(
         default=None, description="Grids only; defaults to `compound` (小区网格)"
     )
@@ -135,7 +136,7 @@ class OrgUnitMove(StrictModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"new_parent_id": 7}]})
 
-    new_parent_id: int = Field(description="The new parent, exactly one level up")
+    new_parent_id: Id = Field(description="The new parent, exactly one level up")
 
 
 class OrgUnitRead(BaseModel):

@@ -40,7 +40,7 @@ from app.hierarchy.schemas import (
 )
 from app.kit.etag import check_version
 from app.kit.masking import mask_mobile
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, paginate
 
 LEVEL_NAMES_ZH = {
     "town": "镇(街道)",
@@ -124,22 +124,6 @@ async def get_unit(session: AsyncSession, principal: Principal, unit_id: int) ->
     return await find(session, principal.scope(ORG_READ), unit_id)
 
 
-def _page(principal: Principal, rows: list[OrgUnit], limit: int) -> OrgUnitPage:
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = encode_cursor([rows[-1].id]) if more and rows else None
-    return OrgUnitPage(items=[present(principal, row) for row in rows], next_cursor=cursor)
-
-
-def _after(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], int):
-        raise InvalidCursor()
-    return key[0]
-
-
 async def list_units(
     session: AsyncSession,
     principal: Principal,
@@ -149,10 +133,15 @@ async def list_units(
     **filters: Any,
 ) -> OrgUnitPage:
     """Search (``q`` on name or code), filter by level or parent, keyset-paged by id."""
-    rows = await repository.page(
-        session, principal.scope(ORG_READ), limit=limit, after_id=_after(cursor), **filters
+    scope = principal.scope(ORG_READ)
+    rows, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.page(session, scope, limit=n, after_id=after, **filters),
+        key=lambda unit: unit.id,
     )
-    return _page(principal, rows, limit)
+    return OrgUnitPage(items=[present(principal, row) for row in rows], next_cursor=next_cursor)
 
 
 async def list_children(

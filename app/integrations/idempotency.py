@@ -79,9 +79,10 @@ class KeyRequired(BusinessRuleViolation):
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """SHA-256 of method, path and the body (JSON canonicalised: key order and
-    white space do not count)."""
+    white space do not count). ASCII escapes keep a lone surrogate (``"\\ud800"``, valid
+    JSON, not valid UTF-8) hashable; validation refuses it afterwards."""
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=True)
     except ValueError:
         canonical = "sha256:" + hashlib.sha256(body).hexdigest()
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()

@@ -6,7 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class StrictModel(BaseModel):
-    """Request bodies: unknown fields are refused, strings are trimmed."""
+    """Request bodies: unknown fields are refused, strings are trimmed.
+
+    Fields take their types from ``app.kit.types`` (``Id``, ``Int``, ``Bool``, ``Date``,
+    ``DateTime``, ``Line``, ``Text``). Strictness is per type, not ``strict=True`` here:
+    FastAPI validates a body in pydantic's python mode on the parsed JSON, where strict
+    mode would refuse an ISO date or an enum value given as text."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -193,7 +193,7 @@ async def list_orders(
     before_id: int | None,
     limit: int,
 ) -> Sequence[Row[Any]]:
-    """Newest first (keyset on id); ``limit + 1`` rows tell whether a next page exists."""
+    """Up to ``limit`` orders before ``before_id``, newest first (a keyset page)."""
     query = select(*SUMMARY_COLUMNS).where(*where)
     if filters.status is not None:
         query = query.where(ServiceOrder.status == filters.status.value)
@@ -205,9 +205,7 @@ async def list_orders(
         query = query.where(_text_match(filters.q))
     if before_id is not None:
         query = query.where(ServiceOrder.id < before_id)
-    rows: Result[Any] = await session.execute(
-        query.order_by(ServiceOrder.id.desc()).limit(limit + 1)
-    )
+    rows: Result[Any] = await session.execute(query.order_by(ServiceOrder.id.desc()).limit(limit))
     return rows.all()
 
 
@@ -221,7 +219,7 @@ async def list_events(
     query = select(ServiceOrderEvent).where(ServiceOrderEvent.order_id == order_id)
     if after_id is not None:
         query = query.where(ServiceOrderEvent.id > after_id)
-    rows = await session.scalars(query.order_by(ServiceOrderEvent.id).limit(limit + 1))
+    rows = await session.scalars(query.order_by(ServiceOrderEvent.id).limit(limit))
     return rows.all()
 
 

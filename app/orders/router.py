@@ -23,8 +23,9 @@ from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
 from app.kit.http import IfMatch, set_location, tagged
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
+from app.kit.types import BoolParam, IdParam, Line
 from app.orders import service
 from app.orders.schemas import (
     ArrivalRead,
@@ -61,10 +62,6 @@ CanClaim = require_any(ORDERS_WORK)
 CanHandle = require_any(ORDERS_WORK, ORDERS_DEPARTMENT)
 IsDepartment = require_any(ORDERS_DEPARTMENT)
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
-]
 _POST = problem_responses(400, 409)
 _STEP = problem_responses(400, 409, 412)
 
@@ -95,17 +92,19 @@ async def list_orders(
     principal: CurrentPrincipal,
     session: DbSession,
     status: OrderStatus | None = None,
-    category: Annotated[str | None, Query(max_length=32)] = None,
-    unit_id: Annotated[int | None, Query(description="Only orders located in this subtree")] = None,
-    assignee: Annotated[
-        str | None, Query(pattern="^me$", description="`me`: orders I hold")
+    category: Annotated[Line | None, Query(max_length=32)] = None,
+    unit_id: Annotated[
+        IdParam | None, Query(description="Only orders located in this subtree")
     ] = None,
-    pool: Annotated[bool, Query(description="Only pooled orders (抢单池)")] = False,
+    assignee: Annotated[
+        Line | None, Query(max_length=2, pattern="^me$", description="`me`: orders I hold")
+    ] = None,
+    pool: Annotated[BoolParam, Query(description="Only pooled orders (抢单池)")] = False,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Title or number")
+        Line | None, Query(min_length=1, max_length=100, description="Title or number")
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> OrderPage:
     """Orders the caller may see, newest first: residents their own, members what they
     hold and the pools in their scope, departments theirs, staff their scope."""
@@ -122,7 +121,7 @@ async def list_orders(
 
 @router.get("/{order_id}", dependencies=[CanRead], summary="Read an order · 工单详情")
 async def get_order(
-    order_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    order_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> OrderRead:
     """With ``ETag``; send it back as ``If-Match`` on a step to detect concurrent changes."""
     order = await service.get_order(session, principal, order_id)
@@ -134,11 +133,11 @@ async def get_order(
     "/{order_id}/events", dependencies=[CanRead], summary="An order's history · 工单流转记录"
 )
 async def list_order_events(
-    order_id: int,
+    order_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> OrderEventPage:
     """Every step taken, oldest first (append-only)."""
     return await service.list_events(session, principal, order_id, limit=limit, cursor=cursor)
@@ -154,7 +153,7 @@ async def list_order_events(
     summary="Triage · 分拣受理",
 )
 async def triage_order(
-    order_id: int,
+    order_id: IdParam,
     body: TriageIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -175,7 +174,7 @@ async def triage_order(
     summary="Reject · 驳回",
 )
 async def reject_order(
-    order_id: int,
+    order_id: IdParam,
     body: ReasonIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -194,7 +193,7 @@ async def reject_order(
     summary="Merge a duplicate · 合并重复工单",
 )
 async def merge_order(
-    order_id: int,
+    order_id: IdParam,
     body: MergeIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -215,7 +214,7 @@ async def merge_order(
     summary="Dispatch · 派单",
 )
 async def dispatch_order(
-    order_id: int,
+    order_id: IdParam,
     body: DispatchIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -236,7 +235,7 @@ async def dispatch_order(
     summary="Offer to the claim pool · 放入抢单池",
 )
 async def pool_order(
-    order_id: int,
+    order_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -256,7 +255,7 @@ async def pool_order(
     summary="Cancel my order · 撤销",
 )
 async def cancel_order(
-    order_id: int,
+    order_id: IdParam,
     body: ReasonIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -276,7 +275,7 @@ async def cancel_order(
     summary="Second an open order · 附议",
 )
 async def second_order(
-    order_id: int, principal: CurrentPrincipal, session: DbSession, if_match: IfMatch = None
+    order_id: IdParam, principal: CurrentPrincipal, session: DbSession, if_match: IfMatch = None
 ) -> SecondRead:
     """A resident with the same problem backs an open order in their community instead
     of filing a duplicate; once per person (409 ``order.already_seconded``)."""
@@ -290,7 +289,7 @@ async def second_order(
     summary="Answer the follow-up · 回访评价",
 )
 async def give_order_feedback(
-    order_id: int,
+    order_id: IdParam,
     body: FeedbackIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -314,7 +313,7 @@ async def give_order_feedback(
     summary="Claim from the pool · 抢单",
 )
 async def claim_order(
-    order_id: int,
+    order_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -332,7 +331,7 @@ async def claim_order(
     summary="Accept · 接单",
 )
 async def accept_order(
-    order_id: int,
+    order_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -351,7 +350,7 @@ async def accept_order(
     summary="Decline · 退单",
 )
 async def decline_order(
-    order_id: int,
+    order_id: IdParam,
     body: ReasonIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -371,7 +370,7 @@ async def decline_order(
     summary="Record contact with the resident · 联系居民",
 )
 async def contact_order_resident(
-    order_id: int,
+    order_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -392,7 +391,7 @@ async def contact_order_resident(
     summary="Add a progress note · 进展",
 )
 async def add_order_note(
-    order_id: int,
+    order_id: IdParam,
     body: NoteIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -409,7 +408,7 @@ async def add_order_note(
     summary="Report resolved · 办结",
 )
 async def resolve_order(
-    order_id: int,
+    order_id: IdParam,
     body: ResolveIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -429,7 +428,7 @@ async def resolve_order(
     summary="Department reports in · 部门报到",
 )
 async def report_department_arrival(
-    order_id: int, principal: CurrentPrincipal, session: DbSession
+    order_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> ArrivalRead:
     """By staff of a department the order was dispatched to (吹哨报到); ``is_late`` when
     after the limit (kpi_setting ``department_arrival_minutes``, 30 by default)."""

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, DateTime, Id, Int, Line, Text
 from app.orders.workflow import OrderStatus, OrderStep
 
 
@@ -37,11 +37,11 @@ def _https(value: str) -> str:
 
 
 HttpsUrl = Annotated[
-    str,
+    Line,
     Field(min_length=9, max_length=500, description="An https URL (uploads live elsewhere)"),
     AfterValidator(_https),
 ]
-Reason = Annotated[str, Field(min_length=1, max_length=500, description="理由 · reason")]
+Reason = Annotated[Text, Field(min_length=1, max_length=500, description="理由 · reason")]
 
 
 class Channel(enum.StrEnum):
@@ -126,22 +126,22 @@ class OrderCreate(StrictModel):
             ]
         }
     )
-    category: str = Field(min_length=1, max_length=32, description="A category code")
-    title: str = Field(min_length=1, max_length=100)
-    description: str = Field(min_length=1, max_length=2000)
+    category: Line = Field(min_length=1, max_length=32, description="A category code")
+    title: Line = Field(min_length=1, max_length=100)
+    description: Text = Field(min_length=1, max_length=2000)
     channel: Channel
-    location_unit_id: int | None = Field(
+    location_unit_id: Id | None = Field(
         default=None, description="Where the problem is; defaults to the resident's home node"
     )
-    address_detail: str | None = Field(default=None, max_length=200)
-    preferred_from: AwareDatetime | None = None
-    preferred_to: AwareDatetime | None = None
+    address_detail: Line | None = Field(default=None, max_length=200)
+    preferred_from: DateTime | None = None
+    preferred_to: DateTime | None = None
     attachments: list[HttpsUrl] = Field(default_factory=list, max_length=9)
-    contact_name: str | None = Field(default=None, max_length=50)
-    contact_phone: str | None = Field(
+    contact_name: Line | None = Field(default=None, max_length=50)
+    contact_phone: Line | None = Field(
         default=None, max_length=20, pattern=r"^\+?[0-9][0-9 \-]{4,19}$"
     )
-    resident_person_id: int | None = Field(
+    resident_person_id: Id | None = Field(
         default=None, description="The resident filed for (``orders.submit_for`` only)"
     )
 
@@ -165,9 +165,9 @@ class TriageIn(StrictModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"priority": 2, "time_limit": "general"}]}
     )
-    priority: int = Field(default=3, ge=1, le=4, description="1 urgent … 4 low")
-    time_limit: str | None = Field(default=None, min_length=1, max_length=32)
-    is_excluded: bool = Field(
+    priority: Int = Field(default=3, ge=1, le=4, description="1 urgent … 4 low")
+    time_limit: Line | None = Field(default=None, min_length=1, max_length=32)
+    is_excluded: Bool = Field(
         default=False, description="不合理诉求: excluded from the KPIs (三率)"
     )
 
@@ -181,7 +181,7 @@ class ReasonIn(StrictModel):
 
 class MergeIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"into_order_id": 123}]})
-    into_order_id: int = Field(description="The open order this one duplicates")
+    into_order_id: Id = Field(description="The open order this one duplicates")
 
 
 class DispatchIn(StrictModel):
@@ -196,9 +196,9 @@ class DispatchIn(StrictModel):
         }
     )
     kind: AssigneeKind
-    member_person_id: int | None = None
-    team_id: int | None = None
-    department_id: int | None = None
+    member_person_id: Id | None = None
+    team_id: Id | None = None
+    department_id: Id | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -224,12 +224,12 @@ class DispatchIn(StrictModel):
 
 class ContactIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"note": "已电话联系，约明早上门"}]})
-    note: str | None = Field(default=None, max_length=1000)
+    note: Text | None = Field(default=None, max_length=1000)
 
 
 class NoteIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"text": "已购买配件"}]})
-    text: str = Field(min_length=1, max_length=1000)
+    text: Text = Field(min_length=1, max_length=1000)
 
 
 class ResolveIn(StrictModel):
@@ -240,7 +240,7 @@ class ResolveIn(StrictModel):
             ]
         }
     )
-    result: str = Field(min_length=1, max_length=2000)
+    result: Text = Field(min_length=1, max_length=2000)
     photos: list[HttpsUrl] = Field(default_factory=list, max_length=9)
 
 
@@ -255,7 +255,7 @@ class FeedbackIn(StrictModel):
     )
     resolved: ResolvedAnswer
     satisfied: SatisfiedAnswer
-    comment: str | None = Field(default=None, max_length=500)
+    comment: Text | None = Field(default=None, max_length=500)
 
     @property
     def is_happy(self) -> bool:

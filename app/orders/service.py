@@ -23,7 +23,7 @@ from app.authz.scope import Scope
 from app.integrations.events import publish
 from app.kit.etag import check_version
 from app.kit.masking import mask_mobile
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, paginate
 from app.orders import repository, visibility
 from app.orders.errors import (
     InvalidTransition,
@@ -303,6 +303,7 @@ async def list_orders(
     cursor: str | None,
 ) -> OrderPage:
     """Visible orders, newest first (keyset on id)."""
+    BY_ID.decode(cursor)  # a tampered cursor is a 400 even when the unit filter finds nothing
     where = [visibility.readable(principal)]
     if filters.unit_id is not None:
         unit = await repository.any_unit(session, filters.unit_id)
@@ -311,12 +312,18 @@ async def list_orders(
         where.append(Scope.of([(unit.level, unit.id)]).clause(ServiceOrder))
     if filters.assignee_me:
         where.append(visibility.held(principal))
-    rows = await repository.list_orders(
-        session, where, filters, before_id=_cursor_id(cursor), limit=limit
+    rows, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda before, n: repository.list_orders(
+            session, where, filters, before_id=before, limit=n
+        ),
+        key=lambda row: row.id,
     )
-    items = [OrderSummary.model_validate(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return OrderPage(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
+    return OrderPage(
+        items=[OrderSummary.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
 
 
 async def list_events(
@@ -324,16 +331,13 @@ async def list_events(
 ) -> OrderEventPage:
     """The order's history, oldest first."""
     await find(session, order_id, visibility.readable(principal))
-    rows = await repository.list_events(session, order_id, after_id=_cursor_id(cursor), limit=limit)
-    items = [OrderEventRead.model_validate(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return OrderEventPage(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
-
-
-def _cursor_id(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], int) or isinstance(key[0], bool):
-        raise InvalidCursor()
-    return key[0]
+    rows, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.list_events(session, order_id, after_id=after, limit=n),
+        key=lambda event: event.id,
+    )
+    return OrderEventPage(
+        items=[OrderEventRead.model_validate(row) for row in rows], next_cursor=next_cursor
+    )

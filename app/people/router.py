@@ -11,6 +11,7 @@ from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.people import service
 from app.people.export import MEDIA_TYPES
 from app.people.pii import Pii
@@ -90,7 +91,7 @@ async def export_people(
 
 @router.get("/{person_id}", responses={**_READ, 200: {"headers": ETAG_HEADER}})
 async def get_person(
-    person_id: int, principal: CanReadPeople, session: DbSession, codec: Pii, response: Response
+    person_id: IdParam, principal: CanReadPeople, session: DbSession, codec: Pii, response: Response
 ) -> PersonRead:
     """One person (人员详情)."""
     person = await service.get_person(session, principal, codec, person_id)
@@ -100,7 +101,7 @@ async def get_person(
 
 @router.patch("/{person_id}", responses={**_WRITE, 200: {"headers": ETAG_HEADER}})
 async def update_person(
-    person_id: int,
+    person_id: IdParam,
     body: PersonUpdate,
     principal: CanWritePeople,
     session: DbSession,
@@ -120,7 +121,7 @@ async def update_person(
     responses={**_WRITE, 200: {"headers": ETAG_HEADER}},
 )
 async def archive_person(
-    person_id: int,
+    person_id: IdParam,
     principal: CanWritePeople,
     session: DbSession,
     codec: Pii,

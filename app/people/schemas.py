@@ -13,9 +13,10 @@ from pydantic_core import PydanticCustomError
 
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.idcard import InvalidIdNumber, normalize_id_number
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.phone import InvalidMobile, normalize_mobile
 from app.kit.schemas import StrictModel
+from app.kit.types import BoolParam, Date, Id, IdParam, Line
 
 _ID_REASONS = {
     "format": ("格式不正确，应为 18 位", "wrong format, 18 characters expected"),
@@ -68,19 +69,19 @@ def _not_future(value: date) -> date:
 
 
 IdNumber = Annotated[
-    str,
+    Line,
     Field(max_length=18, description="身份证号 (GB 11643, 18 characters); stored encrypted"),
     AfterValidator(_id_number),
 ]
 Mobile = Annotated[
-    str,
+    Line,
     Field(max_length=20, description="Mainland mobile; +86, spaces and hyphens are dropped"),
     AfterValidator(_mobile),
 ]
-JoinDate = Annotated[date, AfterValidator(_not_future)]
-Name = Annotated[str, Field(min_length=1, max_length=50, description="姓名 · full name")]
-AddressPart = Annotated[str, Field(max_length=20)]
-EmployerUnit = Annotated[str, Field(max_length=100, description="工作单位 · employer")]
+JoinDate = Annotated[Date, AfterValidator(_not_future)]
+Name = Annotated[Line, Field(min_length=1, max_length=50, description="姓名 · full name")]
+AddressPart = Annotated[Line, Field(max_length=20)]
+EmployerUnit = Annotated[Line, Field(max_length=100, description="工作单位 · employer")]
 
 
 class Gender(enum.StrEnum):
@@ -123,7 +124,7 @@ class PersonCreate(StrictModel):
     )
 
     name: Name
-    home_unit_id: int = Field(description="Home node: a building (楼栋) or household (中心户)")
+    home_unit_id: Id = Field(description="Home node: a building (楼栋) or household (中心户)")
     mobile: Mobile | None = None
     id_number: IdNumber | None = None
     address_building: AddressPart | None = Field(default=None, description="楼栋 · building")
@@ -158,7 +159,7 @@ class PersonUpdate(PatchBody):
     )
 
     name: Name | None = None
-    home_unit_id: int | None = Field(
+    home_unit_id: Id | None = Field(
         default=None, description="Moving home rewrites the person's ancestor ids"
     )
     mobile: Mobile | None = None
@@ -230,18 +231,18 @@ class PersonQuery(BaseModel):
         json_schema_extra={"examples": [{"q": "张", "home_unit_id": 42, "limit": 20}]}
     )
 
-    q: str | None = Field(default=None, max_length=50, description="Name contains")
+    q: Line | None = Field(default=None, max_length=50, description="Name contains")
     mobile: Mobile | None = Field(default=None, description="Exact mobile (normalised)")
     id_number: IdNumber | None = Field(
         default=None, description="Exact ID number, matched through its keyed hash"
     )
-    home_unit_id: int | None = None
-    include_archived: bool = False
+    home_unit_id: IdParam | None = None
+    include_archived: BoolParam = False
 
 
 class PersonListQuery(PersonQuery):
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None
 
 
 class ExportFormat(enum.StrEnum):

@@ -17,7 +17,7 @@ from app.authz.scope import Scope
 from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
-from app.kit.pagination import decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, paginate
 from app.people import export, repository
 from app.people.errors import (
     HomeUnitNotFound,
@@ -187,19 +187,17 @@ def _filter(query: PersonQuery, codec: PiiCodec) -> repository.PersonFilter:
 async def list_people(
     session: AsyncSession, principal: Principal, codec: PiiCodec, query: PersonListQuery
 ) -> PersonPage:
-    after = decode_cursor(query.cursor, 1)
-    rows = await repository.list_people(
-        session,
-        principal.scope(PEOPLE_READ),
-        _filter(query, codec),
-        after_id=None if after is None else int(after[0]),
-        limit=query.limit + 1,
+    scope, where = principal.scope(PEOPLE_READ), _filter(query, codec)
+    page, next_cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda after, n: repository.list_people(session, scope, where, after_id=after, limit=n),
+        key=lambda person: person.id,
     )
-    page, more = rows[: query.limit], len(rows) > query.limit
     pii_scope = principal.scope(PII)
     return PersonPage(
-        items=[present_person(p, pii_scope, codec) for p in page],
-        next_cursor=encode_cursor([page[-1].id]) if more else None,
+        items=[present_person(p, pii_scope, codec) for p in page], next_cursor=next_cursor
     )
 
 

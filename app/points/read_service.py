@@ -13,7 +13,9 @@ without it anywhere) over the person (404 outside it, as if it did not exist).
 """
 
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
+from pydantic import Field, Strict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.permissions import POINTS_READ
@@ -23,7 +25,8 @@ from app.errors import Forbidden
 from app.hierarchy.models import OrgUnit
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.masking import mask_name
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, Keyset, paginate
+from app.kit.types import BigInt, Id
 from app.people.models import Person
 from app.points import accounts, repository
 from app.points.errors import NoLinkedPerson, PersonNotFound, TransactionNotFound, UnitNotFound
@@ -104,25 +107,23 @@ async def my_summary(session: AsyncSession, principal: Principal) -> AccountSumm
 # ---------------------------------------------------------------- statement
 
 
-def _before(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], int):
-        raise InvalidCursor()
-    return key[0]
-
-
 async def statement(
     session: AsyncSession, principal: Principal, person_id: int, query: StatementQuery
 ) -> StatementPage:
     """Newest first; each entry carries the balance right after it (keyset pages)."""
-    before = _before(query.cursor)
+    BY_ID.decode(query.cursor)  # a tampered cursor is a 400 even before the account exists
     person = await _readable_person(session, principal, person_id)
     account = await accounts.existing_member_account(session, person.town_id, person.id)
     if account is None:
         return StatementPage(person_id=person.id, account_id=None, balance=0, items=[])
-    rows = await repository.statement(session, account.id, before, query.limit + 1)
+    account_id = account.id
+    rows, next_cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda before, n: repository.statement(session, account_id, before, n),
+        key=lambda row: row.id,
+    )
     items = [
         StatementEntry(
             posting_id=row.id,
@@ -134,15 +135,14 @@ async def statement(
             reversal_of_id=row.reversal_of_id,
             created_at=row.created_at,
         )
-        for row in rows[: query.limit]
+        for row in rows
     ]
-    more = len(rows) > query.limit
     return StatementPage(
         person_id=person.id,
         account_id=account.id,
         balance=account.balance,
         items=items,
-        next_cursor=encode_cursor([items[-1].posting_id]) if more else None,
+        next_cursor=next_cursor,
     )
 
 
@@ -181,13 +181,9 @@ def _period_end(start: date, period: Period) -> date:
     return following - timedelta(days=1)
 
 
-def _after(cursor: str | None) -> tuple[RankKey | None, int]:
-    key = decode_cursor(cursor, 3)
-    if key is None:
-        return None, 0
-    if not all(isinstance(part, int) for part in key):
-        raise InvalidCursor()
-    return RankKey(earned=key[0], account_id=key[1]), key[2]
+Position = Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)]
+_RANKED: Keyset[tuple[int, int, int]] = Keyset(BigInt, Id, Position)
+"""Earned, account id (both descending) and the position of the last row served."""
 
 
 async def _ranked(
@@ -202,21 +198,25 @@ async def _ranked(
         raise UnitNotFound()
     day = query.date or await repository.business_today(session)
     start = period_starts(day)[query.period.value]
-    after, position = _after(query.cursor)
-    rows = await repository.ranking(
-        session,
-        period=query.period.value,
-        period_start=start,
-        subtree=Scope.of([(unit.level, unit.id)]),
-        scope=scope,
-        after=after,
-        limit=query.limit + 1,
+    after = _RANKED.decode(query.cursor)
+    position = after[2] if after else 0
+    rows, cursor = await paginate(
+        _RANKED,
+        query.cursor,
+        query.limit,
+        lambda key, n: repository.ranking(
+            session,
+            period=query.period.value,
+            period_start=start,
+            subtree=Scope.of([(unit.level, unit.id)]),
+            scope=scope,
+            after=None if key is None else RankKey(earned=key[0], account_id=key[1]),
+            limit=n,
+        ),
+        # A next page exists only when this one is full, so its last row is at position + limit.
+        key=lambda row: (row.earned, row.account_id, position + query.limit),
     )
-    page = [(position + i + 1, row) for i, row in enumerate(rows[: query.limit])]
-    cursor = None
-    if len(rows) > query.limit:
-        last_position, last = page[-1]
-        cursor = encode_cursor([last.earned, last.account_id, last_position])
+    page = [(position + i + 1, row) for i, row in enumerate(rows)]
     return unit, start, page, cursor
 
 

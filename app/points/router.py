@@ -12,6 +12,7 @@ from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute, RequiredKey
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.points import read_service, service
 from app.points.schemas import (
     AccountSummary,
@@ -60,7 +61,7 @@ async def get_my_statement(
 
 @router.get("/accounts/{person_id}", responses=_READ, summary="Balance and totals · 积分余额")
 async def get_points_account(
-    person_id: int, principal: CurrentPrincipal, session: DbSession
+    person_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> AccountSummary:
     """Balance, and earned and spent this month, quarter, year and all time."""
     return await read_service.account_summary(session, principal, person_id)
@@ -72,7 +73,7 @@ async def get_points_account(
     summary="Statement · 积分明细",
 )
 async def get_points_statement(
-    person_id: int,
+    person_id: IdParam,
     query: Annotated[StatementQuery, Query()],
     principal: CurrentPrincipal,
     session: DbSession,
@@ -83,7 +84,7 @@ async def get_points_statement(
 
 @router.get("/transactions/{transaction_id}", responses=_READ, summary="A transaction · 积分交易")
 async def get_points_transaction(
-    transaction_id: int, principal: CurrentPrincipal, session: DbSession
+    transaction_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> TransactionRead:
     """A transaction with its legs, for whoever reads every member it touched."""
     return await read_service.get_transaction(session, principal, transaction_id)
@@ -148,7 +149,7 @@ async def create_activity_award(
     summary="Reverse a transaction · 冲正",
 )
 async def reverse_points_transaction(
-    transaction_id: int, body: ReversalCreate, principal: CanAwardPoints, session: DbSession
+    transaction_id: IdParam, body: ReversalCreate, principal: CanAwardPoints, session: DbSession
 ) -> TransactionRead:
     """A new transaction negating the original, once (409 ``points.already_reversed``);
     refused (409) when a member no longer holds the points."""

@@ -4,26 +4,21 @@ Points are integers. A statement entry carries the member's running balance afte
 it (``balance_after``), so a page of the statement adds up on its own.
 """
 
-import datetime as dt
 import enum
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import StrictModel
+from app.kit.types import Date, Id, IdParam, Int, Line, Text
 from app.points.rules import RuleKind, TxnKind
 
 MAX_POINTS = 100_000
 Reason = Annotated[
-    str, Field(min_length=1, max_length=500, description="事由 · why (no phone or ID numbers)")
+    Text, Field(min_length=1, max_length=500, description="事由 · why (no phone or ID numbers)")
 ]
-Cursor = Annotated[
-    str | None,
-    Field(default=None, max_length=200, description="`next_cursor` of the previous page"),
-]
-Limit = Annotated[int, Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size")]
 
 
 class Period(enum.StrEnum):
@@ -51,8 +46,8 @@ class AdjustmentCreate(StrictModel):
             ]
         }
     )
-    person_id: int = Field(description="The member who earns or loses the points")
-    amount: int = Field(
+    person_id: Id = Field(description="The member who earns or loses the points")
+    amount: Int = Field(
         ge=-MAX_POINTS, le=MAX_POINTS, description="积分 · positive awards, negative deducts; not 0"
     )
     reason: Reason
@@ -80,14 +75,13 @@ class ActivityAwardCreate(StrictModel):
             ]
         }
     )
-    person_id: int
-    activity_type: str = Field(
+    person_id: Id
+    activity_type: Line = Field(
         min_length=1, max_length=64, description="活动类型 · key of an activity_type rule"
     )
-    activity_ref: str = Field(
+    activity_ref: Annotated[Line, Field(pattern=r"^[A-Za-z0-9_.\-]+$")] = Field(
         min_length=1,
         max_length=64,
-        pattern=r"^[A-Za-z0-9_.\-]+$",
         description="The activity's own id (letters, digits, `_`, `.`, `-`)",
     )
 
@@ -110,13 +104,13 @@ class RuleChange(StrictModel):
         }
     )
     kind: RuleKind
-    key: str = Field(
+    key: Line = Field(
         default="",
         max_length=64,
         description="Order category or activity type; empty for the bonus and the caps",
     )
-    points: int = Field(ge=0, le=MAX_POINTS)
-    town_id: int | None = Field(
+    points: Int = Field(ge=0, le=MAX_POINTS)
+    town_id: Id | None = Field(
         default=None, description="The town whose own rule changes; null: the default (superuser)"
     )
 
@@ -289,7 +283,7 @@ class StatementEntry(BaseModel):
 
 class StatementQuery(StrictModel):
     limit: Limit = DEFAULT_LIMIT
-    cursor: Cursor = None
+    cursor: Cursor | None = None
 
 
 class StatementPage(BaseModel):
@@ -316,13 +310,13 @@ class StatementPage(BaseModel):
 
 
 class RankingQuery(StrictModel):
-    unit_id: int = Field(description="The subtree ranked (town, community, grid …)")
+    unit_id: IdParam = Field(description="The subtree ranked (town, community, grid …)")
     period: Period = Period.month
-    date: dt.date | None = Field(
+    date: Date | None = Field(
         default=None, description="Any day of the period (Asia/Shanghai); default today"
     )
     limit: Limit = DEFAULT_LIMIT
-    cursor: Cursor = None
+    cursor: Cursor | None = None
 
 
 class LeaderboardEntry(BaseModel):

@@ -1,6 +1,5 @@
 """``/api/v1/stats``: KPI reports (接诉即办 三率) over a subtree and a period."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -9,6 +8,7 @@ from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import ORDERS_STATS
 from app.db.session import DbSession
 from app.kit.schemas import problem_responses
+from app.kit.types import Date, IdParam
 from app.reporting import service, xlsx
 from app.reporting.schemas import OrderStats, ReportFormat
 
@@ -16,15 +16,15 @@ router = APIRouter(prefix="/stats", tags=["stats"], responses=problem_responses(
 
 CanReadStats = require(ORDERS_STATS)
 UnitId = Annotated[
-    int | None,
-    Query(ge=1, description="The subtree's root; default: the highest node the caller sees"),
+    IdParam | None,
+    Query(description="The subtree's root; default: the highest node the caller sees"),
 ]
 DateFrom = Annotated[
-    date | None,
+    Date | None,
     Query(alias="from", description="First business day (Asia/Shanghai); default: to − 29 days"),
 ]
 DateTo = Annotated[
-    date | None, Query(alias="to", description="Last business day, inclusive; default: today")
+    Date | None, Query(alias="to", description="Last business day, inclusive; default: today")
 ]
 _XLSX: dict[int | str, dict[str, Any]] = {
     200: {"content": {xlsx.MEDIA_TYPE: {}}, "description": "The report"}

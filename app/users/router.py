@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.authz.deps import require
 from app.authz.permissions import USERS_READ, USERS_WRITE
@@ -11,8 +11,9 @@ from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
 from app.kit.http import IfMatch, set_location, tagged
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam, Line
 from app.users import service
 from app.users.schemas import (
     GrantCreate,
@@ -33,18 +34,17 @@ router = APIRouter(
 
 Reader = Annotated[Principal, require(USERS_READ)]
 Writer = Annotated[Principal, require(USERS_WRITE)]
-UserId = Annotated[int, Path(gt=0)]
 
 
 @router.get("", response_model=Page[UserSummary], responses=problem_responses(400))
 async def list_users(
     session: DbSession,
     principal: Reader,
-    q: Annotated[str | None, Query(max_length=64, description="Part of username or name")] = None,
+    q: Annotated[Line | None, Query(max_length=64, description="Part of username or name")] = None,
     role: Annotated[RoleCode | None, Query(description="Holds this role")] = None,
-    org_unit_id: Annotated[int | None, Query(gt=0, description="Holds a role here")] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    org_unit_id: Annotated[IdParam | None, Query(description="Holds a role here")] = None,
+    cursor: Cursor | None = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Page[UserSummary]:
     """Accounts holding a role inside the caller's scope (or acting as a person there)."""
     return await service.list_users(
@@ -70,7 +70,7 @@ async def create_user(
 
 @router.get("/{user_id}", response_model=UserRead, responses=problem_responses(404))
 async def read_user(
-    session: DbSession, principal: Reader, user_id: UserId, response: Response
+    session: DbSession, principal: Reader, user_id: IdParam, response: Response
 ) -> UserRead:
     user = await service.read_user(session, principal, user_id)
     response.headers["ETag"] = etag_for(user.version)
@@ -83,7 +83,7 @@ async def read_user(
 async def update_user(
     session: DbSession,
     principal: Writer,
-    user_id: UserId,
+    user_id: IdParam,
     body: UserUpdate,
     response: Response,
     if_match: IfMatch = None,
@@ -103,7 +103,7 @@ async def update_user(
     responses=problem_responses(404, 409),
 )
 async def grant_role(
-    session: DbSession, principal: Writer, user_id: UserId, body: GrantCreate
+    session: DbSession, principal: Writer, user_id: IdParam, body: GrantCreate
 ) -> GrantRead:
     """Grants a role at a node. The caller must hold, over that node, every permission
     the role carries (no privilege escalation: 403 ``user.grant_escalation``)."""
@@ -114,7 +114,7 @@ async def grant_role(
 async def revoke_grant(
     session: DbSession,
     principal: Writer,
-    user_id: UserId,
-    grant_id: Annotated[int, Path(gt=0)],
+    user_id: IdParam,
+    grant_id: IdParam,
 ) -> None:
     await service.revoke_grant(session, principal, user_id, grant_id)

@@ -9,10 +9,12 @@ from pydantic.config import JsonDict
 
 from app.hierarchy.models import OrgLevel
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, Id, Line
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,64}$"
 
-Password = Annotated[str, StringConstraints(strip_whitespace=False)]
+Username = Annotated[Line, Field(pattern=USERNAME_PATTERN)]
+Password = Annotated[Line, StringConstraints(strip_whitespace=False)]
 """Kept exactly as typed: sign-in compares it unstripped, so setting it must too."""
 
 
@@ -42,7 +44,7 @@ class GrantCreate(StrictModel):
         json_schema_extra={"examples": [{"role": "dispatcher", "org_unit_id": 12}]}
     )
     role: RoleCode
-    org_unit_id: int = Field(gt=0, description="The node the role is held at; reaches its subtree")
+    org_unit_id: Id = Field(description="The node the role is held at; reaches its subtree")
 
 
 _GRANT_EXAMPLE: JsonDict = {
@@ -80,17 +82,16 @@ class UserCreate(StrictModel):
             ]
         }
     )
-    username: str = Field(
-        pattern=USERNAME_PATTERN,
+    username: Username = Field(
         max_length=64,
         description="Login name: 3-64 of letters, digits and _ . @ -",
     )
-    display_name: str = Field(min_length=1, max_length=64)
+    display_name: Line = Field(min_length=1, max_length=64)
     password: Password = Field(
         max_length=128,
         description="At least 8 characters from three of: upper, lower, digits, symbols",
     )
-    person_id: int | None = Field(default=None, gt=0, description="Link to a person (人员)")
+    person_id: Id | None = Field(default=None, description="Link to a person (人员)")
     grants: list[GrantCreate] = Field(
         default_factory=list,
         max_length=20,
@@ -111,12 +112,12 @@ class UserUpdate(StrictModel):
             ]
         }
     )
-    display_name: str | None = Field(default=None, min_length=1, max_length=64)
-    is_active: bool | None = None
+    display_name: Line | None = Field(default=None, min_length=1, max_length=64)
+    is_active: Bool | None = None
     password: Password | None = Field(
         default=None, max_length=128, description="Reset by an administrator; also unlocks"
     )
-    person_id: int | None = Field(default=None, gt=0)
+    person_id: Id | None = Field(default=None)
 
 
 class UserSummary(BaseModel):

@@ -19,7 +19,7 @@ from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
 from app.kit.hashing import hash_password
 from app.kit.masking import mask_mobile
-from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, Page, paginate
 from app.kit.passwords import check_password_policy
 from app.users import repository
 from app.users.errors import (
@@ -87,21 +87,17 @@ async def list_users(
     cursor: str | None,
     limit: int,
 ) -> Page[UserSummary]:
-    key = decode_cursor(cursor, 1)
-    if key is not None and not isinstance(key[0], int):
-        raise InvalidCursor()
-    rows = await repository.list_visible(
-        session,
-        principal.scope(USERS_READ),
-        q=q,
-        role=role,
-        org_unit_id=org_unit_id,
-        after_id=key[0] if key else None,
-        limit=limit + 1,
+    scope = principal.scope(USERS_READ)
+    rows, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.list_visible(
+            session, scope, q=q, role=role, org_unit_id=org_unit_id, after_id=after, limit=n
+        ),
+        key=lambda row: row.id,
     )
-    items = [UserSummary.model_validate(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return Page(items=items, next_cursor=encode_cursor([items[-1].id]) if more else None)
+    return Page(items=[UserSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 async def read_user(session: AsyncSession, principal: Principal, user_id: int) -> UserRead:

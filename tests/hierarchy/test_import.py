@@ -212,6 +212,23 @@ class TestImportRefused:
         assert all(e["message"] for e in body["errors"])
         assert await count_units(db) == before
 
+    async def test_control_characters_in_cells(
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
+    ) -> None:
+        # The API's text rule (app.kit.types.Line) holds for imported cells too.
+        rows = [
+            {"code": "CC-1", "name": "幸福\x01网格", "level": "grid", "parent_code": "NOPE"},
+            {"code": "CC-2", "name": "网格", "level": "grid", "address": "路\x1b[2J"},
+        ]
+        before = await count_units(db)
+        response = await client.post(URL, files=_upload(csv_bytes(rows)), headers=world["admin"])
+        body = assert_problem(response, 422, "org_unit.import_invalid")
+        reported = {(e["row"], e["column"], e["problem_code"]) for e in body["errors"]}
+        assert {(2, "name", "control_characters"), (3, "address", "control_characters")} <= (
+            reported
+        )
+        assert await count_units(db) == before
+
     async def test_only_superusers_import_towns(
         self, client: httpx.AsyncClient, db: AsyncSession, world: World
     ) -> None:

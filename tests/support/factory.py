@@ -177,3 +177,12 @@ async def make_order(db: AsyncSession, place: OrgUnit, **fields: Any) -> "Servic
     db.add(order)
     await db.flush()
     return order
+
+
+async def make_resident_user(
+    db: AsyncSession, home: OrgUnit, *, role: str = "resident"
+) -> tuple[UserAccount, "Person"]:
+    """A person at ``home`` with an account holding ``role`` at that node."""
+    person = await make_person(db, home)
+    user = await make_user(db, (role, home), person_id=person.id)
+    return user, person

@@ -17,6 +17,7 @@ from typing import IO, Any, Final
 from app.hierarchy.importexport.formats import COLUMNS, HEADER_NAMES_ZH, RawRow
 from app.hierarchy.models import LEVELS, GridKind, OrgLevel
 from app.hierarchy.rules import normalize_contact_phone, valid_code
+from app.kit.types import has_control_characters
 
 MAX_ROWS: Final = 200_000
 MAX_REPORTED: Final = 1000
@@ -64,6 +65,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "too_many_rows": ("数据行超过 {value} 行", "More than {value} data rows"),
     "required": ("「{column}」不能为空", "'{column}' is required"),
     "too_long": ("「{column}」超出长度上限 {value}", "'{column}' is longer than {value}"),
+    "control_characters": (
+        "「{column}」不得包含控制字符",
+        "'{column}' must not contain control characters",
+    ),
     "invalid_code": (
         "编码只能包含字母、数字、_ . -",
         "A code may only contain letters, digits, _ . -",
@@ -191,6 +196,10 @@ class ImportPlan:
             value = values[_COL[column]]
             if value is not None and len(value) > limit:
                 self.problem(row, column, "too_long", str(limit))
+                values[_COL[column]] = None
+            elif value is not None and has_control_characters(value):
+                # The same rule as the API's text types (NUL would not even store).
+                self.problem(row, column, "control_characters")
                 values[_COL[column]] = None
             elif value is None and column in ("code", "name"):
                 self.problem(row, column, "required")

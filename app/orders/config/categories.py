@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.authz.principal import Principal
+from app.kit.pagination import BY_CODE, paginate
 from app.orders.config import repository
 from app.orders.config.errors import (
     CategoryCodeTaken,
@@ -19,17 +20,22 @@ from app.orders.config.schemas import (
     OrderCategoryRead,
     OrderCategoryUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page, require_global
+from app.orders.config.shared import changed_fields, require_global
 from app.orders.models import OrderCategory
 
 
 async def list_categories(
     session: AsyncSession, *, limit: int, cursor: str | None, is_active: bool | None
 ) -> OrderCategoryPage:
-    rows = await repository.category_page(
-        session, after=after_key(cursor, str), limit=limit, is_active=is_active
+    items, next_cursor = await paginate(
+        BY_CODE,
+        cursor,
+        limit,
+        lambda after, n: repository.category_page(
+            session, after=after, limit=n, is_active=is_active
+        ),
+        key=lambda category: category.code,
     )
-    items, next_cursor = next_page(rows, limit, lambda r: r.code)
     return OrderCategoryPage(
         items=[OrderCategoryRead.model_validate(r) for r in items], next_cursor=next_cursor
     )

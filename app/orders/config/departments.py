@@ -11,6 +11,7 @@ from app.audit import service as audit_service
 from app.authz.permissions import ORDERS_CONFIG, ORDERS_READ
 from app.authz.principal import Principal
 from app.authz.scope import Place, Scope
+from app.kit.pagination import BY_ID, paginate
 from app.orders.config import repository
 from app.orders.config.errors import (
     AlreadyDepartmentMember,
@@ -30,7 +31,7 @@ from app.orders.config.schemas import (
     DepartmentRead,
     DepartmentUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page
+from app.orders.config.shared import changed_fields
 from app.orders.models import Department
 
 
@@ -110,15 +111,16 @@ async def list_departments(
     town_id: int | None,
     q: str | None,
 ) -> DepartmentPage:
-    rows = await repository.department_page(
-        session,
-        _department_readers(principal),
-        after=after_key(cursor, int),
-        limit=limit,
-        town_id=town_id,
-        q=q,
+    readers = _department_readers(principal)
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.department_page(
+            session, readers, after=after, limit=n, town_id=town_id, q=q
+        ),
+        key=lambda row: row[0].id,
     )
-    items, next_cursor = next_page(rows, limit, lambda r: r[0].id)
     return DepartmentPage(items=[_department_read(*r) for r in items], next_cursor=next_cursor)
 
 
@@ -191,10 +193,15 @@ async def list_department_members(
     cursor: str | None,
 ) -> DepartmentMemberPage:
     department, _ = await _department(session, _department_readers(principal), department_id)
-    rows = await repository.department_member_page(
-        session, department.id, after=after_key(cursor, int), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.department_member_page(
+            session, department.id, after=after, limit=n
+        ),
+        key=lambda row: row.user_id,
     )
-    items, next_cursor = next_page(list(rows), limit, lambda r: r.user_id)
     return DepartmentMemberPage(
         items=[DepartmentMemberRead.model_validate(r) for r in items], next_cursor=next_cursor
     )

@@ -64,7 +64,7 @@ async def get_category(
 async def category_page(
     session: AsyncSession, *, after: str | None, limit: int, is_active: bool | None
 ) -> list[OrderCategory]:
-    query = select(OrderCategory).order_by(OrderCategory.code).limit(limit + 1)
+    query = select(OrderCategory).order_by(OrderCategory.code).limit(limit)
     if after is not None:
         query = query.where(OrderCategory.code > after)
     if is_active is not None:
@@ -87,7 +87,7 @@ async def get_time_limit(
 async def time_limit_page(
     session: AsyncSession, *, after: str | None, limit: int
 ) -> list[TimeLimitClass]:
-    query = select(TimeLimitClass).order_by(TimeLimitClass.code).limit(limit + 1)
+    query = select(TimeLimitClass).order_by(TimeLimitClass.code).limit(limit)
     if after is not None:
         query = query.where(TimeLimitClass.code > after)
     return list((await session.scalars(query)).all())
@@ -175,9 +175,7 @@ async def department_page(
     town_id: int | None,
     q: str | None,
 ) -> list[tuple[Department, int]]:
-    query = (
-        _department_columns().where(_through_town(scopes)).order_by(Department.id).limit(limit + 1)
-    )
+    query = _department_columns().where(_through_town(scopes)).order_by(Department.id).limit(limit)
     if after is not None:
         query = query.where(Department.id > after)
     if town_id is not None:
@@ -242,7 +240,7 @@ async def department_member_page(
         .join(DepartmentMember, DepartmentMember.user_id == UserAccount.id)
         .where(DepartmentMember.department_id == department_id)
         .order_by(UserAccount.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
         query = query.where(UserAccount.id > after)
@@ -294,7 +292,7 @@ async def team_page(
     org_unit_id: int | None,
     q: str | None,
 ) -> list[tuple[VolunteerTeam, int]]:
-    query = _team_columns().where(_teams_in(scopes)).order_by(VolunteerTeam.id).limit(limit + 1)
+    query = _team_columns().where(_teams_in(scopes)).order_by(VolunteerTeam.id).limit(limit)
     if after is not None:
         query = query.where(VolunteerTeam.id > after)
     if org_unit_id is not None:
@@ -365,7 +363,7 @@ async def team_member_page(
         .outerjoin(PartyMember, PartyMember.person_id == Person.id)
         .where(VolunteerTeamMember.team_id == team_id)
         .order_by(Person.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
         query = query.where(Person.id > after)

@@ -7,18 +7,19 @@ town change them. Departments and teams are read with ``orders.read`` or
 ``orders.config`` and changed with ``orders.config``, each within the caller's scope.
 """
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import Field
 
 from app.authz import permissions as perms
 from app.authz.deps import CurrentPrincipal, require, require_any
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import set_location
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
+from app.kit.types import BoolParam, Date, DecimalDigits, IdParam, Line
 from app.orders.config import calendar, categories, departments, teams, time_limits
 from app.orders.config.schemas import (
     CalendarOverrideIn,
@@ -68,14 +69,11 @@ ORDER_PERMISSIONS = (
 InOrders = require_any(*ORDER_PERMISSIONS)
 CanReadConfig = require_any(perms.ORDERS_READ, perms.ORDERS_CONFIG)
 CanConfigure = require(perms.ORDERS_CONFIG)
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
-]
 Search = Annotated[
-    str | None, Query(min_length=1, max_length=100, description="Part of the name, any case")
+    Line | None, Query(min_length=1, max_length=100, description="Part of the name, any case")
 ]
-Code = Annotated[str, Path(max_length=32, description="The stable code, e.g. `repair`")]
+Code = Annotated[Line, Path(max_length=32, description="The stable code, e.g. `repair`")]
+Year = Annotated[int, Field(ge=2000, le=2100), DecimalDigits]
 _404 = problem_responses(404)
 _WRITE = problem_responses(404, 409)
 
@@ -86,9 +84,9 @@ _WRITE = problem_responses(404, 409)
 @router.get("/order-categories", dependencies=[InOrders], summary="List categories · 服务类别")
 async def list_order_categories(
     session: DbSession,
-    is_active: bool | None = None,
+    is_active: BoolParam | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> OrderCategoryPage:
     """All categories (or only active / inactive ones), by code."""
     return await categories.list_categories(
@@ -147,7 +145,7 @@ async def update_order_category(
     "/time-limit-classes", dependencies=[InOrders], summary="List time-limit classes · 办理时限"
 )
 async def list_time_limit_classes(
-    session: DbSession, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    session: DbSession, limit: Limit = DEFAULT_LIMIT, cursor: Cursor | None = None
 ) -> TimeLimitClassPage:
     return await time_limits.list_time_limits(session, limit=limit, cursor=cursor)
 
@@ -202,9 +200,7 @@ async def update_time_limit_class(
 @router.get(
     "/calendar-overrides", dependencies=[InOrders], summary="Hand-set days of a year · 调休设置"
 )
-async def list_calendar_overrides(
-    session: DbSession, year: Annotated[int, Query(ge=2000, le=2100)]
-) -> CalendarYear:
+async def list_calendar_overrides(session: DbSession, year: Year) -> CalendarYear:
     """``library_covers`` says whether the ``chinesecalendar`` library already knows the
     year's holidays (国务院办公厅放假安排); when it does not, enter the year here."""
     return await calendar.get_calendar_year(session, year)
@@ -217,7 +213,7 @@ async def list_calendar_overrides(
     summary="Set a day's working status · 设置工作日/休息日",
 )
 async def put_calendar_override(
-    day: date,
+    day: Date,
     body: CalendarOverrideIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -240,7 +236,7 @@ async def put_calendar_override(
     summary="Remove a day's override · 删除工作日设置",
 )
 async def delete_calendar_override(
-    day: date, principal: CurrentPrincipal, session: DbSession
+    day: Date, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
     await calendar.delete_override(session, principal, day)
     return Response(status_code=204)
@@ -253,8 +249,8 @@ async def delete_calendar_override(
 )
 async def get_working_days(
     session: DbSession,
-    first: Annotated[date, Query(alias="from", description="First day, included")],
-    last: Annotated[date, Query(alias="to", description="Last day, included (≤ 366 days)")],
+    first: Annotated[Date, Query(alias="from", description="First day, included")],
+    last: Annotated[Date, Query(alias="to", description="Last day, included (≤ 366 days)")],
 ) -> WorkingDays:
     """Statutory holidays and make-up workdays (调休) from the calendar library and the
     overrides; ``is_exact`` is false when part of the range lies in a year neither
@@ -289,10 +285,10 @@ async def create_department(
 async def list_departments(
     principal: CurrentPrincipal,
     session: DbSession,
-    town_id: int | None = None,
+    town_id: IdParam | None = None,
     q: Search = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> DepartmentPage:
     """Departments of the towns the caller's ``orders.read`` or ``orders.config`` reaches,
     by id; ``q`` matches name or code."""
@@ -308,7 +304,7 @@ async def list_departments(
     summary="Read a department · 查看职能部门",
 )
 async def get_department(
-    department_id: int, principal: CurrentPrincipal, session: DbSession
+    department_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> DepartmentRead:
     return await departments.get_department(session, principal, department_id)
 
@@ -320,7 +316,7 @@ async def get_department(
     summary="Change a department · 修改职能部门",
 )
 async def update_department(
-    department_id: int, body: DepartmentUpdate, principal: CurrentPrincipal, session: DbSession
+    department_id: IdParam, body: DepartmentUpdate, principal: CurrentPrincipal, session: DbSession
 ) -> DepartmentRead:
     """Name and code (unique); the town never changes."""
     return await departments.update_department(session, principal, department_id, body)
@@ -333,11 +329,11 @@ async def update_department(
     summary="Accounts acting for a department · 部门成员",
 )
 async def list_department_members(
-    department_id: int,
+    department_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> DepartmentMemberPage:
     return await departments.list_department_members(
         session, principal, department_id, limit=limit, cursor=cursor
@@ -352,7 +348,10 @@ async def list_department_members(
     summary="Add an account to a department · 添加部门成员",
 )
 async def add_department_member(
-    department_id: int, body: DepartmentMemberIn, principal: CurrentPrincipal, session: DbSession
+    department_id: IdParam,
+    body: DepartmentMemberIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
 ) -> DepartmentMemberRead:
     """The account must be active and hold a grant inside the caller's ``orders.config``
     scope; it needs ``department_staff`` (``orders.department``) to act on orders."""
@@ -367,7 +366,7 @@ async def add_department_member(
     summary="Remove an account from a department · 移除部门成员",
 )
 async def remove_department_member(
-    department_id: int, user_id: int, principal: CurrentPrincipal, session: DbSession
+    department_id: IdParam, user_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
     await departments.remove_department_member(session, principal, department_id, user_id)
     return Response(status_code=204)
@@ -402,10 +401,10 @@ async def create_volunteer_team(
 async def list_volunteer_teams(
     principal: CurrentPrincipal,
     session: DbSession,
-    org_unit_id: int | None = None,
+    org_unit_id: IdParam | None = None,
     q: Search = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> VolunteerTeamPage:
     """Teams inside the caller's ``orders.read`` or ``orders.config`` scope, by id."""
     return await teams.list_teams(
@@ -420,7 +419,7 @@ async def list_volunteer_teams(
     summary="Read a volunteer team · 查看志愿服务队",
 )
 async def get_volunteer_team(
-    team_id: int, principal: CurrentPrincipal, session: DbSession
+    team_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> VolunteerTeamRead:
     return await teams.get_team(session, principal, team_id)
 
@@ -432,7 +431,7 @@ async def get_volunteer_team(
     summary="Rename a volunteer team · 修改志愿服务队",
 )
 async def update_volunteer_team(
-    team_id: int, body: VolunteerTeamUpdate, principal: CurrentPrincipal, session: DbSession
+    team_id: IdParam, body: VolunteerTeamUpdate, principal: CurrentPrincipal, session: DbSession
 ) -> VolunteerTeamRead:
     return await teams.update_team(session, principal, team_id, body)
 
@@ -444,11 +443,11 @@ async def update_volunteer_team(
     summary="Members of a volunteer team · 志愿服务队成员",
 )
 async def list_volunteer_team_members(
-    team_id: int,
+    team_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> TeamMemberPage:
     return await teams.list_team_members(session, principal, team_id, limit=limit, cursor=cursor)
 
@@ -461,7 +460,7 @@ async def list_volunteer_team_members(
     summary="Add a party member to a team · 添加志愿服务队成员",
 )
 async def add_volunteer_team_member(
-    team_id: int, body: TeamMemberIn, principal: CurrentPrincipal, session: DbSession
+    team_id: IdParam, body: TeamMemberIn, principal: CurrentPrincipal, session: DbSession
 ) -> TeamMemberRead:
     """Only party members (党员) the caller sees, where they live or by their branch."""
     return await teams.add_team_member(session, principal, team_id, body.person_id)
@@ -475,7 +474,7 @@ async def add_volunteer_team_member(
     summary="Remove a member from a team · 移除志愿服务队成员",
 )
 async def remove_volunteer_team_member(
-    team_id: int, person_id: int, principal: CurrentPrincipal, session: DbSession
+    team_id: IdParam, person_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
     await teams.remove_team_member(session, principal, team_id, person_id)
     return Response(status_code=204)

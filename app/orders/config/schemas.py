@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from app.hierarchy.rules import CODE_PATTERN
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, Id, Int, Line, Number
 
 ConfigCode = Annotated[
-    str,
+    Line,
     Field(
         min_length=2,
         max_length=32,
@@ -19,10 +20,10 @@ ConfigCode = Annotated[
         description="Stable code (lower-case letters, digits, `_`); never changes once created",
     ),
 ]
-NameZh = Annotated[str, Field(min_length=1, max_length=50, description="中文名称 · Chinese name")]
-NameEn = Annotated[str, Field(min_length=1, max_length=50, description="English name")]
+NameZh = Annotated[Line, Field(min_length=1, max_length=50, description="中文名称 · Chinese name")]
+NameEn = Annotated[Line, Field(min_length=1, max_length=50, description="English name")]
 ResponseHours = Annotated[
-    float,
+    Number,
     Field(
         gt=0,
         le=9999.99,
@@ -32,10 +33,10 @@ ResponseHours = Annotated[
     ),
 ]
 ResolveAmount = Annotated[
-    int, Field(gt=0, le=9999, description="办结时限 · hours or working days, per `resolve_unit`")
+    Int, Field(gt=0, le=9999, description="办结时限 · hours or working days, per `resolve_unit`")
 ]
 DepartmentCode = Annotated[
-    str,
+    Line,
     Field(
         min_length=1,
         max_length=64,
@@ -43,7 +44,7 @@ DepartmentCode = Annotated[
         description="Unique code (letters, digits, `_`, `.`, `-`), e.g. the government's own",
     ),
 ]
-UnitName = Annotated[str, Field(min_length=1, max_length=100, description="名称 · name")]
+UnitName = Annotated[Line, Field(min_length=1, max_length=100, description="名称 · name")]
 
 
 def _refuse_nulls(model: BaseModel, fields: tuple[str, ...]) -> None:
@@ -96,7 +97,7 @@ class OrderCategoryCreate(StrictModel):
     default_time_limit: ConfigCode = Field(
         description="Time-limit class used when triage does not choose one"
     )
-    is_active: bool = Field(default=True, description="Inactive categories take no new orders")
+    is_active: Bool = Field(default=True, description="Inactive categories take no new orders")
 
 
 class OrderCategoryUpdate(StrictModel):
@@ -109,7 +110,7 @@ class OrderCategoryUpdate(StrictModel):
     name_zh: NameZh | None = None
     name_en: NameEn | None = None
     default_time_limit: ConfigCode | None = None
-    is_active: bool | None = None
+    is_active: Bool | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> "OrderCategoryUpdate":
@@ -256,8 +257,8 @@ class CalendarOverrideIn(StrictModel):
         }
     )
 
-    is_workday: bool = Field(description="true: a working day (e.g. 调休上班); false: a day off")
-    note: str | None = Field(default=None, max_length=100, description="备注, e.g. 国庆节")
+    is_workday: Bool = Field(description="true: a working day (e.g. 调休上班); false: a day off")
+    note: Line | None = Field(default=None, max_length=100, description="备注, e.g. 国庆节")
 
 
 class CalendarOverrideRead(BaseModel):
@@ -350,7 +351,7 @@ class DepartmentCreate(StrictModel):
         }
     )
 
-    town_id: int = Field(description="A town-level org unit (镇/街道)")
+    town_id: Id = Field(description="A town-level org unit (镇/街道)")
     code: DepartmentCode
     name: UnitName
 
@@ -395,7 +396,7 @@ class DepartmentMemberIn(StrictModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"user_id": 42}]})
 
-    user_id: int
+    user_id: Id
 
 
 _DEPARTMENT_MEMBER_EXAMPLE: dict[str, Any] = {
@@ -411,7 +412,7 @@ class DepartmentMemberRead(BaseModel):
         from_attributes=True, json_schema_extra={"examples": [_DEPARTMENT_MEMBER_EXAMPLE]}
     )
 
-    user_id: int
+    user_id: Id
     username: str
     display_name: str
     is_active: bool
@@ -449,7 +450,7 @@ class VolunteerTeamCreate(StrictModel):
         json_schema_extra={"examples": [{"org_unit_id": 3, "name": "红星社区党员志愿服务队"}]}
     )
 
-    org_unit_id: int = Field(description="The node the team serves (any level)")
+    org_unit_id: Id = Field(description="The node the team serves (any level)")
     name: UnitName
 
 
@@ -495,7 +496,7 @@ class TeamMemberIn(StrictModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"person_id": 1001}]})
 
-    person_id: int
+    person_id: Id
 
 
 _TEAM_MEMBER_EXAMPLE: dict[str, Any] = {"person_id": 1001, "name": "张三", "branch_id": 12}

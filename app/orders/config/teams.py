@@ -10,6 +10,7 @@ from app.authz.permissions import MEMBERS_READ, ORDERS_CONFIG, ORDERS_READ, PEOP
 from app.authz.principal import Principal
 from app.authz.scope import Scope
 from app.hierarchy.rules import ANCESTOR_COLUMNS
+from app.kit.pagination import BY_ID, paginate
 from app.orders.config import repository
 from app.orders.config.errors import (
     AlreadyTeamMember,
@@ -29,7 +30,7 @@ from app.orders.config.schemas import (
     VolunteerTeamRead,
     VolunteerTeamUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page
+from app.orders.config.shared import changed_fields
 from app.orders.models import VolunteerTeam
 
 
@@ -92,15 +93,16 @@ async def list_teams(
     org_unit_id: int | None,
     q: str | None,
 ) -> VolunteerTeamPage:
-    rows = await repository.team_page(
-        session,
-        _team_readers(principal),
-        after=after_key(cursor, int),
-        limit=limit,
-        org_unit_id=org_unit_id,
-        q=q,
+    readers = _team_readers(principal)
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.team_page(
+            session, readers, after=after, limit=n, org_unit_id=org_unit_id, q=q
+        ),
+        key=lambda row: row[0].id,
     )
-    items, next_cursor = next_page(rows, limit, lambda r: r[0].id)
     return VolunteerTeamPage(items=[_team_read(*r) for r in items], next_cursor=next_cursor)
 
 
@@ -182,10 +184,13 @@ async def list_team_members(
     session: AsyncSession, principal: Principal, team_id: int, *, limit: int, cursor: str | None
 ) -> TeamMemberPage:
     team, _ = await _team(session, _team_readers(principal), team_id)
-    rows = await repository.team_member_page(
-        session, team.id, after=after_key(cursor, int), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.team_member_page(session, team.id, after=after, limit=n),
+        key=lambda row: row.person_id,
     )
-    items, next_cursor = next_page(list(rows), limit, lambda r: r.person_id)
     return TeamMemberPage(
         items=[TeamMemberRead.model_validate(r) for r in items], next_cursor=next_cursor
     )

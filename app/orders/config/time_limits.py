@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.authz.principal import Principal
+from app.kit.pagination import BY_CODE, paginate
 from app.orders.config import repository
 from app.orders.config.errors import (
     TimeLimitCodeTaken,
@@ -18,15 +19,20 @@ from app.orders.config.schemas import (
     TimeLimitClassRead,
     TimeLimitClassUpdate,
 )
-from app.orders.config.shared import after_key, changed_fields, next_page, require_global
+from app.orders.config.shared import changed_fields, require_global
 from app.orders.models import TimeLimitClass
 
 
 async def list_time_limits(
     session: AsyncSession, *, limit: int, cursor: str | None
 ) -> TimeLimitClassPage:
-    rows = await repository.time_limit_page(session, after=after_key(cursor, str), limit=limit)
-    items, next_cursor = next_page(rows, limit, lambda r: r.code)
+    items, next_cursor = await paginate(
+        BY_CODE,
+        cursor,
+        limit,
+        lambda after, n: repository.time_limit_page(session, after=after, limit=n),
+        key=lambda time_limit: time_limit.code,
+    )
     return TimeLimitClassPage(
         items=[TimeLimitClassRead.model_validate(r) for r in items], next_cursor=next_cursor
     )

@@ -10,6 +10,7 @@ from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.people.members import service
 from app.people.members.schemas import (
     MemberCreate,
@@ -62,7 +63,11 @@ async def list_members(
 
 @router.get("/{member_id}", responses={**_READ, 200: {"headers": ETAG_HEADER}})
 async def get_member(
-    member_id: int, principal: CanReadMembers, session: DbSession, codec: Pii, response: Response
+    member_id: IdParam,
+    principal: CanReadMembers,
+    session: DbSession,
+    codec: Pii,
+    response: Response,
 ) -> MemberRead:
     """One membership with the person's basics (党员详情)."""
     member = await service.get_member(session, principal, codec, member_id)
@@ -72,7 +77,7 @@ async def get_member(
 
 @router.patch("/{member_id}", responses={**_WRITE, 200: {"headers": ETAG_HEADER}})
 async def update_member(
-    member_id: int,
+    member_id: IdParam,
     body: MemberUpdate,
     principal: CanWriteMembers,
     session: DbSession,
@@ -92,7 +97,7 @@ async def update_member(
     responses={**_WRITE, 200: {"headers": ETAG_HEADER}},
 )
 async def archive_member(
-    member_id: int,
+    member_id: IdParam,
     principal: CanWriteMembers,
     session: DbSession,
     codec: Pii,

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, BoolParam, Id, IdParam, Line
 from app.people.schemas import (
     EmployerUnit,
     Gender,
@@ -36,15 +37,15 @@ class MemberCreate(StrictModel):
         }
     )
 
-    person_id: int
-    branch_id: int = Field(description="党支部: the grid-level unit holding 组织关系")
+    person_id: Id
+    branch_id: Id = Field(description="党支部: the grid-level unit holding 组织关系")
     join_date: JoinDate = Field(description="入党日期 · not in the future")
-    is_in_service: bool = Field(default=False, description="在职党员 · employed")
+    is_in_service: Bool = Field(default=False, description="在职党员 · employed")
     employer_unit: EmployerUnit | None = None
-    residence_community_id: int | None = Field(
+    residence_community_id: Id | None = Field(
         default=None, description="双报到: community where the member lives"
     )
-    employer_community_id: int | None = Field(
+    employer_community_id: Id | None = Field(
         default=None, description="双报到: community the employer is linked to (挂钩联系)"
     )
 
@@ -58,12 +59,12 @@ class MemberUpdate(PatchBody):
         json_schema_extra={"examples": [{"is_in_service": False, "employer_community_id": None}]}
     )
 
-    branch_id: int | None = None
+    branch_id: Id | None = None
     join_date: JoinDate | None = None
-    is_in_service: bool | None = None
+    is_in_service: Bool | None = None
     employer_unit: EmployerUnit | None = None
-    residence_community_id: int | None = None
-    employer_community_id: int | None = None
+    residence_community_id: Id | None = None
+    employer_community_id: Id | None = None
 
 
 PERSON_BRIEF_EXAMPLE: dict[str, JsonValue] = {
@@ -141,11 +142,11 @@ class MemberListQuery(BaseModel):
         json_schema_extra={"examples": [{"branch_id": 3, "is_in_service": True, "limit": 20}]}
     )
 
-    branch_id: int | None = None
-    is_in_service: bool | None = None
-    residence_community_id: int | None = None
-    employer_community_id: int | None = None
-    q: str | None = Field(default=None, max_length=50, description="Name contains")
-    include_archived: bool = False
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    branch_id: IdParam | None = None
+    is_in_service: BoolParam | None = None
+    residence_community_id: IdParam | None = None
+    employer_community_id: IdParam | None = None
+    q: Line | None = Field(default=None, max_length=50, description="Name contains")
+    include_archived: BoolParam = False
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None

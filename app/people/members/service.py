@@ -14,7 +14,7 @@ from app.authz.scope import Scope
 from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
-from app.kit.pagination import decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, paginate
 from app.people import repository
 from app.people.errors import (
     AlreadyMember,
@@ -158,7 +158,6 @@ async def get_member(
 async def list_members(
     session: AsyncSession, principal: Principal, codec: PiiCodec, query: MemberListQuery
 ) -> MemberPage:
-    after = decode_cursor(query.cursor, 1)
     where = repository.MemberFilter(
         branch_id=query.branch_id,
         is_in_service=query.is_in_service,
@@ -167,18 +166,17 @@ async def list_members(
         q=query.q,
         include_archived=query.include_archived,
     )
-    rows = await repository.list_members(
-        session,
-        principal.scope(MEMBERS_READ),
-        where,
-        after_id=None if after is None else int(after[0]),
-        limit=query.limit + 1,
+    scope = principal.scope(MEMBERS_READ)
+    page, next_cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda after, n: repository.list_members(session, scope, where, after_id=after, limit=n),
+        key=lambda row: row[0].id,
     )
-    page, more = rows[: query.limit], len(rows) > query.limit
     pii_scope = principal.scope(PII)
     return MemberPage(
-        items=[present_member(m, p, pii_scope, codec) for m, p in page],
-        next_cursor=encode_cursor([page[-1][0].id]) if more else None,
+        items=[present_member(m, p, pii_scope, codec) for m, p in page], next_cursor=next_cursor
     )
 
 

@@ -10,6 +10,7 @@ from app.integrations.idempotency import ClaimedKey, Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
 from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 from app.points.shop import service
 from app.points.shop.schemas import (
     HandoverIn,
@@ -86,7 +87,7 @@ async def hand_over_by_code(
 
 @router.get("/redemptions/{redemption_id}", responses=_READ)
 async def get_redemption(
-    redemption_id: int, principal: CurrentPrincipal, session: DbSession
+    redemption_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> RedemptionRead:
     """One redemption (兑换详情)."""
     return await service.get_redemption(session, principal, redemption_id)
@@ -94,7 +95,7 @@ async def get_redemption(
 
 @router.post("/redemptions/{redemption_id}/handover", dependencies=[Idempotent], responses=_STEP)
 async def hand_over_redemption(
-    redemption_id: int, principal: CanHandOver, session: DbSession
+    redemption_id: IdParam, principal: CanHandOver, session: DbSession
 ) -> RedemptionRead:
     """Mark a pending redemption handed over (确认领取)."""
     return await service.hand_over(session, principal, redemption_id)
@@ -102,7 +103,7 @@ async def hand_over_redemption(
 
 @router.post("/redemptions/{redemption_id}/cancel", dependencies=[Idempotent], responses=_STEP)
 async def cancel_redemption(
-    redemption_id: int, principal: CurrentPrincipal, session: DbSession
+    redemption_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> RedemptionRead:
     """Cancel a redemption not yet handed over: the points come back by reversal and
     the unit goes back on the shelf (取消兑换)."""
@@ -111,7 +112,7 @@ async def cancel_redemption(
 
 @router.get("/{reward_id}", responses={**_READ, 200: _ETAG})
 async def get_reward(
-    reward_id: int, principal: CurrentPrincipal, session: DbSession, response: Response
+    reward_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> RewardRead:
     """One reward (商品详情)."""
     reward = await service.get_reward(session, principal, reward_id)
@@ -124,7 +125,7 @@ async def get_reward(
     responses={**problem_responses(401, 403, 404, 412, 428), 200: _ETAG},
 )
 async def update_reward(
-    reward_id: int,
+    reward_id: IdParam,
     body: RewardUpdate,
     principal: CanManageRewards,
     session: DbSession,
@@ -143,7 +144,7 @@ async def update_reward(
     responses={**problem_responses(400, 401, 403, 404, 409), 200: _ETAG},
 )
 async def restock_reward(
-    reward_id: int,
+    reward_id: IdParam,
     body: RestockIn,
     response: Response,
     principal: CanManageRewards,
@@ -155,7 +156,7 @@ async def restock_reward(
 
 @router.post("/{reward_id}/redeem", status_code=201, responses=_STEP)
 async def redeem_reward(
-    reward_id: int,
+    reward_id: IdParam,
     request: Request,
     response: Response,
     principal: CanRedeem,

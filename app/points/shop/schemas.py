@@ -4,26 +4,27 @@ import enum
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, BoolParam, DateTime, Id, IdParam, Int, Line, Text
 
 MAX_PRICE = 1_000_000
 MAX_STOCK = 1_000_000
 MAX_RESTOCK = 100_000
 
-RewardName = Annotated[str, Field(min_length=1, max_length=100, description="商品名称 · name")]
-Description = Annotated[str, Field(max_length=1000, description="商品说明 · description")]
+RewardName = Annotated[Line, Field(min_length=1, max_length=100, description="商品名称 · name")]
+Description = Annotated[Text, Field(max_length=1000, description="商品说明 · description")]
 Price = Annotated[
-    int, Field(gt=0, le=MAX_PRICE, description="兑换所需积分 · price in red points (> 0)")
+    Int, Field(gt=0, le=MAX_PRICE, description="兑换所需积分 · price in red points (> 0)")
 ]
 ActiveFrom = Annotated[
-    AwareDatetime, Field(description="上架时间 · on offer from (inclusive); null: at once")
+    DateTime, Field(description="上架时间 · on offer from (inclusive); null: at once")
 ]
 ActiveTo = Annotated[
-    AwareDatetime, Field(description="下架时间 · on offer until (exclusive); null: no end")
+    DateTime, Field(description="下架时间 · on offer until (exclusive); null: no end")
 ]
 
 
@@ -62,14 +63,14 @@ class RewardCreate(StrictModel):
         }
     )
 
-    org_unit_id: int = Field(description="The town (镇) or community (社区) whose shop offers it")
+    org_unit_id: Id = Field(description="The town (镇) or community (社区) whose shop offers it")
     name: RewardName
     description: Description | None = None
     price_points: Price
-    stock: int = Field(ge=0, le=MAX_STOCK, description="库存 · units in stock (≥ 0)")
+    stock: Int = Field(ge=0, le=MAX_STOCK, description="库存 · units in stock (≥ 0)")
     active_from: ActiveFrom | None = None
     active_to: ActiveTo | None = None
-    is_active: bool = Field(default=True, description="上架 · on offer (within its window)")
+    is_active: Bool = Field(default=True, description="上架 · on offer (within its window)")
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -93,7 +94,7 @@ class RewardUpdate(StrictModel):
     price_points: Price | None = None
     active_from: ActiveFrom | None = None
     active_to: ActiveTo | None = None
-    is_active: bool | None = None
+    is_active: Bool | None = None
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}
@@ -102,7 +103,7 @@ class RewardUpdate(StrictModel):
 class RestockIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"quantity": 10}]})
 
-    quantity: int = Field(gt=0, le=MAX_RESTOCK, description="补货数量 · units added (> 0)")
+    quantity: Int = Field(gt=0, le=MAX_RESTOCK, description="补货数量 · units added (> 0)")
 
 
 class RewardRead(BaseModel):
@@ -154,12 +155,14 @@ class RewardListQuery(BaseModel):
         json_schema_extra={"examples": [{"unit_id": 2, "active_only": True, "limit": 20}]}
     )
 
-    unit_id: int | None = Field(default=None, description="Only this town's or community's shop")
-    active_only: bool = Field(
+    unit_id: IdParam | None = Field(
+        default=None, description="Only this town's or community's shop"
+    )
+    active_only: BoolParam = Field(
         default=False, description="Only rewards on offer now (active and within their window)"
     )
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None
 
 
 class RedemptionStatus(enum.StrEnum):
@@ -237,15 +240,15 @@ class RedemptionListQuery(BaseModel):
     )
 
     status: RedemptionStatus | None = None
-    reward_id: int | None = None
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=200)
+    reward_id: IdParam | None = None
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None
 
 
 class HandoverIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"pickup_code": "K7M2Q9XD"}]})
 
-    pickup_code: str = Field(
+    pickup_code: Line = Field(
         min_length=4, max_length=12, description="取货码 shown by the member (case-insensitive)"
     )
 

@@ -21,7 +21,7 @@ from app.authz.principal import Principal
 from app.errors import Forbidden
 from app.integrations import events
 from app.kit.etag import check_version
-from app.kit.pagination import decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, paginate
 from app.people.models import Person
 from app.points import accounts, ledger, reversal
 from app.points import events as points_events
@@ -174,21 +174,22 @@ async def get_reward(session: AsyncSession, principal: Principal, reward_id: int
 async def list_rewards(
     session: AsyncSession, principal: Principal, query: RewardListQuery
 ) -> RewardPage:
-    after = decode_cursor(query.cursor, 1)
-    rows = await repository.list_rewards(
-        session,
-        await _readable_rewards(session, principal),
-        unit_id=query.unit_id,
-        active_only=query.active_only,
-        after_id=None if after is None else int(after[0]),
-        limit=query.limit + 1,
+    visible = await _readable_rewards(session, principal)
+    page, next_cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda after, n: repository.list_rewards(
+            session,
+            visible,
+            unit_id=query.unit_id,
+            active_only=query.active_only,
+            after_id=after,
+            limit=n,
+        ),
+        key=lambda reward: reward.id,
     )
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    return RewardPage(
-        items=[present_reward(reward) for reward in page],
-        next_cursor=encode_cursor([page[-1].id]) if more else None,
-    )
+    return RewardPage(items=[present_reward(r) for r in page], next_cursor=next_cursor)
 
 
 async def update_reward(
@@ -398,19 +399,22 @@ async def get_redemption(
 async def list_redemptions(
     session: AsyncSession, principal: Principal, query: RedemptionListQuery
 ) -> RedemptionPage:
-    after = decode_cursor(query.cursor, 1)
-    rows = await repository.list_redemptions(
-        session,
-        _visible_redemptions(principal),
-        status=None if query.status is None else query.status.value,
-        reward_id=query.reward_id,
-        after_id=None if after is None else int(after[0]),
-        limit=query.limit + 1,
+    page, next_cursor = await paginate(
+        BY_ID,
+        query.cursor,
+        query.limit,
+        lambda after, n: repository.list_redemptions(
+            session,
+            _visible_redemptions(principal),
+            status=None if query.status is None else query.status.value,
+            reward_id=query.reward_id,
+            after_id=after,
+            limit=n,
+        ),
+        key=lambda row: row.redemption.id,
     )
-    page = rows[: query.limit]
     return RedemptionPage(
-        items=[present_redemption(row, principal) for row in page],
-        next_cursor=encode_cursor([page[-1].redemption.id]) if len(rows) > query.limit else None,
+        items=[present_redemption(row, principal) for row in page], next_cursor=next_cursor
     )
 
 
