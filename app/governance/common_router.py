@@ -2,13 +2,9 @@
 problems routes answer. Every POST takes an ``Idempotency-Key``
 (``app.integrations.idempotency``, the one mechanism)."""
 
-from typing import Annotated
-
-from fastapi import Query
-
 from app.authz.deps import require_any
 from app.authz.permissions import GOVERNANCE_MANAGE, GOVERNANCE_READ, GOVERNANCE_TAKE_PART
-from app.kit.pagination import MAX_LIMIT
+from app.kit.pagination import Cursor, Limit
 from app.kit.schemas import problem_responses
 
 CanRead = require_any(GOVERNANCE_READ, GOVERNANCE_TAKE_PART)
@@ -16,10 +12,8 @@ CanRead = require_any(GOVERNANCE_READ, GOVERNANCE_TAKE_PART)
 CanManage = require_any(GOVERNANCE_MANAGE)
 CanTakePart = require_any(GOVERNANCE_TAKE_PART)
 CanManageOrTakePart = require_any(GOVERNANCE_MANAGE, GOVERNANCE_TAKE_PART)
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
-]
+__all__ = ["Cursor", "Limit"]
+
 READ = problem_responses(400, 401, 403, 404)
 """400: an invalid cursor."""
 WRITE = problem_responses(400, 401, 403, 404, 409)

@@ -1,14 +1,40 @@
 """Types and read models every part of governance shares."""
 
-from typing import Annotated
+import re
+from datetime import time
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-Title = Annotated[str, Field(min_length=1, max_length=100, description="标题 · title")]
-Name = Annotated[str, Field(min_length=1, max_length=100, description="名称 · name")]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-Statement = Annotated[str, Field(min_length=1, max_length=1000)]
-LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+from app.kit.types import Line, Text
+
+Title = Annotated[Line, Field(min_length=1, max_length=100, description="标题 · title")]
+Name = Annotated[Line, Field(min_length=1, max_length=100, description="名称 · name")]
+ShortText = Annotated[Line, Field(min_length=1, max_length=200)]
+Statement = Annotated[Text, Field(min_length=1, max_length=1000)]
+LongText = Annotated[Text, Field(min_length=1, max_length=4000)]
+
+_CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?")
+
+
+def _clock(value: Any) -> Any:
+    """Only ``HH:MM`` or ``HH:MM:SS``: pydantic would read ``1`` as one second past midnight."""
+    if isinstance(value, time) or (isinstance(value, str) and _CLOCK.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "time_type",
+        "Input should be a time of day, HH:MM or HH:MM:SS",
+        {"reason_zh": "应为时刻，格式 HH:MM 或 HH:MM:SS"},
+    )
+
+
+Clock = Annotated[
+    time,
+    BeforeValidator(_clock),
+    WithJsonSchema({"type": "string", "format": "time", "maxLength": 8, "examples": ["09:00"]}),
+]
+"""A time of day on the business clock (Asia/Shanghai), ``09:00``."""
 
 
 class PersonRef(BaseModel):

@@ -1,14 +1,12 @@
 """What every part of governance shares: who may read, the caller as a resident of a
-household, ancestor ids of new rows, audit records and keyset pages.
+household, ancestor ids of new rows, audit records.
 
 Readers: staff with ``governance.read`` within their subtrees; people taking part
 (``governance.take_part``) within their grants' subtrees and their home compound, so
 a resident sees the matters, stations and evaluations of the compound they live in.
 """
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,10 +26,7 @@ from app.governance.schemas import PersonRef
 from app.hierarchy.models import OrgUnit
 from app.hierarchy.rules import ANCESTOR_COLUMNS
 from app.kit.masking import mask_mobile
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.people.models import Person
-
-T = TypeVar("T")
 
 
 def place_of(row: Placed) -> dict[str, int | None]:
@@ -132,19 +127,3 @@ async def record(
         target_id=target[1],
         place=place,
     )
-
-
-def after_id(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], int) or isinstance(key[0], bool):
-        raise InvalidCursor()
-    return int(key[0])
-
-
-def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Any]) -> tuple[list[T], str | None]:
-    """The first ``limit`` of ``limit + 1`` rows and the cursor after them (None: last page)."""
-    items = list(rows[:limit])
-    more = len(rows) > limit
-    return items, encode_cursor([key(items[-1])]) if more and items else None

@@ -18,6 +18,7 @@ from app.authz.models import RoleGrant
 from app.config import Settings
 from app.governance.deliberation.models import Matter, MatterBallot, MatterVote
 from app.hierarchy.models import OrgUnit
+from app.main import create_app
 from app.people.models import Person
 from app.users.models import UserAccount
 from tests.conftest import make_settings
@@ -62,10 +63,11 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[Committed]:
 @pytest.fixture
 async def patient_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """``live_client``'s real session factory, on an app whose requests wait for a
-    pooled connection rather than answer 503: the voters outnumber its connections."""
-    from app.main import create_app
-
-    application = create_app(make_settings(db_pool_timeout=120), database_url=database_url)
+    pooled connection rather than answer 503: the voters outnumber its eight connections
+    (kept few so a busy shared server is not driven out of connections), so up to eight
+    votes race in the database at any moment."""
+    settings = make_settings(db_pool_timeout=120, db_pool_size=4, db_max_overflow=4)
+    application = create_app(settings, database_url=database_url)
     transport = httpx.ASGITransport(app=application)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

@@ -52,6 +52,7 @@ from app.governance.errors import NotAPartyMember, PersonNotFound
 from app.governance.stations import repository as station_repository
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
+from app.kit.pagination import BY_ID, paginate
 from app.people.models import Person
 from app.people.schemas import business_today
 from app.users import office_roles
@@ -218,8 +219,13 @@ async def list_offices(
         where.append(OfficeTerm.person_id == person_id)
     if current is not None:
         where.append(OfficeTerm.ended_on.is_(None) if current else OfficeTerm.ended_on.is_not(None))
-    rows = await repository.term_page(session, where, after=shared.after_id(cursor), limit=limit)
-    items, next_cursor = shared.page_of(rows, limit, lambda t: t.id)
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.term_page(session, where, after=after, limit=n),
+        lambda t: t.id,
+    )
     return OfficePage(items=await _present(session, principal, items), next_cursor=next_cursor)
 
 

@@ -62,7 +62,7 @@ async def body_page(
     after: int | None,
     limit: int,
 ) -> Sequence[PartnerBody]:
-    query = select(PartnerBody).where(*where).order_by(PartnerBody.id).limit(limit + 1)
+    query = select(PartnerBody).where(*where).order_by(PartnerBody.id).limit(limit)
     if after is not None:
         query = query.where(PartnerBody.id > after)
     return (await session.scalars(query)).all()
@@ -86,7 +86,7 @@ async def contract_page(
         select(PropertyContract)
         .where(PropertyContract.body_id == body_id)
         .order_by(PropertyContract.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
         query = query.where(PropertyContract.id > after)
@@ -140,7 +140,7 @@ async def term_page(
     after: int | None,
     limit: int,
 ) -> Sequence[OfficeTerm]:
-    query = select(OfficeTerm).where(*where).order_by(OfficeTerm.id).limit(limit + 1)
+    query = select(OfficeTerm).where(*where).order_by(OfficeTerm.id).limit(limit)
     if after is not None:
         query = query.where(OfficeTerm.id > after)
     return (await session.scalars(query)).all()

@@ -35,6 +35,7 @@ from app.governance.common_router import (
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
+from app.kit.types import BoolParam, IdParam
 
 router = APIRouter(prefix="/partner-bodies", tags=["partner-bodies"], route_class=IdempotentRoute)
 offices_router = APIRouter(tags=["offices"], route_class=IdempotentRoute)
@@ -65,11 +66,11 @@ async def create_partner_body(
 async def list_partner_bodies(
     principal: CurrentPrincipal,
     session: DbSession,
-    org_unit_id: Annotated[int | None, Query(description="Only bodies in this subtree")] = None,
+    org_unit_id: Annotated[IdParam | None, Query(description="Only bodies in this subtree")] = None,
     kind: BodyKind | None = None,
-    is_active: bool | None = None,
+    is_active: BoolParam | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> PartnerBodyPage:
     return await service.list_bodies(
         session,
@@ -89,7 +90,7 @@ async def list_partner_bodies(
     summary="Read a partner body · 合作主体详情",
 )
 async def get_partner_body(
-    partner_body_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    partner_body_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> PartnerBodyRead:
     body = await service.get_body(session, principal, partner_body_id)
     set_etag(response, body.version)
@@ -103,7 +104,7 @@ async def get_partner_body(
     summary="Change a partner body · 修改合作主体",
 )
 async def update_partner_body(
-    partner_body_id: int,
+    partner_body_id: IdParam,
     body: PartnerBodyUpdate,
     response: Response,
     principal: CurrentPrincipal,
@@ -125,7 +126,7 @@ async def update_partner_body(
     summary="Add a property contract · 登记物业服务合同",
 )
 async def add_property_contract(
-    partner_body_id: int,
+    partner_body_id: IdParam,
     body: ContractCreate,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -141,11 +142,11 @@ async def add_property_contract(
     summary="A property company's contracts · 物业服务合同",
 )
 async def list_property_contracts(
-    partner_body_id: int,
+    partner_body_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> ContractPage:
     return await service.list_contracts(
         session, principal, partner_body_id, limit=limit, cursor=cursor
@@ -185,15 +186,15 @@ async def appoint_office(
 async def list_offices(
     principal: CurrentPrincipal,
     session: DbSession,
-    org_unit_id: Annotated[int | None, Query(description="Seats in this subtree")] = None,
-    body_id: int | None = None,
-    station_id: int | None = None,
-    person_id: int | None = None,
+    org_unit_id: Annotated[IdParam | None, Query(description="Seats in this subtree")] = None,
+    body_id: IdParam | None = None,
+    station_id: IdParam | None = None,
+    person_id: IdParam | None = None,
     current: Annotated[
-        bool | None, Query(description="true: running terms; false: ended ones (history)")
+        BoolParam | None, Query(description="true: running terms; false: ended ones (history)")
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> OfficePage:
     return await offices.list_offices(
         session,
@@ -215,7 +216,7 @@ async def list_offices(
     summary="Read an office term · 任职详情",
 )
 async def get_office(
-    office_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    office_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> OfficeRead:
     term = await offices.get_office(session, principal, office_id)
     set_etag(response, term.version)
@@ -229,7 +230,7 @@ async def get_office(
     summary="End a term · 离任",
 )
 async def end_office(
-    office_id: int,
+    office_id: IdParam,
     body: OfficeEnd,
     response: Response,
     principal: CurrentPrincipal,
@@ -249,7 +250,7 @@ async def end_office(
     summary="Who sits where in a compound · 交叉任职",
 )
 async def get_compound_seats(
-    compound_id: int, principal: CurrentPrincipal, session: DbSession
+    compound_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> CompoundSeats:
     """Current offices in the compound's branch, buildings, bodies and stations, and in
     the property companies serving it, by person; people in two or more seats first

@@ -10,17 +10,19 @@ from app.governance.bodies.rules import BodyKind, Office, SeatKind
 from app.governance.schemas import Name, PersonRef, Placed, ShortText, Statement
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, Date, Id, Line
 from app.people.schemas import PatchBody, reject_null
 
 CreditCode = Annotated[
-    str,
+    Line,
     Field(
+        max_length=18,
         pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
         description="统一社会信用代码 (GB 32100, 18 characters)",
     ),
 ]
-ContactPhone = Annotated[str, Field(max_length=20, pattern=r"^\+?[0-9][0-9 \-]{4,19}$")]
-ContactName = Annotated[str, Field(min_length=1, max_length=50)]
+ContactPhone = Annotated[Line, Field(max_length=20, pattern=r"^\+?[0-9][0-9 \-]{4,19}$")]
+ContactName = Annotated[Line, Field(min_length=1, max_length=50)]
 
 
 class PartnerBodyCreate(StrictModel):
@@ -41,7 +43,7 @@ class PartnerBodyCreate(StrictModel):
 
     kind: BodyKind
     name: Name
-    org_unit_id: int = Field(description="The node it is linked to, usually its compound")
+    org_unit_id: Id = Field(description="The node it is linked to, usually its compound")
     credit_code: CreditCode | None = None
     contact_name: ContactName | None = None
     contact_phone: ContactPhone | None = None
@@ -60,7 +62,7 @@ class PartnerBodyUpdate(PatchBody):
     contact_name: ContactName | None = None
     contact_phone: ContactPhone | None = None
     description: Statement | None = None
-    is_active: bool | None = Field(default=None, description="False once dissolved or gone")
+    is_active: Bool | None = Field(default=None, description="False once dissolved or gone")
 
 
 class PartnerBodyRead(Placed):
@@ -124,9 +126,9 @@ class ContractCreate(StrictModel):
         }
     )
 
-    org_unit_id: int = Field(description="The compound (grid-level node) served")
-    starts_on: date
-    ends_on: date
+    org_unit_id: Id = Field(description="The compound (grid-level node) served")
+    starts_on: Date
+    ends_on: Date
     note: ShortText | None = None
 
     @model_validator(mode="after")
@@ -198,17 +200,15 @@ class OfficeCreate(StrictModel):
         }
     )
 
-    person_id: int
+    person_id: Id
     office: Office
-    org_unit_id: int | None = Field(default=None, description="Seat: a 党委/党支部 or building")
-    body_id: int | None = Field(default=None, description="Seat: a partner body")
-    station_id: int | None = Field(default=None, description="Seat: a station")
-    starts_on: date
-    ends_on: date | None = Field(default=None, description="Planned end of the term (任期)")
-    grant_role: str | None = Field(
+    org_unit_id: Id | None = Field(default=None, description="Seat: a 党委/党支部 or building")
+    body_id: Id | None = Field(default=None, description="Seat: a partner body")
+    station_id: Id | None = Field(default=None, description="Seat: a station")
+    starts_on: Date
+    ends_on: Date | None = Field(default=None, description="Planned end of the term (任期)")
+    grant_role: Annotated[Line, Field(max_length=32, pattern=r"^[a-z_]+$")] | None = Field(
         default=None,
-        max_length=32,
-        pattern=r"^[a-z_]+$",
         description="A role the office carries at the seat's node, granted now and revoked "
         "when the term ends (never to oneself)",
     )
@@ -236,7 +236,7 @@ class OfficeEnd(StrictModel):
         json_schema_extra={"examples": [{"ended_on": "2026-11-30", "reason": "换届"}]}
     )
 
-    ended_on: date | None = Field(default=None, description="Default: today (Asia/Shanghai)")
+    ended_on: Date | None = Field(default=None, description="Default: today (Asia/Shanghai)")
     reason: ShortText
 
 

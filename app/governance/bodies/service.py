@@ -33,6 +33,7 @@ from app.governance.bodies.schemas import (
 )
 from app.kit.etag import check_version
 from app.kit.masking import mask_mobile
+from app.kit.pagination import BY_ID, paginate
 from app.people.schemas import business_today
 
 _NAME_UNIQUE = "uq_partner_body_org_unit_id_kind_name"
@@ -106,8 +107,13 @@ async def list_bodies(
         where.append(PartnerBody.kind == kind.value)
     if is_active is not None:
         where.append(PartnerBody.is_active.is_(is_active))
-    rows = await repository.body_page(session, where, after=shared.after_id(cursor), limit=limit)
-    items, next_cursor = shared.page_of(rows, limit, lambda b: b.id)
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.body_page(session, where, after=after, limit=n),
+        lambda b: b.id,
+    )
     return PartnerBodyPage(items=[present(principal, b) for b in items], next_cursor=next_cursor)
 
 
@@ -174,8 +180,11 @@ async def list_contracts(
     session: AsyncSession, principal: Principal, body_id: int, *, limit: int, cursor: str | None
 ) -> ContractPage:
     body = await find_body(session, await shared.reader_scope(session, principal), body_id)
-    rows = await repository.contract_page(
-        session, body.id, after=shared.after_id(cursor), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.contract_page(session, body.id, after=after, limit=n),
+        lambda c: c.id,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda c: c.id)
     return ContractPage(items=[present_contract(c) for c in items], next_cursor=next_cursor)

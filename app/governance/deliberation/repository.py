@@ -48,7 +48,7 @@ async def get_matter(
 async def matter_page(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], *, before: int | None, limit: int
 ) -> Sequence[Matter]:
-    query = select(Matter).where(*where).order_by(Matter.id.desc()).limit(limit + 1)
+    query = select(Matter).where(*where).order_by(Matter.id.desc()).limit(limit)
     if before is not None:
         query = query.where(Matter.id < before)
     return (await session.scalars(query)).all()
@@ -70,7 +70,7 @@ async def event_page(
         select(MatterEvent)
         .where(MatterEvent.matter_id == matter_id)
         .order_by(MatterEvent.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
         query = query.where(MatterEvent.id > after)
@@ -137,7 +137,7 @@ async def vote_page(
         select(MatterVote)
         .where(MatterVote.matter_id == matter_id)
         .order_by(MatterVote.receipt)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
         query = query.where(MatterVote.receipt > after)

@@ -41,6 +41,7 @@ from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 from app.kit.schemas import problem_responses
+from app.kit.types import IdParam
 
 router = APIRouter(prefix="/matters", tags=["matters"], route_class=IdempotentRoute)
 
@@ -72,10 +73,10 @@ async def propose_matter(
 async def list_matters(
     principal: CurrentPrincipal,
     session: DbSession,
-    org_unit_id: int | None = None,
+    org_unit_id: IdParam | None = None,
     status: MatterStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> MatterPage:
     """Staff within their scope; residents and members the matters of their compound."""
     return await service.list_matters(
@@ -90,7 +91,7 @@ async def list_matters(
     summary="Read a matter · 事项详情",
 )
 async def get_matter(
-    matter_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    matter_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> MatterRead:
     """With the parties' positions, the vote (turnout while it runs, the published
     result once closed) and the 评议."""
@@ -104,11 +105,11 @@ async def get_matter(
     summary="A matter's history · 五议流程记录",
 )
 async def list_matter_events(
-    matter_id: int,
+    matter_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> MatterEventPage:
     return await service.list_events(session, principal, matter_id, limit=limit, cursor=cursor)
 
@@ -120,7 +121,7 @@ async def list_matter_events(
     summary="Take up · 动议",
 )
 async def take_up_matter(
-    matter_id: int,
+    matter_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -137,7 +138,7 @@ async def take_up_matter(
     summary="Decline · 不予动议",
 )
 async def decline_matter(
-    matter_id: int,
+    matter_id: IdParam,
     body: ReasonIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -155,7 +156,7 @@ async def decline_matter(
     summary="Withdraw · 撤回",
 )
 async def withdraw_matter(
-    matter_id: int,
+    matter_id: IdParam,
     body: ReasonIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -174,7 +175,7 @@ async def withdraw_matter(
     summary="Record a position · 商议",
 )
 async def add_matter_position(
-    matter_id: int,
+    matter_id: IdParam,
     body: PositionIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -193,7 +194,7 @@ async def add_matter_position(
     summary="Open the vote · 公议",
 )
 async def open_matter_vote(
-    matter_id: int,
+    matter_id: IdParam,
     body: OpenVoteIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -214,7 +215,7 @@ async def open_matter_vote(
     summary="Vote for my household · 投票",
 )
 async def vote_on_matter(
-    matter_id: int,
+    matter_id: IdParam,
     body: VoteIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -237,11 +238,11 @@ async def vote_on_matter(
     summary="Counted votes · 计票明细",
 )
 async def list_counted_votes(
-    matter_id: int,
+    matter_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> CountedVotePage:
     """After the close (409 ``matter.vote_sealed`` before): every receipt and its choice."""
     return await voting.list_counted_votes(
@@ -256,8 +257,8 @@ async def list_counted_votes(
     summary="Check my vote · 核验回执",
 )
 async def verify_vote_receipt(
-    matter_id: int,
-    receipt: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    matter_id: IdParam,
+    receipt: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{64}$")],
     principal: CurrentPrincipal,
     session: DbSession,
 ) -> CountedVote:
@@ -271,7 +272,7 @@ async def verify_vote_receipt(
     summary="Close and count the vote · 公议计票",
 )
 async def close_matter_vote(
-    matter_id: int,
+    matter_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -291,7 +292,7 @@ async def close_matter_vote(
     summary="Report it carried out · 实施完成",
 )
 async def implement_matter(
-    matter_id: int,
+    matter_id: IdParam,
     body: ImplementIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -311,7 +312,7 @@ async def implement_matter(
     summary="Rate the result · 评议",
 )
 async def rate_matter(
-    matter_id: int,
+    matter_id: IdParam,
     body: RatingIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -327,7 +328,7 @@ async def rate_matter(
     summary="Close · 办结",
 )
 async def close_matter(
-    matter_id: int,
+    matter_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,

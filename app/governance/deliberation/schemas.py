@@ -5,13 +5,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.governance.deliberation.rules import VoteResult
 from app.governance.deliberation.workflow import MatterStatus, MatterStep
 from app.governance.schemas import LongText, Placed, ShortText, Statement, Title
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import DateTime, Id, Int, Line, Text
 
 
 class ProposerKind(enum.StrEnum):
@@ -84,10 +85,10 @@ class MatterCreate(StrictModel):
         }
     )
 
-    org_unit_id: int = Field(description="The compound (grid-level node)")
+    org_unit_id: Id = Field(description="The compound (grid-level node)")
     title: Title
     description: LongText
-    proposer_body_id: int | None = Field(
+    proposer_body_id: Id | None = Field(
         default=None, description="Staff only: the body (业委会, 物业 …) proposing"
     )
 
@@ -115,7 +116,7 @@ class PositionIn(StrictModel):
     )
 
     party: Party
-    body_id: int | None = Field(default=None, description="The body speaking, if a body")
+    body_id: Id | None = Field(default=None, description="The body speaking, if a body")
     stance: Stance
     statement: Statement
 
@@ -135,13 +136,13 @@ class OpenVoteIn(StrictModel):
         }
     )
 
-    quorum_percent: int = Field(
+    quorum_percent: Int = Field(
         ge=1, le=100, description="At least this share of households must vote"
     )
-    threshold_percent: int = Field(
+    threshold_percent: Int = Field(
         ge=1, le=99, description="More than this share of the votes cast must be yes"
     )
-    closes_at: AwareDatetime
+    closes_at: DateTime
 
 
 class VoteIn(StrictModel):
@@ -157,7 +158,7 @@ class VoteIn(StrictModel):
     )
 
     choice: Choice
-    ballot_secret: Annotated[str, Field(pattern=r"^[0-9a-f]{32,64}$")]
+    ballot_secret: Annotated[Line, Field(max_length=64, pattern=r"^[0-9a-f]{32,64}$")]
 
 
 class RatingIn(StrictModel):
@@ -165,8 +166,8 @@ class RatingIn(StrictModel):
         json_schema_extra={"examples": [{"score": 5, "comment": "充电棚建得好，方便安全"}]}
     )
 
-    score: int = Field(ge=1, le=5, description="1 very unsatisfied … 5 very satisfied")
-    comment: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    score: Int = Field(ge=1, le=5, description="1 very unsatisfied … 5 very satisfied")
+    comment: Annotated[Text, Field(min_length=1, max_length=500)] | None = None
 
 
 class ImplementIn(StrictModel):

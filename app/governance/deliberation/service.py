@@ -51,6 +51,7 @@ from app.governance.deliberation.workflow import (
 from app.hierarchy.models import OrgUnit
 from app.integrations.events import publish
 from app.kit.etag import check_version
+from app.kit.pagination import BY_ID, paginate
 
 
 def utcnow() -> datetime:
@@ -336,8 +337,13 @@ async def list_matters(
         where.append(Scope.of([(unit.level, unit.id)]).clause(Matter))
     if status is not None:
         where.append(Matter.status == status.value)
-    rows = await repository.matter_page(session, where, before=shared.after_id(cursor), limit=limit)
-    items, next_cursor = shared.page_of(rows, limit, lambda m: m.id)
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.matter_page(session, where, before=after, limit=n),
+        lambda m: m.id,
+    )
     return MatterPage(
         items=[MatterSummary.model_validate(m) for m in items], next_cursor=next_cursor
     )
@@ -349,10 +355,13 @@ async def list_events(
     """Every step, oldest first (append-only)."""
     scope = await shared.reader_scope(session, principal)
     matter = await find(session, scope, matter_id)
-    rows = await repository.event_page(
-        session, matter.id, after=shared.after_id(cursor), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.event_page(session, matter.id, after=after, limit=n),
+        lambda e: e.id,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda e: e.id)
     return MatterEventPage(
         items=[MatterEventRead.model_validate(e) for e in items], next_cursor=next_cursor
     )

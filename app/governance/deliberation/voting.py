@@ -9,7 +9,9 @@ finds its receipt and answers it again.
 """
 
 import hashlib
+from typing import Annotated
 
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.principal import Principal
@@ -34,7 +36,11 @@ from app.governance.deliberation.schemas import (
 )
 from app.governance.deliberation.service import check_step, find, utcnow
 from app.governance.deliberation.workflow import MatterStatus, MatterStep
-from app.kit.pagination import InvalidCursor, decode_cursor
+from app.kit.pagination import Keyset, paginate
+from app.kit.types import Line
+
+BY_RECEIPT: Keyset[str] = Keyset(Annotated[Line, Field(pattern=r"^[0-9a-f]{64}$")])
+"""Counted votes in receipt order (the receipts are the only key a vote has)."""
 
 
 def receipt_of(matter_id: int, ballot_secret: str) -> str:
@@ -99,13 +105,13 @@ async def list_counted_votes(
     matter = await find(session, scope, matter_id)
     if matter.decided_at is None or MatterStatus(matter.status) is MatterStatus.voting:
         raise VoteSealed()
-    key = decode_cursor(cursor, 1)
-    if key is not None and not isinstance(key[0], str):
-        raise InvalidCursor()
-    rows = await repository.vote_page(
-        session, matter.id, after=key[0] if key else None, limit=limit
+    items, next_cursor = await paginate(
+        BY_RECEIPT,
+        cursor,
+        limit,
+        lambda after, n: repository.vote_page(session, matter.id, after=after, limit=n),
+        lambda v: v.receipt,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda v: v.receipt)
     return CountedVotePage(
         items=[CountedVote(receipt=v.receipt, choice=Choice(v.choice)) for v in items],
         next_cursor=next_cursor,

@@ -18,6 +18,7 @@ from app.governance.evaluations.schemas import (
     QuestionnaireRead,
     TargetKind,
 )
+from app.kit.pagination import BY_ID, paginate
 
 
 async def create_questionnaire(
@@ -91,10 +92,13 @@ async def list_questionnaires(
         where.append(Questionnaire.org_unit_id.in_(chain))
     if target_kind is not None:
         where.append(Questionnaire.target_kind == target_kind.value)
-    rows = await repository.questionnaire_page(
-        session, where, after=shared.after_id(cursor), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.questionnaire_page(session, where, after=after, limit=n),
+        lambda q: q.id,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda q: q.id)
     return QuestionnairePage(
         items=[QuestionnaireRead.model_validate(q) for q in items], next_cursor=next_cursor
     )

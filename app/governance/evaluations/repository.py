@@ -44,7 +44,7 @@ async def any_questionnaire(session: AsyncSession, questionnaire_id: int) -> Que
 async def questionnaire_page(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], *, after: int | None, limit: int
 ) -> Sequence[Questionnaire]:
-    query = select(Questionnaire).where(*where).order_by(Questionnaire.id).limit(limit + 1)
+    query = select(Questionnaire).where(*where).order_by(Questionnaire.id).limit(limit)
     if after is not None:
         query = query.where(Questionnaire.id > after)
     return (await session.scalars(query)).all()
@@ -70,7 +70,7 @@ async def get_evaluation(
 async def evaluation_page(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], *, before: int | None, limit: int
 ) -> Sequence[Evaluation]:
-    query = select(Evaluation).where(*where).order_by(Evaluation.id.desc()).limit(limit + 1)
+    query = select(Evaluation).where(*where).order_by(Evaluation.id.desc()).limit(limit)
     if before is not None:
         query = query.where(Evaluation.id < before)
     return (await session.scalars(query)).all()

@@ -37,6 +37,7 @@ from app.governance.evaluations.schemas import (
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
+from app.kit.types import IdParam
 
 router = APIRouter(tags=["evaluations"], route_class=IdempotentRoute)
 _XLSX = {
@@ -72,11 +73,11 @@ async def list_questionnaires(
     principal: CurrentPrincipal,
     session: DbSession,
     org_unit_id: Annotated[
-        int | None, Query(description="Those that apply at this unit (kept there or above)")
+        IdParam | None, Query(description="Those that apply at this unit (kept there or above)")
     ] = None,
     target_kind: TargetKind | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> QuestionnairePage:
     return await questionnaires.list_questionnaires(
         session,
@@ -95,7 +96,7 @@ async def list_questionnaires(
     summary="Read a questionnaire · 问卷详情",
 )
 async def get_questionnaire(
-    questionnaire_id: int, principal: CurrentPrincipal, session: DbSession
+    questionnaire_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> QuestionnaireRead:
     return await questionnaires.get_questionnaire(session, principal, questionnaire_id)
 
@@ -109,7 +110,7 @@ async def get_questionnaire(
 async def get_evaluation_ranking(
     principal: CurrentPrincipal,
     session: DbSession,
-    unit_id: Annotated[int, Query(description="Usually a town")],
+    unit_id: Annotated[IdParam, Query(description="Usually a town")],
     period: Annotated[Period, Query()],
     target_kind: TargetKind = TargetKind.property_company,
 ) -> EvaluationRanking:
@@ -124,7 +125,7 @@ async def get_evaluation_ranking(
     summary="A compound's scores over time · 评议趋势",
 )
 async def get_evaluation_trend(
-    compound_id: int,
+    compound_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     target_kind: TargetKind = TargetKind.property_company,
@@ -160,12 +161,12 @@ async def list_evaluations(
     principal: CurrentPrincipal,
     session: DbSession,
     org_unit_id: Annotated[
-        int | None, Query(description="Only evaluations in this subtree")
+        IdParam | None, Query(description="Only evaluations in this subtree")
     ] = None,
     period: Annotated[Period | None, Query()] = None,
     status: EvaluationStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> EvaluationPage:
     return await service.list_evaluations(
         session,
@@ -185,7 +186,7 @@ async def list_evaluations(
     summary="Read an evaluation with its scores · 评议结果",
 )
 async def get_evaluation(
-    evaluation_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    evaluation_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> EvaluationRead:
     """Per item: answers, sum, mean and score (mean × 20); overall: the weighted mean."""
     evaluation = await service.get_evaluation(session, principal, evaluation_id)
@@ -201,7 +202,7 @@ async def get_evaluation(
     summary="The evaluation as xlsx with charts · 评议报表导出",
 )
 async def export_evaluation_report(
-    evaluation_id: int, principal: CurrentPrincipal, session: DbSession
+    evaluation_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
     """Sheets 总览, 分项得分 (bar chart), 历期趋势 (line chart), 排名 (bar chart)."""
     evaluation, trend, ranking = await results.report(session, principal, evaluation_id)
@@ -221,7 +222,7 @@ async def export_evaluation_report(
     summary="Answer for my household · 参加评议",
 )
 async def answer_evaluation(
-    evaluation_id: int,
+    evaluation_id: IdParam,
     body: ResponseIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -237,7 +238,7 @@ async def answer_evaluation(
     summary="Close an evaluation · 结束评议",
 )
 async def close_evaluation(
-    evaluation_id: int,
+    evaluation_id: IdParam,
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -255,7 +256,7 @@ async def close_evaluation(
     summary="Open a re-tender matter · 发起重新选聘五议",
 )
 async def open_retender_matter(
-    evaluation_id: int, principal: CurrentPrincipal, session: DbSession
+    evaluation_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> EvaluationRead:
     """For a closed evaluation scoring below ``retender_below``: a 五议 matter to
     re-tender the property company (or re-elect the committee) in the compound, linked

@@ -5,12 +5,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.governance.schemas import Placed, Title
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import DateTime, Id, Int, Line, Text
 
 
 class TargetKind(enum.StrEnum):
@@ -31,9 +32,12 @@ class EvaluationStatus(enum.StrEnum):
     """已结束 · no more answers; scores final."""
 
 
-ItemCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+ItemCode = Annotated[Line, Field(max_length=32, pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 Period = Annotated[
-    str, Field(pattern=r"^\d{4}(Q[1-4]|H[12])?$", description="`2026`, `2026H2` or `2026Q3`")
+    Line,
+    Field(
+        max_length=6, pattern=r"^\d{4}(Q[1-4]|H[12])?$", description="`2026`, `2026H2` or `2026Q3`"
+    ),
 ]
 
 
@@ -43,8 +47,8 @@ class QuestionItem(StrictModel):
     )
 
     code: ItemCode
-    text: Annotated[str, Field(min_length=1, max_length=100)]
-    weight: int = Field(ge=1, le=100)
+    text: Annotated[Line, Field(min_length=1, max_length=100)]
+    weight: Int = Field(ge=1, le=100)
 
 
 class QuestionnaireCreate(StrictModel):
@@ -65,7 +69,7 @@ class QuestionnaireCreate(StrictModel):
         }
     )
 
-    org_unit_id: int = Field(description="The town or community keeping it")
+    org_unit_id: Id = Field(description="The town or community keeping it")
     target_kind: TargetKind
     title: Title
     items: list[QuestionItem] = Field(min_length=1, max_length=20)
@@ -133,13 +137,13 @@ class EvaluationCreate(StrictModel):
         }
     )
 
-    org_unit_id: int = Field(description="The compound whose households answer")
-    questionnaire_id: int
-    body_id: int = Field(description="The property company or owners' committee evaluated")
+    org_unit_id: Id = Field(description="The compound whose households answer")
+    questionnaire_id: Id
+    body_id: Id = Field(description="The property company or owners' committee evaluated")
     period: Period
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
-    retender_below: int = Field(
+    opens_at: DateTime
+    closes_at: DateTime
+    retender_below: Int = Field(
         default=60, ge=0, le=100, description="Below this overall score a re-tender may open"
     )
 
@@ -154,7 +158,7 @@ class EvaluationCreate(StrictModel):
         return self
 
 
-Answer = Annotated[int, Field(ge=1, le=5)]
+Answer = Annotated[Int, Field(ge=1, le=5)]
 
 
 class ResponseIn(StrictModel):
@@ -169,7 +173,7 @@ class ResponseIn(StrictModel):
     )
 
     answers: Annotated[dict[ItemCode, Answer], Field(min_length=1, max_length=20)]
-    comment: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    comment: Annotated[Text, Field(min_length=1, max_length=500)] | None = None
 
 
 class ResponseRead(BaseModel):

@@ -46,6 +46,7 @@ from app.governance.evaluations.schemas import (
     TargetKind,
 )
 from app.kit.etag import check_version
+from app.kit.pagination import BY_ID, paginate
 from app.people.schemas import business_today
 
 _PERIOD_UNIQUE = "uq_evaluation_org_unit_id_body_id_period"
@@ -187,10 +188,13 @@ async def list_evaluations(
         where.append(Evaluation.period == period)
     if status is not None:
         where.append(Evaluation.status == status.value)
-    rows = await repository.evaluation_page(
-        session, where, before=shared.after_id(cursor), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.evaluation_page(session, where, before=after, limit=n),
+        lambda e: e.id,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda e: e.id)
     pairs = []
     for evaluation in items:
         questionnaire = await repository.any_questionnaire(session, evaluation.questionnaire_id)

@@ -41,7 +41,7 @@ async def get_meeting(
 async def meeting_page(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], *, before: int | None, limit: int
 ) -> Sequence[Meeting]:
-    query = select(Meeting).where(*where).order_by(Meeting.id.desc()).limit(limit + 1)
+    query = select(Meeting).where(*where).order_by(Meeting.id.desc()).limit(limit)
     if before is not None:
         query = query.where(Meeting.id < before)
     return (await session.scalars(query)).all()
@@ -103,7 +103,7 @@ async def attendance_page(
         .join(Person, Person.id == MeetingAttendance.person_id)
         .where(MeetingAttendance.meeting_id == meeting_id)
         .order_by(MeetingAttendance.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
         query = query.where(MeetingAttendance.id > after)

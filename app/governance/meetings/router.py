@@ -4,6 +4,7 @@ agenda, attendance, minutes and decisions; and the quarterly joint-meeting repor
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
@@ -36,6 +37,7 @@ from app.governance.meetings.schemas import (
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
+from app.kit.types import DecimalDigits, IdParam
 
 router = APIRouter(tags=["meetings"], route_class=IdempotentRoute)
 
@@ -49,9 +51,9 @@ router = APIRouter(tags=["meetings"], route_class=IdempotentRoute)
 async def get_joint_meeting_report(
     principal: CurrentPrincipal,
     session: DbSession,
-    unit_id: Annotated[int, Query(description="A town or community (or one compound)")],
-    year: Annotated[int, Query(ge=2000, le=2100)],
-    quarter: Annotated[int, Query(ge=1, le=4)],
+    unit_id: Annotated[IdParam, Query(description="A town or community (or one compound)")],
+    year: Annotated[int, Field(ge=2000, le=2100), DecimalDigits],
+    quarter: Annotated[int, Field(ge=1, le=4), DecimalDigits],
 ) -> JointMeetingReport:
     """Each residential compound under the unit: joint meetings held in the quarter and
     whether it held one (石龙: 每季度召开1次)."""
@@ -81,11 +83,13 @@ async def schedule_meeting(
 async def list_meetings(
     principal: CurrentPrincipal,
     session: DbSession,
-    org_unit_id: Annotated[int | None, Query(description="Only meetings in this subtree")] = None,
+    org_unit_id: Annotated[
+        IdParam | None, Query(description="Only meetings in this subtree")
+    ] = None,
     kind: MeetingKind | None = None,
     status: MeetingStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> MeetingPage:
     return await service.list_meetings(
         session,
@@ -105,7 +109,7 @@ async def list_meetings(
     summary="Read a meeting · 会议详情",
 )
 async def get_meeting(
-    meeting_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    meeting_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> MeetingRead:
     meeting = await service.get_meeting(session, principal, meeting_id)
     set_etag(response, meeting.version)
@@ -119,7 +123,7 @@ async def get_meeting(
     summary="Record the minutes · 会议纪要",
 )
 async def record_meeting_minutes(
-    meeting_id: int,
+    meeting_id: IdParam,
     body: MinutesIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -139,7 +143,7 @@ async def record_meeting_minutes(
     summary="Cancel a meeting · 取消会议",
 )
 async def cancel_meeting(
-    meeting_id: int,
+    meeting_id: IdParam,
     body: CancelIn,
     response: Response,
     principal: CurrentPrincipal,
@@ -159,7 +163,7 @@ async def cancel_meeting(
     summary="Record attendance · 代签到",
 )
 async def record_meeting_attendance(
-    meeting_id: int,
+    meeting_id: IdParam,
     body: AttendanceIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -175,7 +179,7 @@ async def record_meeting_attendance(
     summary="Check in · 会议签到",
 )
 async def check_in_meeting(
-    meeting_id: int,
+    meeting_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
 ) -> AttendanceRead:
@@ -190,11 +194,11 @@ async def check_in_meeting(
     summary="Who attended · 签到名单",
 )
 async def list_meeting_attendance(
-    meeting_id: int,
+    meeting_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> AttendancePage:
     return await service.list_attendance(session, principal, meeting_id, limit=limit, cursor=cursor)
 
@@ -207,7 +211,7 @@ async def list_meeting_attendance(
     summary="Record a decision · 会议决定",
 )
 async def record_meeting_decision(
-    meeting_id: int,
+    meeting_id: IdParam,
     body: DecisionIn,
     principal: CurrentPrincipal,
     session: DbSession,

@@ -4,13 +4,14 @@ import enum
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.governance.bodies.rules import BodyKind
 from app.governance.schemas import LongText, PersonRef, Placed, ShortText, Statement, Title
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import DateTime, Id, Line, Text
 
 
 class MeetingKind(enum.StrEnum):
@@ -43,7 +44,7 @@ class MeetingStatus(enum.StrEnum):
     """已取消 · cancelled."""
 
 
-Agenda = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=20)]
+Agenda = Annotated[list[Annotated[Line, Field(min_length=1, max_length=200)]], Field(max_length=20)]
 
 
 class MeetingCreate(StrictModel):
@@ -65,10 +66,10 @@ class MeetingCreate(StrictModel):
 
     kind: MeetingKind
     title: Title
-    org_unit_id: int = Field(description="The compound or branch holding it")
-    scheduled_at: AwareDatetime
-    station_id: int | None = Field(default=None, description="Where, when at a station")
-    body_ids: list[int] = Field(
+    org_unit_id: Id = Field(description="The compound or branch holding it")
+    scheduled_at: DateTime
+    station_id: Id | None = Field(default=None, description="Where, when at a station")
+    body_ids: list[Id] = Field(
         default_factory=list, max_length=10, description="Partner bodies taking part"
     )
     agenda: Agenda = Field(default_factory=list)
@@ -88,14 +89,14 @@ class MinutesIn(StrictModel):
         }
     )
 
-    held_at: AwareDatetime
+    held_at: DateTime
     minutes: LongText
 
 
 class AttendanceIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"person_id": 7}]})
 
-    person_id: int
+    person_id: Id
 
 
 class DecisionOrder(StrictModel):
@@ -113,9 +114,9 @@ class DecisionOrder(StrictModel):
         }
     )
 
-    category: Annotated[str, Field(min_length=1, max_length=32)]
+    category: Annotated[Line, Field(min_length=1, max_length=32)]
     title: Title
-    description: Annotated[str, Field(min_length=1, max_length=2000)]
+    description: Annotated[Text, Field(min_length=1, max_length=2000)]
 
 
 class DecisionMatter(StrictModel):

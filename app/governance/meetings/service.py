@@ -52,6 +52,7 @@ from app.governance.meetings.schemas import (
 from app.governance.stations import repository as station_repository
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.etag import check_version
+from app.kit.pagination import BY_ID, paginate
 from app.orders.schemas import Channel, OrderCreate
 from app.orders.steps import submit as order_submit
 from app.people.schemas import business_today
@@ -141,10 +142,13 @@ async def list_meetings(
         where.append(Meeting.kind == kind.value)
     if status is not None:
         where.append(Meeting.status == status.value)
-    rows = await repository.meeting_page(
-        session, where, before=shared.after_id(cursor), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.meeting_page(session, where, before=after, limit=n),
+        lambda m: m.id,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda m: m.id)
     return MeetingPage(
         items=[MeetingSummary.model_validate(m) for m in items], next_cursor=next_cursor
     )
@@ -252,10 +256,13 @@ async def list_attendance(
     session: AsyncSession, principal: Principal, meeting_id: int, *, limit: int, cursor: str | None
 ) -> AttendancePage:
     meeting = await _find(session, await shared.reader_scope(session, principal), meeting_id)
-    rows = await repository.attendance_page(
-        session, meeting.id, after=shared.after_id(cursor), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.attendance_page(session, meeting.id, after=after, limit=n),
+        lambda r: r[0].id,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda r: r[0].id)
     return AttendancePage(
         items=[
             AttendanceRead(

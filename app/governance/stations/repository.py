@@ -8,7 +8,7 @@ capacity`` (backed by a CHECK), so concurrent volunteers can never overfill it.
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, select, update
+from sqlalchemy import ColumnElement, Row, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,7 +60,7 @@ async def station_name_taken(
 async def station_page(
     session: AsyncSession, where: Sequence[ColumnElement[bool]], *, after: int | None, limit: int
 ) -> Sequence[Station]:
-    query = select(Station).where(*where).order_by(Station.id).limit(limit + 1)
+    query = select(Station).where(*where).order_by(Station.id).limit(limit)
     if after is not None:
         query = query.where(Station.id > after)
     return (await session.scalars(query)).all()
@@ -119,10 +119,10 @@ async def shifts_between(
             DutyShift.starts_at < starts_before,
         )
         .order_by(DutyShift.starts_at, DutyShift.id)
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
-        query = query.where((DutyShift.starts_at, DutyShift.id) > after)  # type: ignore[operator]
+        query = query.where(tuple_(DutyShift.starts_at, DutyShift.id) > tuple_(*after))
     return (await session.scalars(query)).all()
 
 
@@ -201,7 +201,7 @@ async def assignment_page(
         .join(Person, Person.id == DutyAssignment.person_id)
         .where(*where)
         .order_by(DutyAssignment.id.desc())
-        .limit(limit + 1)
+        .limit(limit)
     )
     if after is not None:
         query = query.where(DutyAssignment.id < after)
@@ -224,7 +224,7 @@ async def honour_page(
         .join(Person, Person.id == HonourEntry.person_id)
         .where(HonourEntry.station_id == station_id)
         .order_by(HonourEntry.id.desc())
-        .limit(limit + 1)
+        .limit(limit)
     )
     if not include_withdrawn:
         query = query.where(HonourEntry.withdrawn_at.is_(None))

@@ -14,7 +14,7 @@ domain's ``app.kit.checkin`` lands.
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, not_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,13 +54,16 @@ from app.governance.stations.schemas import (
 )
 from app.governance.stations.service import community_person, find
 from app.kit.calendar import BUSINESS_TZ
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.kit.pagination import BY_ID, Keyset, paginate
+from app.kit.types import DateTime, Id
 from app.people.models import Person
 from app.points import service as points_service
 
 DUTY_ACTIVITY = "duty_shift"
 """The points rule (``activity_type``) a served shift earns by."""
 EARLY_CHECK_IN = timedelta(minutes=30)
+BY_START: Keyset[tuple[datetime, int]] = Keyset(DateTime, Id)
+"""Shifts in time order."""
 _ON_SHIFT_UNIQUE = "uq_duty_assignment_on_shift"
 
 
@@ -155,19 +158,6 @@ async def create_rota(
     )
 
 
-def _after_shift(cursor: str | None) -> tuple[datetime, int] | None:
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        starts = datetime.fromisoformat(key[0])
-    except (TypeError, ValueError):
-        raise InvalidCursor() from None
-    if starts.tzinfo is None or not isinstance(key[1], int) or isinstance(key[1], bool):
-        raise InvalidCursor()
-    return starts, key[1]
-
-
 async def list_shifts(
     session: AsyncSession,
     principal: Principal,
@@ -181,21 +171,19 @@ async def list_shifts(
     """The station's shifts starting on those business days, in time order, with who
     is on each."""
     station = await find(session, await shared.reader_scope(session, principal), station_id)
-    rows = await repository.shifts_between(
-        session,
-        station.id,
-        starts_from=datetime.combine(from_date, datetime.min.time(), BUSINESS_TZ),
-        starts_before=datetime.combine(
-            to_date + timedelta(days=1), datetime.min.time(), BUSINESS_TZ
+    items, next_cursor = await paginate(
+        BY_START,
+        cursor,
+        limit,
+        lambda after, n: repository.shifts_between(
+            session,
+            station.id,
+            starts_from=datetime.combine(from_date, time(), BUSINESS_TZ),
+            starts_before=datetime.combine(to_date + timedelta(days=1), time(), BUSINESS_TZ),
+            after=after,
+            limit=n,
         ),
-        after=_after_shift(cursor),
-        limit=limit,
-    )
-    items = list(rows[:limit])
-    next_cursor = (
-        encode_cursor([items[-1].starts_at.isoformat(), items[-1].id])
-        if len(rows) > limit
-        else None
+        lambda shift: (shift.starts_at, shift.id),
     )
     return ShiftPage(items=await _shift_reads(session, principal, items), next_cursor=next_cursor)
 
@@ -377,10 +365,13 @@ async def list_assignments(
         where.append(_status_clause(status))
     if person_id is not None:
         where.append(DutyAssignment.person_id == person_id)
-    rows = await repository.assignment_page(
-        session, where, after=shared.after_id(cursor), limit=limit
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.assignment_page(session, where, after=after, limit=n),
+        lambda row: row[0].id,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda r: r[0].id)
     return AssignmentPage(
         items=[present(principal, a, s, p) for a, s, p in items], next_cursor=next_cursor
     )

@@ -1,7 +1,6 @@
 """``/stations`` (红旗驿站 / 党群服务站 / 党员工作室) with their rota and honour roll, and the
 duty steps ``/duty-shifts/{id}/…`` and ``/duty-assignments/{id}/…``."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -42,6 +41,7 @@ from app.governance.stations.schemas import (
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
+from app.kit.types import BoolParam, Date, IdParam
 
 router = APIRouter(tags=["stations"], route_class=IdempotentRoute)
 
@@ -71,10 +71,12 @@ async def create_station(
 async def list_stations(
     principal: CurrentPrincipal,
     session: DbSession,
-    org_unit_id: Annotated[int | None, Query(description="Only stations in this subtree")] = None,
+    org_unit_id: Annotated[
+        IdParam | None, Query(description="Only stations in this subtree")
+    ] = None,
     kind: StationKind | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> StationPage:
     return await service.list_stations(
         session, principal, org_unit_id=org_unit_id, kind=kind, limit=limit, cursor=cursor
@@ -88,7 +90,7 @@ async def list_stations(
     summary="Read a station · 驿站详情",
 )
 async def get_station(
-    station_id: int, response: Response, principal: CurrentPrincipal, session: DbSession
+    station_id: IdParam, response: Response, principal: CurrentPrincipal, session: DbSession
 ) -> StationRead:
     """With its functions, opening hours and current 站长 / 副站长."""
     station = await service.get_station(session, principal, station_id)
@@ -103,7 +105,7 @@ async def get_station(
     summary="Change a station · 修改驿站",
 )
 async def update_station(
-    station_id: int,
+    station_id: IdParam,
     body: StationUpdate,
     response: Response,
     principal: CurrentPrincipal,
@@ -126,7 +128,7 @@ async def update_station(
     summary="Lay out a duty rota · 排班",
 )
 async def create_duty_rota(
-    station_id: int,
+    station_id: IdParam,
     body: RotaCreate,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -142,13 +144,13 @@ async def create_duty_rota(
     summary="A station's rota · 值班表",
 )
 async def list_duty_shifts(
-    station_id: int,
+    station_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
-    from_date: Annotated[date, Query(alias="from", description="First business day")],
-    to_date: Annotated[date, Query(alias="to", description="Last business day, inclusive")],
+    from_date: Annotated[Date, Query(alias="from", description="First business day")],
+    to_date: Annotated[Date, Query(alias="to", description="Last business day, inclusive")],
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> ShiftPage:
     return await rota.list_shifts(
         session,
@@ -168,15 +170,15 @@ async def list_duty_shifts(
     summary="Duties at a station · 值班记录",
 )
 async def list_duty_assignments(
-    station_id: int,
+    station_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
     status: Annotated[
         AssignmentStatus | None, Query(description="`missed`: shifts ended without check-in")
     ] = None,
-    person_id: int | None = None,
+    person_id: IdParam | None = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> AssignmentPage:
     return await rota.list_assignments(
         session,
@@ -197,7 +199,7 @@ async def list_duty_assignments(
     summary="Put a member on a shift · 排班到人",
 )
 async def assign_duty(
-    shift_id: int,
+    shift_id: IdParam,
     body: AssignIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -215,7 +217,7 @@ async def assign_duty(
     summary="Volunteer for a shift · 认领值班",
 )
 async def volunteer_for_duty(
-    shift_id: int,
+    shift_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
 ) -> AssignmentRead:
@@ -231,7 +233,7 @@ async def volunteer_for_duty(
     summary="Hand a duty over · 换班",
 )
 async def swap_duty(
-    assignment_id: int,
+    assignment_id: IdParam,
     body: SwapIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -248,7 +250,7 @@ async def swap_duty(
     summary="Check in at the station · 值班签到",
 )
 async def check_in_duty(
-    assignment_id: int,
+    assignment_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
 ) -> AssignmentRead:
@@ -265,7 +267,7 @@ async def check_in_duty(
     summary="Come off a shift · 取消值班",
 )
 async def withdraw_duty(
-    assignment_id: int,
+    assignment_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
 ) -> AssignmentRead:
@@ -284,7 +286,7 @@ async def withdraw_duty(
     summary="Add to the honour roll · 红旗好人上榜",
 )
 async def add_station_honour(
-    station_id: int,
+    station_id: IdParam,
     body: HonourCreate,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -299,12 +301,12 @@ async def add_station_honour(
     summary="A station's honour roll · 红旗好人光荣榜",
 )
 async def list_station_honours(
-    station_id: int,
+    station_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
-    include_withdrawn: bool = False,
+    include_withdrawn: BoolParam = False,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: Cursor | None = None,
 ) -> HonourPage:
     return await service.list_honours(
         session,
@@ -323,6 +325,6 @@ async def list_station_honours(
     summary="Take off the honour roll · 撤下光荣榜",
 )
 async def withdraw_station_honour(
-    honour_id: int, body: HonourWithdraw, principal: CurrentPrincipal, session: DbSession
+    honour_id: IdParam, body: HonourWithdraw, principal: CurrentPrincipal, session: DbSession
 ) -> HonourRead:
     return await service.withdraw_honour(session, principal, honour_id, body)

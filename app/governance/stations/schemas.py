@@ -1,16 +1,17 @@
 """Request and response bodies of /stations, /duty-shifts, /duty-assignments, /honours."""
 
 import enum
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.governance.bodies.schemas import OfficeRead
-from app.governance.schemas import Name, PersonRef, Placed, ShortText, Statement
+from app.governance.schemas import Clock, Name, PersonRef, Placed, ShortText, Statement
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
+from app.kit.types import Bool, Date, Id, Int, Line
 from app.people.schemas import PatchBody, reject_null
 
 
@@ -52,7 +53,7 @@ class StationFunction(enum.StrEnum):
     """志愿服务 · volunteering base."""
 
 
-Weekday = Annotated[int, Field(ge=1, le=7, description="ISO weekday: 1 Monday … 7 Sunday")]
+Weekday = Annotated[Int, Field(ge=1, le=7, description="ISO weekday: 1 Monday … 7 Sunday")]
 
 
 class OpeningHours(StrictModel):
@@ -61,8 +62,8 @@ class OpeningHours(StrictModel):
     )
 
     weekdays: list[Weekday] = Field(min_length=1, max_length=7)
-    opens: time
-    closes: time
+    opens: Clock
+    closes: Clock
 
     @model_validator(mode="after")
     def _order(self) -> Self:
@@ -101,7 +102,7 @@ class StationCreate(StrictModel):
 
     kind: StationKind
     name: Name
-    org_unit_id: int = Field(description="The node it serves, usually a compound")
+    org_unit_id: Id = Field(description="The node it serves, usually a compound")
     address: ShortText | None = None
     functions: Functions = Field(default_factory=list)
     opening_hours: Hours = Field(default_factory=list)
@@ -116,7 +117,7 @@ class StationUpdate(PatchBody):
     address: ShortText | None = None
     functions: Functions | None = None
     opening_hours: Hours | None = None
-    is_active: bool | None = None
+    is_active: Bool | None = None
 
 
 class StationRead(Placed):
@@ -186,12 +187,12 @@ class RotaCreate(StrictModel):
         }
     )
 
-    from_date: date
-    to_date: date
+    from_date: Date
+    to_date: Date
     weekdays: list[Weekday] = Field(min_length=1, max_length=7)
-    starts: time
-    ends: time
-    capacity: int = Field(default=2, ge=1, le=20)
+    starts: Clock
+    ends: Clock
+    capacity: Int = Field(default=2, ge=1, le=20)
     note: ShortText | None = None
 
     @model_validator(mode="after")
@@ -338,7 +339,7 @@ class RotaCreated(BaseModel):
 class AssignIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"person_id": 7}]})
 
-    person_id: int = Field(
+    person_id: Id = Field(
         description="A party member living in, or held by a branch of, the station's community"
     )
 
@@ -348,7 +349,7 @@ class SwapIn(StrictModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"person_id": 8, "reason": "出差"}]})
 
-    person_id: int
+    person_id: Id
     reason: ShortText | None = None
 
 
@@ -369,10 +370,10 @@ class HonourCreate(StrictModel):
         }
     )
 
-    person_id: int = Field(description="A resident or member of the station's community")
-    title: Annotated[str, Field(min_length=1, max_length=50)] = "红旗好人"
+    person_id: Id = Field(description="A resident or member of the station's community")
+    title: Annotated[Line, Field(min_length=1, max_length=50)] = "红旗好人"
     citation: Statement
-    honoured_on: date
+    honoured_on: Date
 
 
 class HonourWithdraw(StrictModel):

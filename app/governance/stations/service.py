@@ -43,6 +43,7 @@ from app.governance.stations.schemas import (
     StationUpdate,
 )
 from app.kit.etag import check_version
+from app.kit.pagination import BY_ID, paginate
 from app.people.models import Person
 
 _NAME_UNIQUE = "uq_station_org_unit_id_name"
@@ -145,8 +146,13 @@ async def list_stations(
         where.append(Scope.of([(unit.level, unit.id)]).clause(Station))
     if kind is not None:
         where.append(Station.kind == kind.value)
-    rows = await repository.station_page(session, where, after=shared.after_id(cursor), limit=limit)
-    items, next_cursor = shared.page_of(rows, limit, lambda s: s.id)
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.station_page(session, where, after=after, limit=n),
+        lambda s: s.id,
+    )
     return StationPage(items=await present_all(session, principal, items), next_cursor=next_cursor)
 
 
@@ -226,14 +232,15 @@ async def list_honours(
     cursor: str | None,
 ) -> HonourPage:
     station = await find(session, await shared.reader_scope(session, principal), station_id)
-    rows = await repository.honour_page(
-        session,
-        station.id,
-        include_withdrawn=include_withdrawn,
-        after=shared.after_id(cursor),
-        limit=limit,
+    items, next_cursor = await paginate(
+        BY_ID,
+        cursor,
+        limit,
+        lambda after, n: repository.honour_page(
+            session, station.id, include_withdrawn=include_withdrawn, after=after, limit=n
+        ),
+        lambda r: r[0].id,
     )
-    items, next_cursor = shared.page_of(rows, limit, lambda r: r[0].id)
     return HonourPage(items=[_honour(principal, e, p) for e, p in items], next_cursor=next_cursor)
 
 
