@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import clients_router as api_clients_router
 from app.auth.router import router as auth_router
+from app.governance.router import router as governance_router
 from app.hierarchy.router import router as hierarchy_router
 from app.kit.schemas import problem_responses
 from app.orders.config.router import router as order_config_router
@@ -40,6 +41,7 @@ for domain_router in (
     registrations_router,
     wishes_router,
     participation_reports_router,
+    governance_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

@@ -50,6 +50,14 @@ UNITS_MANAGE: Final = "units.manage"
 (挂钩联系) and yearly commitments; confirm members' registrations (报到)."""
 WISHES_MANAGE: Final = "wishes.manage"
 """微心愿: post wishes on a resident's behalf, claim for a team or unit, cancel."""
+GOVERNANCE_READ: Final = "governance.read"
+"""Read partner bodies, offices, stations and rotas, meetings, 五议 matters and evaluations."""
+GOVERNANCE_MANAGE: Final = "governance.manage"
+"""Keep bodies, offices, stations, rotas, meetings, matters and evaluations: the branch's
+and the community's staff."""
+GOVERNANCE_TAKE_PART: Final = "governance.take_part"
+"""Take part as oneself: propose a matter (提议), vote once for one's household (公议), rate
+(评议), answer an evaluation, volunteer for and check in to duty shifts."""
 
 ALL: Final = frozenset(
     {
@@ -83,6 +91,9 @@ ALL: Final = frozenset(
         ACTIVITIES_MANAGE,
         UNITS_MANAGE,
         WISHES_MANAGE,
+        GOVERNANCE_READ,
+        GOVERNANCE_MANAGE,
+        GOVERNANCE_TAKE_PART,
     }
 )
 

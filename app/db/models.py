@@ -4,6 +4,23 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
+from app.governance.bodies.models import OfficeTerm, PartnerBody, PropertyContract
+from app.governance.deliberation.models import (
+    Matter,
+    MatterBallot,
+    MatterEvent,
+    MatterPosition,
+    MatterRating,
+    MatterVote,
+)
+from app.governance.evaluations.models import Evaluation, EvaluationResponse, Questionnaire
+from app.governance.meetings.models import (
+    Meeting,
+    MeetingAttendance,
+    MeetingBody,
+    MeetingDecision,
+)
+from app.governance.stations.models import DutyAssignment, DutyShift, HonourEntry, Station
 from app.hierarchy.models import OrgUnit
 from app.integrations.models import IdempotencyRecord, OutboxEvent
 from app.orders.models import (
@@ -53,15 +70,32 @@ __all__ = [
     "DepartmentArrival",
     "DepartmentMember",
     "DualRegistration",
+    "DutyAssignment",
+    "DutyShift",
+    "Evaluation",
+    "EvaluationResponse",
+    "HonourEntry",
     "IdempotencyRecord",
     "KpiSetting",
+    "Matter",
+    "MatterBallot",
+    "MatterEvent",
+    "MatterPosition",
+    "MatterRating",
+    "MatterVote",
+    "Meeting",
+    "MeetingAttendance",
+    "MeetingBody",
+    "MeetingDecision",
     "MicroWish",
     "MicroWishParticipant",
+    "OfficeTerm",
     "OrderCategory",
     "OrderNumberCounter",
     "OrderSecond",
     "OrgUnit",
     "OutboxEvent",
+    "PartnerBody",
     "PartyMember",
     "Person",
     "PointsAccount",
@@ -69,6 +103,8 @@ __all__ = [
     "PointsPosting",
     "PointsRule",
     "PointsTransaction",
+    "PropertyContract",
+    "Questionnaire",
     "Redemption",
     "RefreshToken",
     "Reward",
@@ -77,6 +113,7 @@ __all__ = [
     "RolePermission",
     "ServiceOrder",
     "ServiceOrderEvent",
+    "Station",
     "TimeLimitClass",
     "UserAccount",
     "UserIdentity",

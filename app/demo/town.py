@@ -6,8 +6,9 @@ numbers; one login per role; departments and a volunteer team; ~300 orders in ev
 state over the last 90 days; the points their closed orders earned; a shop per
 community and a few redemptions; community participation (``participation.py``: a unit
 paired with 红星社区, twenty members' 双报到 with their 三个一, last weekend's clean-up
-with QR check-in, a 微心愿 fulfilled by a team). Everything except the historical orders
-goes through the same services the API uses, as a system administrator.
+with QR check-in, a 微心愿 fulfilled by a team); and a compound's governance
+(``governance``). Everything except the historical orders goes through the same
+services the API uses, as a system administrator.
 
 Seeding is idempotent: it runs only into a database with no accounts yet, so a
 second ``make run`` finds its data as it left it.
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.principal import Grant, Principal
 from app.config import get_settings
+from app.demo.governance import STATION_LOGIN, seed_governance
 from app.demo.orders import seed_demo_orders
 from app.demo.participation import seed_participation
 from app.errors import AppError
@@ -60,6 +62,7 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("member_demo", "党员 · member @ 红星一网格"),
     ("resident_demo", "居民 · resident @ 红星社区 1栋101"),
     ("shilong_audit", "审计员 · auditor @ 石龙镇"),
+    STATION_LOGIN,
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
@@ -98,6 +101,9 @@ async def seed_demo(session: AsyncSession) -> bool:
     await seed_demo_orders(session, town_id=place.town.id)
     await _points(session, system, place, members)
     await seed_participation(session, system, place.town, place.communities, members)
+    await seed_governance(
+        session, system, place.grids, place.households, residents, members, DEMO_PASSWORD
+    )
     return True
 
 

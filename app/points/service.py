@@ -382,6 +382,41 @@ async def reverse_award(
     return posted.transaction.id
 
 
+async def award_by_activity_rule(
+    session: AsyncSession,
+    person_id: int,
+    *,
+    activity_type: str,
+    activity_ref: str,
+    actor_user_id: int | None,
+    occurred_at: datetime | None = None,
+) -> tuple[PointsTransaction | None, int]:
+    """Points by the ``activity_type`` rule for a business event other domains record
+    (a duty shift served at a station): once per (``activity_ref``, person), whoever
+    retries. Returns the transaction (None without a rule or when the caps left
+    nothing) and the points this call awarded (0 on a repeat)."""
+    account = await accounts.member_account(session, person_id)
+    rules = await _rules(session, account.town_id)
+    points = rules.points(RuleKind.activity_type, activity_type)
+    if points is None:
+        return None, 0
+    result = await _award_by_rule(
+        session,
+        account,
+        rules,
+        points=points,
+        txn_key=activity_key(activity_ref, person_id),
+        kind=TxnKind.activity_award,
+        reason=f"{activity_type} {activity_ref}",
+        data={"activity_type": activity_type, "activity_ref": activity_ref},
+        actor_user_id=actor_user_id,
+        occurred_at=occurred_at,
+    )
+    if result.posted is None:
+        return None, 0
+    return result.posted.transaction, result.awarded
+
+
 # ---------------------------------------------------------------- manual adjustments
 
 

@@ -6,6 +6,7 @@ from typing import Final
 
 from app.authz.permissions import (
     ALL,
+    GOVERNANCE_TAKE_PART,
     ORDERS_DEPARTMENT,
     ORDERS_SUBMIT,
     ORDERS_WORK,
@@ -16,7 +17,14 @@ from app.authz.principal import Principal
 from app.authz.scope import Placed, Scope
 
 OWN_CAPACITY: Final = frozenset(
-    {ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT, POINTS_REDEEM, PARTICIPATION_JOIN}
+    {
+        ORDERS_SUBMIT,
+        ORDERS_WORK,
+        ORDERS_DEPARTMENT,
+        POINTS_REDEEM,
+        PARTICIPATION_JOIN,
+        GOVERNANCE_TAKE_PART,
+    }
 )
 """Permissions that act only on what the holder files or is handed (one's own orders,
 assignments and points; signing oneself up, checking oneself in, one's own 报到 — the

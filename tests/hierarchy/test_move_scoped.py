@@ -32,6 +32,7 @@ from app.points.models import (
 )
 from tests.hierarchy.conftest import BASE, World, if_match, reload
 from tests.support.factory import bearer, make_member, make_person, make_user
+from tests.support.governance import seed_governance_rows
 
 ORDERS = "/api/v1/orders"
 KNOWN_SCOPED = {
@@ -178,6 +179,7 @@ async def _seed(
         ]
     )
     await db.flush()
+    await seed_governance_rows(db, person, grid)
 
 
 async def _snapshot(db: AsyncSession, table: Table) -> dict[tuple[Any, ...], dict[str, Any]]:
