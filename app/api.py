@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import clients_router as api_clients_router
 from app.auth.router import router as auth_router
+from app.governance.router import router as governance_router
 from app.hierarchy.router import router as hierarchy_router
 from app.integrations.webhooks.router import router as webhooks_router
 from app.integrations.wechat.router import router as wechat_router
@@ -12,6 +13,11 @@ from app.kit.schemas import problem_responses
 from app.notifications.router import router as notifications_router
 from app.orders.config.router import router as order_config_router
 from app.orders.router import router as orders_router
+from app.participation.registrations.router import router as registrations_router
+from app.participation.reports.router import router as participation_reports_router
+from app.participation.router import router as activities_router
+from app.participation.units.router import router as work_units_router
+from app.participation.wishes.router import router as wishes_router
 from app.people.members.router import router as members_router
 from app.people.router import router as people_router
 from app.points.router import router as points_router
@@ -33,6 +39,12 @@ for domain_router in (
     stats_router,
     points_router,
     shop_router,
+    activities_router,
+    work_units_router,
+    registrations_router,
+    wishes_router,
+    participation_reports_router,
+    governance_router,
     webhooks_router,
     notifications_router,
     wechat_router,

@@ -26,6 +26,23 @@ OPENAPI_TAGS = [
     {"name": "points", "description": "Red points ledger, earning and leaderboards · 红色积分"},
     {"name": "rewards", "description": "The community shop · 爱心超市 / 幸福超市"},
     {
+        "name": "activities",
+        "description": "Volunteer activities: sign-up, QR check-in, hours · 志愿服务活动",
+    },
+    {
+        "name": "work-units",
+        "description": "Units, their pairings and yearly commitments · 单位与结对 (双报到)",
+    },
+    {
+        "name": "dual-registrations",
+        "description": "Members' registrations with communities, the 三个一 · 在职党员双报到",
+    },
+    {"name": "micro-wishes", "description": "Residents' small wishes, claimed · 微心愿"},
+    {
+        "name": "participation-reports",
+        "description": "Service hours and the 双考评 reports · 服务时长与双考评",
+    },
+    {
         "name": "webhooks",
         "description": "Event subscriptions, signed per Standard Webhooks · 事件订阅",
     },

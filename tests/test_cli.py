@@ -182,6 +182,18 @@ def test_seed_demo_builds_a_consistent_town(empty_database: str) -> None:
             "SELECT count(*) FROM points_transaction WHERE kind = 'order_award'"
         ).fetchone()
         redemptions = conn.execute("SELECT count(*) FROM redemption").fetchone()
+        matters = conn.execute(
+            "SELECT status, ballots, yes_votes, no_votes, ratings FROM matter"
+        ).fetchall()
+        decisions = conn.execute(
+            "SELECT count(order_id), count(matter_id) FROM meeting_decision"
+        ).fetchone()
+        duties = conn.execute(
+            "SELECT count(*) FILTER (WHERE a.status = 'checked_in'), "
+            "count(*) FILTER (WHERE a.status = 'scheduled' AND s.ends_at < now()) "
+            "FROM duty_assignment a JOIN duty_shift s ON s.id = a.shift_id"
+        ).fetchone()
+        answers = conn.execute("SELECT count(*) FROM evaluation_response").fetchone()
     assert set(levels) == {"town", "community", "grid", "building", "household"}
     assert statuses == {
         "submitted",
@@ -207,6 +219,10 @@ def test_seed_demo_builds_a_consistent_town(empty_database: str) -> None:
     }
     assert awards is not None and awards[0] > 0
     assert redemptions is not None and redemptions[0] > 0
+    assert matters == [("closed", 4, 3, 1, 4)]
+    assert decisions == (1, 1)
+    assert duties == (15, 1)
+    assert answers == (8,)
     verified = redgrid("verify-ledger", database_url=empty_database)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     again = redgrid("seed-demo", database_url=empty_database)

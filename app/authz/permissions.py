@@ -37,6 +37,27 @@ POINTS_REDEEM: Final = "points.redeem"
 """A member redeems their own points at the shop."""
 REWARDS_MANAGE: Final = "rewards.manage"
 REWARDS_HANDOVER: Final = "rewards.handover"
+PARTICIPATION_JOIN: Final = "participation.join"
+"""居民/党员参与: see the activities, teams and 微心愿 board of one's community, sign up,
+check in by QR, join open teams, register (双报到), claim wishes (members), see one's hours."""
+PARTICIPATION_READ: Final = "participation.read"
+"""Staff read of activities, sign-ups, registrations, units, wishes and the 双考评 reports."""
+ACTIVITIES_MANAGE: Final = "activities.manage"
+"""组织活动: publish, change, cancel and close activities; show the QR code; check people in
+and out by hand; void an attendance (冲正 of its points)."""
+UNITS_MANAGE: Final = "units.manage"
+"""双报到/结对: the registry of units (机关、企事业单位党组织), their rosters, pairings
+(挂钩联系) and yearly commitments; confirm members' registrations (报到)."""
+WISHES_MANAGE: Final = "wishes.manage"
+"""微心愿: post wishes on a resident's behalf, claim for a team or unit, cancel."""
+GOVERNANCE_READ: Final = "governance.read"
+"""Read partner bodies, offices, stations and rotas, meetings, 五议 matters and evaluations."""
+GOVERNANCE_MANAGE: Final = "governance.manage"
+"""Keep bodies, offices, stations, rotas, meetings, matters and evaluations: the branch's
+and the community's staff."""
+GOVERNANCE_TAKE_PART: Final = "governance.take_part"
+"""Take part as oneself: propose a matter (提议), vote once for one's household (公议), rate
+(评议), answer an evaluation, volunteer for and check in to duty shifts."""
 WEBHOOKS_MANAGE: Final = "webhooks.manage"
 """Subscribe endpoints to events of one's scope (``/webhooks``), read their secrets
 and delivery logs. What a subscription hears is still bounded by its owner's read
@@ -69,6 +90,14 @@ ALL: Final = frozenset(
         POINTS_REDEEM,
         REWARDS_MANAGE,
         REWARDS_HANDOVER,
+        PARTICIPATION_JOIN,
+        PARTICIPATION_READ,
+        ACTIVITIES_MANAGE,
+        UNITS_MANAGE,
+        WISHES_MANAGE,
+        GOVERNANCE_READ,
+        GOVERNANCE_MANAGE,
+        GOVERNANCE_TAKE_PART,
         WEBHOOKS_MANAGE,
     }
 )

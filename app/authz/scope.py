@@ -52,6 +52,12 @@ class Place:
         return cls(town_id, None, None, None, None)
 
 
+class Visibility(Protocol):
+    """A :class:`Scope` or a :class:`Reach`: anything that turns into a row predicate."""
+
+    def clause(self, model: Any) -> ColumnElement[bool]: ...
+
+
 @dataclass(frozen=True)
 class Scope:
     """The subtrees a caller reaches with one permission."""
@@ -93,3 +99,51 @@ class Scope:
         if self.unrestricted:
             return True
         return any(getattr(row, LEVEL_COLUMNS[level]) == node_id for level, node_id in self.nodes)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a participant (居民, 党员) takes part: the whole community of every node
+    they are granted at — a resident granted at their household sees their community's
+    activities, teams and 微心愿 board, not only their own household's — and the town
+    above it (a town-wide activity). Staff keep using :class:`Scope` (their subtree).
+
+    Rows are matched on their ancestor ids like any scope, and on ``org_unit_id`` (the
+    node a row is placed at) for the towns above.
+    """
+
+    around: Scope
+    """The grants lifted to their community (a town grant stays the town)."""
+    towns: frozenset[int]
+
+    @classmethod
+    def lifted(cls, scope: Scope, chains: dict[int, tuple[int | None, ...]]) -> "Reach":
+        """``chains``: the five ancestor ids (town … household) of every granted node."""
+        if scope.unrestricted:
+            return cls(around=scope, towns=frozenset())
+        nodes: set[tuple[str, int]] = set()
+        towns: set[int] = set()
+        for level, node_id in scope.nodes:
+            chain = chains.get(node_id)
+            if chain is None:
+                continue
+            town_id, community_id = chain[0], chain[1]
+            if level == "town" or community_id is None:
+                nodes.add((level, node_id))
+            else:
+                nodes.add(("community", community_id))
+            if town_id is not None and level != "town":
+                towns.add(town_id)
+        return cls(around=Scope.of(nodes), towns=frozenset(towns))
+
+    @property
+    def is_empty(self) -> bool:
+        return self.around.is_empty
+
+    def clause(self, model: Any) -> ColumnElement[bool]:
+        if not self.towns:
+            return self.around.clause(model)
+        return or_(self.around.clause(model), model.org_unit_id.in_(sorted(self.towns)))
+
+    def covers(self, row: Any) -> bool:
+        return self.around.covers(row) or getattr(row, "org_unit_id", None) in self.towns

@@ -4,6 +4,23 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
+from app.governance.bodies.models import OfficeTerm, PartnerBody, PropertyContract
+from app.governance.deliberation.models import (
+    Matter,
+    MatterBallot,
+    MatterEvent,
+    MatterPosition,
+    MatterRating,
+    MatterVote,
+)
+from app.governance.evaluations.models import Evaluation, EvaluationResponse, Questionnaire
+from app.governance.meetings.models import (
+    Meeting,
+    MeetingAttendance,
+    MeetingBody,
+    MeetingDecision,
+)
+from app.governance.stations.models import DutyAssignment, DutyShift, HonourEntry, Station
 from app.hierarchy.models import OrgUnit
 from app.integrations.models import IdempotencyRecord, OutboxEvent, RelayCounter
 from app.integrations.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -24,6 +41,15 @@ from app.orders.models import (
     VolunteerTeam,
     VolunteerTeamMember,
 )
+from app.participation.models import Activity, ActivitySignup
+from app.participation.registrations.models import DualRegistration
+from app.participation.units.models import (
+    WorkUnit,
+    WorkUnitCommitment,
+    WorkUnitMember,
+    WorkUnitPairing,
+)
+from app.participation.wishes.models import MicroWish, MicroWishParticipant
 from app.people.models import PartyMember, Person
 from app.points.models import (
     PointsAccount,
@@ -37,6 +63,8 @@ from app.points.models import (
 from app.users.models import UserAccount, UserIdentity
 
 __all__ = [
+    "Activity",
+    "ActivitySignup",
     "ApiClient",
     "AuditEvent",
     "Base",
@@ -44,15 +72,35 @@ __all__ = [
     "Department",
     "DepartmentArrival",
     "DepartmentMember",
+    "DualRegistration",
+    "DutyAssignment",
+    "DutyShift",
+    "Evaluation",
+    "EvaluationResponse",
+    "HonourEntry",
     "IdempotencyRecord",
     "KpiSetting",
+    "Matter",
+    "MatterBallot",
+    "MatterEvent",
+    "MatterPosition",
+    "MatterRating",
+    "MatterVote",
+    "Meeting",
+    "MeetingAttendance",
+    "MeetingBody",
+    "MeetingDecision",
+    "MicroWish",
+    "MicroWishParticipant",
     "Notification",
     "NotificationRule",
+    "OfficeTerm",
     "OrderCategory",
     "OrderNumberCounter",
     "OrderSecond",
     "OrgUnit",
     "OutboxEvent",
+    "PartnerBody",
     "PartyMember",
     "Person",
     "PointsAccount",
@@ -60,6 +108,8 @@ __all__ = [
     "PointsPosting",
     "PointsRule",
     "PointsTransaction",
+    "PropertyContract",
+    "Questionnaire",
     "Redemption",
     "RefreshToken",
     "RelayCounter",
@@ -69,6 +119,7 @@ __all__ = [
     "RolePermission",
     "ServiceOrder",
     "ServiceOrderEvent",
+    "Station",
     "TimeLimitClass",
     "UserAccount",
     "UserIdentity",
@@ -80,4 +131,8 @@ __all__ = [
     "WechatAccessToken",
     "WechatMessage",
     "WechatSubscription",
+    "WorkUnit",
+    "WorkUnitCommitment",
+    "WorkUnitMember",
+    "WorkUnitPairing",
 ]

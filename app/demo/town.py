@@ -4,8 +4,11 @@
 buildings and member households; residents and party members with encrypted ID
 numbers; one login per role; departments and a volunteer team; ~300 orders in every
 state over the last 90 days; the points their closed orders earned; a shop per
-community and a few redemptions. Everything except the historical orders goes
-through the same services the API uses, as a system administrator.
+community and a few redemptions; community participation (``participation.py``: a unit
+paired with 红星社区, twenty members' 双报到 with their 三个一, last weekend's clean-up
+with QR check-in, a 微心愿 fulfilled by a team); and a compound's governance
+(``governance``). Everything except the historical orders goes through the same
+services the API uses, as a system administrator.
 
 Seeding is idempotent: it runs only into a database with no accounts yet, so a
 second ``make run`` finds its data as it left it.
@@ -20,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.principal import Grant, Principal
 from app.config import get_settings
+from app.demo.governance import STATION_LOGIN, seed_governance
 from app.demo.orders import seed_demo_orders
+from app.demo.participation import seed_participation
 from app.errors import AppError
 from app.hierarchy import service as hierarchy_service
 from app.hierarchy.models import OrgUnit
@@ -57,6 +62,7 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("member_demo", "党员 · member @ 红星一网格"),
     ("resident_demo", "居民 · resident @ 红星社区 1栋101"),
     ("shilong_audit", "审计员 · auditor @ 石龙镇"),
+    STATION_LOGIN,
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
@@ -94,6 +100,10 @@ async def seed_demo(session: AsyncSession) -> bool:
     await _departments_and_team(session, system, place, members)
     await seed_demo_orders(session, town_id=place.town.id)
     await _points(session, system, place, members)
+    await seed_participation(session, system, place.town, place.communities, members)
+    await seed_governance(
+        session, system, place.grids, place.households, residents, members, DEMO_PASSWORD
+    )
     return True
 
 

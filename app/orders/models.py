@@ -93,12 +93,27 @@ class DepartmentMember(Base):
 
 
 class VolunteerTeam(IdMixin, ScopedMixin, TimestampMixin, Base):
-    """志愿服务队: a team at a node; any of its members may accept its orders."""
+    """志愿服务队: a team at a node, of party members or of residents (邻里志愿服务队,
+    家庭事务调解队); any of its party members may accept its orders."""
 
     __tablename__ = "volunteer_team"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('service', 'mediation', 'culture', 'emergency', 'patrol', 'other')",
+            name="kind",
+        ),
+    )
 
     org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))
     name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), server_default=text("'service'"))
+    leader_person_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("person.id"))
+    """The leader (队长, 楼长, 组长); always a member of the team."""
+    members_only: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    """Admits party members only (党员志愿服务队); false: residents too."""
+    is_open: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    """People in the team's community may join (and leave) by themselves."""
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class VolunteerTeamMember(Base):
@@ -109,6 +124,9 @@ class VolunteerTeamMember(Base):
     )
     person_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("person.id"), primary_key=True, index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
     )
 
 

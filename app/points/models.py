@@ -63,8 +63,8 @@ class PointsTransaction(IdMixin, Base):
     """Deterministic business key (``order-close:42``) or ``idem:<caller>:<Idempotency-Key>``:
     the same key can never post twice."""
     kind: Mapped[str] = mapped_column(String(24))
-    """order_award, activity_award, manual_award, manual_deduction, redemption,
-    reversal."""
+    """order_award, activity_award, wish_award, manual_award, manual_deduction,
+    redemption, reversal."""
     town_id: Mapped[int] = mapped_column(BigInteger, index=True)
     reversal_of_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("points_transaction.id"), unique=True
@@ -154,7 +154,7 @@ class PointsRule(IdMixin, Base):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('order_category', 'order_top_rating_bonus', 'activity_type', "
-            "'cap_daily', 'cap_monthly')",
+            "'micro_wish', 'cap_daily', 'cap_monthly')",
             name="kind",
         ),
         Index("ix_points_rule_kind_key_valid_from", "kind", "key", "valid_from"),

@@ -6,7 +6,7 @@ valid then, else the default version (``town_id`` null). The repository loads th
 rows valid at the moment; this module picks, computes and caps.
 
 Caps (cap_daily, cap_monthly) limit what the *rules* award (orders closed,
-activities attended): such an award is cut to the allowance left. The allowance
+activities attended, 微心愿 fulfilled): such an award is cut to the allowance left. The allowance
 counts everything earned in the period — order and activity awards, manual awards,
 minus deductions and reversals of earnings — so a member who already received a
 large manual award may earn less by rule that day; manual awards and deductions by
@@ -28,6 +28,8 @@ class RuleKind(enum.StrEnum):
     """好评加分 · bonus when the 回访 answer is resolved = yes and satisfied."""
     activity_type = "activity_type"
     """活动积分 · points for attending an activity of the type named by ``key``."""
+    micro_wish = "micro_wish"
+    """微心愿积分 · points for each participant when a 微心愿 they claimed is fulfilled."""
     cap_daily = "cap_daily"
     """每日上限 · most points a member earns by rule per business day."""
     cap_monthly = "cap_monthly"
@@ -41,6 +43,8 @@ class TxnKind(enum.StrEnum):
     """工单办结奖励 · awarded when a service order closes."""
     activity_award = "activity_award"
     """活动奖励 · awarded for attending an activity."""
+    wish_award = "wish_award"
+    """微心愿奖励 · awarded for taking part in fulfilling a 微心愿."""
     manual_award = "manual_award"
     """人工奖励 · awarded by authorised staff with a reason."""
     manual_deduction = "manual_deduction"
@@ -51,8 +55,15 @@ class TxnKind(enum.StrEnum):
     """冲正 · cancels an earlier transaction (e.g. a cancelled redemption's refund)."""
 
 
-KEYLESS = frozenset({RuleKind.order_top_rating_bonus, RuleKind.cap_daily, RuleKind.cap_monthly})
-RULE_AWARD_KINDS = frozenset({TxnKind.order_award, TxnKind.activity_award})
+KEYLESS = frozenset(
+    {
+        RuleKind.order_top_rating_bonus,
+        RuleKind.micro_wish,
+        RuleKind.cap_daily,
+        RuleKind.cap_monthly,
+    }
+)
+RULE_AWARD_KINDS = frozenset({TxnKind.order_award, TxnKind.activity_award, TxnKind.wish_award})
 SPENT_KINDS = frozenset({TxnKind.redemption})
 """Transactions whose member legs count as spent; everything else counts as earned.
 ``app.points.verify`` applies the same rule in SQL."""

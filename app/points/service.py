@@ -285,6 +285,139 @@ async def award_activity(
     return ActivityAward(await present_transaction(session, txn), result.posted.created)
 
 
+# ---------------------------------------------------------------- participation awards
+
+
+def wish_key(wish_id: int, person_id: int) -> str:
+    return f"wish:{wish_id}:{person_id}"
+
+
+@dataclass(frozen=True)
+class Earned:
+    """What an award by rule paid: the transaction (None when nothing was paid: no
+    rule, or the caps left nothing) and its points."""
+
+    transaction_id: int | None
+    points: int
+
+
+async def activity_points(session: AsyncSession, town_id: int, activity_type: str) -> int | None:
+    """The points an ``activity_type`` rule pays in the town now (None: no such rule)."""
+    return (await _rules(session, town_id)).points(RuleKind.activity_type, activity_type)
+
+
+def _earned(result: RuleAward) -> Earned:
+    if result.posted is None:
+        return Earned(None, 0)
+    txn = result.posted.transaction
+    paid = result.awarded if result.posted.created else int(txn.data.get("awarded", 0))
+    return Earned(txn.id, paid)
+
+
+async def award_attendance(
+    session: AsyncSession,
+    *,
+    activity_id: int,
+    activity_type: str,
+    title: str,
+    person_id: int,
+    actor_user_id: int | None,
+    occurred_at: datetime | None = None,
+) -> Earned:
+    """活动积分 for attending activity ``activity_id``: the type's rule, under the caps,
+    once per (activity, person) — the key ``activity:<id>:<person>`` — however often
+    the activity is closed or the close retried. ``occurred_at`` dates the award on
+    the day served (its period and its day's cap)."""
+    account = await accounts.member_account(session, person_id)
+    rules = await _rules(session, account.town_id)
+    points = rules.points(RuleKind.activity_type, activity_type)
+    if not points or points < 0:
+        return Earned(None, 0)
+    result = await _award_by_rule(
+        session,
+        account,
+        rules,
+        points=points,
+        txn_key=activity_key(str(activity_id), person_id),
+        kind=TxnKind.activity_award,
+        reason=f"参加活动「{title[:60]}」",
+        data={"activity_id": activity_id, "activity_type": activity_type},
+        actor_user_id=actor_user_id,
+        occurred_at=occurred_at,
+    )
+    return _earned(result)
+
+
+async def award_wish(
+    session: AsyncSession, *, wish_id: int, title: str, person_id: int, actor_user_id: int | None
+) -> Earned:
+    """微心愿积分 for taking part in fulfilling wish ``wish_id``, by the ``micro_wish``
+    rule, under the caps, once per (wish, person): ``wish:<id>:<person>``."""
+    account = await accounts.member_account(session, person_id)
+    rules = await _rules(session, account.town_id)
+    points = rules.points(RuleKind.micro_wish)
+    if not points or points < 0:
+        return Earned(None, 0)
+    result = await _award_by_rule(
+        session,
+        account,
+        rules,
+        points=points,
+        txn_key=wish_key(wish_id, person_id),
+        kind=TxnKind.wish_award,
+        reason=f"完成微心愿「{title[:60]}」",
+        data={"wish_id": wish_id},
+        actor_user_id=actor_user_id,
+    )
+    return _earned(result)
+
+
+async def reverse_award(
+    session: AsyncSession, transaction_id: int, *, reason: str, actor_user_id: int | None
+) -> int:
+    """冲正 of an award another domain made by rule (an attendance voided); returns the
+    reversal's id. Refused (409) when the member no longer holds the points."""
+    posted = await reversal.reverse(
+        session, transaction_id, reason=reason, actor_user_id=actor_user_id
+    )
+    return posted.transaction.id
+
+
+async def award_by_activity_rule(
+    session: AsyncSession,
+    person_id: int,
+    *,
+    activity_type: str,
+    activity_ref: str,
+    actor_user_id: int | None,
+    occurred_at: datetime | None = None,
+) -> tuple[PointsTransaction | None, int]:
+    """Points by the ``activity_type`` rule for a business event other domains record
+    (a duty shift served at a station): once per (``activity_ref``, person), whoever
+    retries. Returns the transaction (None without a rule or when the caps left
+    nothing) and the points this call awarded (0 on a repeat)."""
+    account = await accounts.member_account(session, person_id)
+    rules = await _rules(session, account.town_id)
+    points = rules.points(RuleKind.activity_type, activity_type)
+    if points is None:
+        return None, 0
+    result = await _award_by_rule(
+        session,
+        account,
+        rules,
+        points=points,
+        txn_key=activity_key(activity_ref, person_id),
+        kind=TxnKind.activity_award,
+        reason=f"{activity_type} {activity_ref}",
+        data={"activity_type": activity_type, "activity_ref": activity_ref},
+        actor_user_id=actor_user_id,
+        occurred_at=occurred_at,
+    )
+    if result.posted is None:
+        return None, 0
+    return result.posted.transaction, result.awarded
+
+
 # ---------------------------------------------------------------- manual adjustments
 
 

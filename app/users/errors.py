@@ -60,3 +60,25 @@ class PersonAlreadyLinked(Conflict):
     code = "user.person_already_linked"
     message_zh = "该人员已绑定其他账号"
     message_en = "The person is already linked to another account"
+
+
+class HolderWithoutAccount(BusinessRuleViolation):
+    """A role comes with an office only to a person who signs in (has an account)."""
+
+    code = "user.holder_without_account"
+    message_zh = "该人员没有绑定账号，无法随职务授予角色"
+    message_en = "The person has no user account, so the office's role cannot be granted"
+
+
+class UnknownRole(BusinessRuleViolation):
+    code = "user.unknown_role"
+    message_zh = "角色不存在"
+    message_en = "The role does not exist"
+
+
+class SelfGrant(Forbidden):
+    """Self-dealing: nobody grants a role to their own account."""
+
+    code = "user.self_grant"
+    message_zh = "不能给本人授予角色"
+    message_en = "You cannot grant a role to yourself"

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import RefreshToken
-from app.authz.models import RoleGrant, RolePermission
+from app.authz.models import Role, RoleGrant, RolePermission
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
 from app.kit.search import contains
@@ -243,3 +243,22 @@ async def revoke_refresh_tokens(session: AsyncSession, user_id: int) -> None:
         .values(revoked_at=func.now())
         .execution_options(synchronize_session=False)
     )
+
+
+async def account_of_person(session: AsyncSession, person_id: int) -> UserAccount | None:
+    query = select(UserAccount).where(UserAccount.person_id == person_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def role_exists(session: AsyncSession, role: str) -> bool:
+    return (await session.get(Role, role)) is not None
+
+
+async def grant_with_unit(session: AsyncSession, grant_id: int) -> tuple[RoleGrant, OrgUnit] | None:
+    query = (
+        select(RoleGrant, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == RoleGrant.org_unit_id)
+        .where(RoleGrant.id == grant_id)
+    )
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row else None

@@ -4,13 +4,32 @@ must already hold that power there. Pure functions over a principal's grants."""
 from collections.abc import Iterable
 from typing import Final
 
-from app.authz.permissions import ALL, ORDERS_DEPARTMENT, ORDERS_SUBMIT, ORDERS_WORK, POINTS_REDEEM
+from app.authz.permissions import (
+    ALL,
+    GOVERNANCE_TAKE_PART,
+    ORDERS_DEPARTMENT,
+    ORDERS_SUBMIT,
+    ORDERS_WORK,
+    PARTICIPATION_JOIN,
+    POINTS_REDEEM,
+)
 from app.authz.principal import Principal
 from app.authz.scope import Placed, Scope
 
-OWN_CAPACITY: Final = frozenset({ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT, POINTS_REDEEM})
+OWN_CAPACITY: Final = frozenset(
+    {
+        ORDERS_SUBMIT,
+        ORDERS_WORK,
+        ORDERS_DEPARTMENT,
+        POINTS_REDEEM,
+        PARTICIPATION_JOIN,
+        GOVERNANCE_TAKE_PART,
+    }
+)
 """Permissions that act only on what the holder files or is handed (one's own orders,
-assignments and points), not on anyone else. Administrators do not hold them, yet must
+assignments and points; signing oneself up, checking oneself in, one's own 报到 — the
+community's activities and the masked 微心愿 board it reads are its public face, no
+personal data), not on anyone else. Administrators do not hold them, yet must
 be able to make residents, members and department staff, so they are left out of the
 escalation check. A new permission that reaches other people's data must not be added."""
 

@@ -5,7 +5,7 @@ added later fails here until the scenario holds a row of it and the move rewrite
 """
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +19,10 @@ from app.db.models import Base
 from app.db.scoped import scoped_tables
 from app.hierarchy.models import OrgUnit
 from app.orders.models import VolunteerTeam
+from app.participation.models import Activity
+from app.participation.registrations.models import DualRegistration
+from app.participation.units.models import WorkUnit, WorkUnitCommitment, WorkUnitPairing
+from app.participation.wishes.models import MicroWish
 from app.points.models import (
     PointsAccount,
     PointsPeriodTotal,
@@ -27,7 +31,8 @@ from app.points.models import (
     Reward,
 )
 from tests.hierarchy.conftest import BASE, World, if_match, reload
-from tests.support.factory import bearer, make_member, make_resident_user
+from tests.support.factory import bearer, make_member, make_person, make_user
+from tests.support.governance import seed_governance_rows
 
 ORDERS = "/api/v1/orders"
 KNOWN_SCOPED = {
@@ -39,6 +44,12 @@ KNOWN_SCOPED = {
     "reward",
     "redemption",
     "points_period_total",
+    "activity",
+    "work_unit",
+    "work_unit_pairing",
+    "work_unit_commitment",
+    "dual_registration",
+    "micro_wish",
 }
 """Tables known to carry ancestor ids today; the registry holds at least these."""
 KEEPS_ITS_PLACE = {"audit_event"}
@@ -83,7 +94,8 @@ async def _seed(
 ) -> None:
     """A row of every scoped table at or below ``home``'s grid, and a reward of the
     community's shop (shops are at towns and communities, never below)."""
-    user, person = await make_resident_user(db, home)
+    person = await make_person(db, home)
+    user = await make_user(db, ("resident", home), person_id=person.id)
     await make_member(db, person, grid)
     response = await client.post(ORDERS, json=_order(), headers=bearer(settings, user))
     assert response.status_code == 201, response.text
@@ -96,6 +108,55 @@ async def _seed(
     )
     db.add_all([VolunteerTeam(org_unit_id=grid.id, name="志愿队", **_place(grid)), reward])
     db.add_all([account, txn])
+    unit = WorkUnit(
+        org_unit_id=community.id,
+        name=f"驻区单位{person.id}",
+        kind="institution",
+        party_org_name="党支部",
+        **_place(community),
+    )
+    starts = datetime(2026, 11, 28, 9, tzinfo=UTC)
+    activity = Activity(
+        org_unit_id=grid.id,
+        title="清扫",
+        kind="volunteer_service",
+        place="小区",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        audience="residents",
+        organiser_kind="org_unit",
+        status="open",
+        **_place(grid),
+    )
+    wish = MicroWish(
+        org_unit_id=home.id,
+        wisher_person_id=person.id,
+        title="收音机",
+        description="想听广播",
+        status="open",
+        **_place(person),
+    )
+    db.add_all([unit, activity, wish])
+    await db.flush()
+    pairing = WorkUnitPairing(
+        work_unit_id=unit.id, org_unit_id=grid.id, started_on=date(2026, 1, 1), **_place(grid)
+    )
+    db.add(pairing)
+    db.add(
+        DualRegistration(
+            person_id=person.id,
+            kind="home",
+            org_unit_id=community.id,
+            status="confirmed",
+            **_place(community),
+        )
+    )
+    await db.flush()
+    db.add(
+        WorkUnitCommitment(
+            pairing_id=pairing.id, year=2026, kind="livelihood", title="照明", **_place(grid)
+        )
+    )
     await db.flush()
     db.add_all(
         [
@@ -118,6 +179,7 @@ async def _seed(
         ]
     )
     await db.flush()
+    await seed_governance_rows(db, person, grid)
 
 
 async def _snapshot(db: AsyncSession, table: Table) -> dict[tuple[Any, ...], dict[str, Any]]:

@@ -145,8 +145,8 @@ class TestListVolunteerTeams:
     async def test_without_token_is_401(self, client: httpx.AsyncClient, world: World) -> None:
         assert_problem(await client.get(URL), 401, "auth.unauthenticated")
 
-    @pytest.mark.parametrize("caller", ["member", "resident", "nobody"])
-    async def test_without_orders_read_or_config_is_403(
+    @pytest.mark.parametrize("caller", ["department_staff", "nobody"])
+    async def test_without_orders_read_or_config_or_participation_is_403(
         self, client: httpx.AsyncClient, world: World, caller: str
     ) -> None:
         assert_problem(await client.get(URL, headers=world[caller]), 403, "auth.forbidden")
@@ -163,6 +163,9 @@ class TestListVolunteerTeams:
             "town_admin": [team["id"], c2_team["id"], town_team["id"]],
             "town_dispatcher": [team["id"], c2_team["id"], town_team["id"]],
             "other_town_admin": [],
+            # Participants see the teams of their community and their town.
+            "member": [team["id"], town_team["id"]],
+            "resident": [team["id"], town_team["id"]],
         }
         for caller, expected in expectations.items():
             response = await client.get(URL, headers=world[caller])
@@ -201,10 +204,10 @@ class TestGetVolunteerTeam:
     ) -> None:
         assert_problem(await client.get(f"{URL}/{team['id']}"), 401, "auth.unauthenticated")
 
-    async def test_without_orders_read_is_403(
+    async def test_without_orders_read_or_participation_is_403(
         self, client: httpx.AsyncClient, world: World, team: dict[str, Any]
     ) -> None:
-        response = await client.get(f"{URL}/{team['id']}", headers=world["member"])
+        response = await client.get(f"{URL}/{team['id']}", headers=world["department_staff"])
         assert_problem(response, 403, "auth.forbidden")
 
     async def test_sibling_subtree_is_404(
@@ -325,7 +328,9 @@ class TestAddVolunteerTeamMember:
             headers=world["admin"],
         )
         assert response.status_code == 201, response.text
-        assert response.json() == {
+        added = response.json()
+        assert added.pop("joined_at")
+        assert added == {
             "person_id": party_member,
             "name": "张党员",
             "branch_id": world.unit("g1").id,
@@ -446,9 +451,9 @@ class TestVolunteerTeamMembers:
         rest = await client.get(
             url, params={"limit": 1, "cursor": first["next_cursor"]}, headers=world["dispatcher"]
         )
-        assert rest.json()["items"] == [
-            {"person_id": person.id, "name": "李党员", "branch_id": world.unit("g1").id}
-        ]
+        [item] = rest.json()["items"]
+        assert item.pop("joined_at")
+        assert item == {"person_id": person.id, "name": "李党员", "branch_id": world.unit("g1").id}
         assert rest.json()["next_cursor"] is None
 
     async def test_remove_without_token_is_401(

@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from app.authz.permissions import ORDERS_READ, POINTS_READ, WEBHOOKS_MANAGE
+from app.authz.permissions import GOVERNANCE_READ, ORDERS_READ, POINTS_READ, WEBHOOKS_MANAGE
 from app.kit.masking import mask_id_number, mask_mobile, mask_name
 
 READ_PERMISSIONS: dict[str, str] = {
     "order": ORDERS_READ,
     "points": POINTS_READ,
+    "matter": GOVERNANCE_READ,
     "webhook": WEBHOOKS_MANAGE,
 }
 """Event family (first segment of the type) → the permission that reads it."""

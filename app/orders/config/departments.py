@@ -205,3 +205,11 @@ async def list_department_members(
     return DepartmentMemberPage(
         items=[DepartmentMemberRead.model_validate(r) for r in items], next_cursor=next_cursor
     )
+
+
+async def department_in_town(session: AsyncSession, department_id: int, town_id: int) -> bool:
+    """Whether the department belongs to the town (other domains' references)."""
+    found = await repository.get_department(
+        session, department_id, (Scope.of([("town", town_id)]),)
+    )
+    return found is not None

@@ -131,16 +131,34 @@ class TeamPersonNotFound(NotFound):
 
 
 class NotAPartyMember(BusinessRuleViolation):
-    """志愿服务队 take orders as party members (党员接单), so members must be 党员."""
+    """A 党员志愿服务队 takes orders as party members (党员接单): 党员 only."""
 
     code = "volunteer_team.not_a_party_member"
-    message_zh = "只有党员可以加入志愿服务队"
-    message_en = "Only party members can join a volunteer team"
+    message_zh = "该志愿服务队只接收党员"
+    message_en = "Only party members can join this volunteer team"
+
+
+class TeamHasResidents(BusinessRuleViolation):
+    code = "volunteer_team.has_residents"
+    message_zh = "志愿服务队中仍有非党员成员，不能改为仅限党员"
+    message_en = "The team still has members who are not party members"
+
+
+class TeamClosed(Conflict):
+    code = "volunteer_team.closed"
+    message_zh = "该志愿服务队不接受自行加入，请联系队长或社区"
+    message_en = "This team does not take members by themselves; ask its leader or community"
+
+
+class NoPersonLinked(BusinessRuleViolation):
+    code = "volunteer_team.no_person"
+    message_zh = "账号未关联人员信息"
+    message_en = "The account is not linked to a person"
 
 
 class AlreadyTeamMember(Conflict):
     code = "volunteer_team.already_member"
-    message_zh = "该党员已是志愿服务队成员"
+    message_zh = "该人员已是志愿服务队成员"
     message_en = "The person is already a member of the team"
 
 

@@ -6,7 +6,7 @@ Volunteer teams carry their node's ancestor ids (ScopedMixin) like any scoped ro
 """
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, delete, exists, func, literal_column, or_, select
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.models import RoleGrant
-from app.authz.scope import Scope
+from app.authz.scope import Scope, Visibility
 from app.hierarchy.models import OrgUnit
 from app.kit.search import contains
 from app.orders.models import (
@@ -260,7 +260,7 @@ def _team_columns() -> Select[Any]:
     return select(VolunteerTeam, members.label("member_count"))
 
 
-def _teams_in(scopes: Sequence[Scope]) -> ColumnElement[bool]:
+def _teams_in(scopes: Sequence[Visibility]) -> ColumnElement[bool]:
     return or_(*(scope.clause(VolunteerTeam) for scope in scopes))
 
 
@@ -272,7 +272,7 @@ async def get_unit(session: AsyncSession, unit_id: int, scope: Scope) -> OrgUnit
 async def get_team(
     session: AsyncSession,
     team_id: int,
-    scopes: Sequence[Scope],
+    scopes: Sequence[Visibility],
     *,
     for_update: bool = False,
 ) -> tuple[VolunteerTeam, int] | None:
@@ -285,7 +285,7 @@ async def get_team(
 
 async def team_page(
     session: AsyncSession,
-    scopes: Sequence[Scope],
+    scopes: Sequence[Visibility],
     *,
     after: int | None,
     limit: int,
@@ -334,15 +334,37 @@ async def visible_person(
     return (found[0], found[1]) if found else None
 
 
-async def add_team_member(session: AsyncSession, team_id: int, person_id: int) -> bool:
-    """False when the person already was a member."""
+async def add_team_member(session: AsyncSession, team_id: int, person_id: int) -> datetime | None:
+    """When the person joined; None when they already were a member."""
     statement = (
         insert(VolunteerTeamMember)
         .values(team_id=team_id, person_id=person_id)
         .on_conflict_do_nothing()
-        .returning(VolunteerTeamMember.person_id)
+        .returning(VolunteerTeamMember.joined_at)
     )
-    return (await session.execute(statement)).first() is not None
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def is_team_member(session: AsyncSession, team_id: int, person_id: int) -> bool:
+    found = await session.scalar(
+        select(
+            exists().where(
+                VolunteerTeamMember.team_id == team_id, VolunteerTeamMember.person_id == person_id
+            )
+        )
+    )
+    return bool(found)
+
+
+async def count_non_party_members(session: AsyncSession, team_id: int) -> int:
+    """Team members without a live party membership (residents)."""
+    live = exists().where(
+        PartyMember.person_id == VolunteerTeamMember.person_id, PartyMember.is_archived.is_(False)
+    )
+    count = await session.scalar(
+        select(func.count()).where(VolunteerTeamMember.team_id == team_id, ~live)
+    )
+    return int(count or 0)
 
 
 async def remove_team_member(session: AsyncSession, team_id: int, person_id: int) -> bool:
@@ -358,9 +380,17 @@ async def team_member_page(
     session: AsyncSession, team_id: int, *, after: int | None, limit: int
 ) -> Sequence[Any]:
     query = (
-        select(Person.id.label("person_id"), Person.name, PartyMember.branch_id)
+        select(
+            Person.id.label("person_id"),
+            Person.name,
+            PartyMember.branch_id,
+            VolunteerTeamMember.joined_at,
+        )
         .join(VolunteerTeamMember, VolunteerTeamMember.person_id == Person.id)
-        .outerjoin(PartyMember, PartyMember.person_id == Person.id)
+        .outerjoin(
+            PartyMember,
+            (PartyMember.person_id == Person.id) & PartyMember.is_archived.is_(False),
+        )
         .where(VolunteerTeamMember.team_id == team_id)
         .order_by(Person.id)
         .limit(limit)

@@ -16,7 +16,7 @@ from app.authz import permissions as perms
 from app.authz.deps import CurrentPrincipal, require, require_any
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import set_location
+from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
 from app.kit.types import BoolParam, Date, DecimalDigits, IdParam, Line
@@ -374,12 +374,16 @@ async def remove_department_member(
 
 # ---------------------------------------------------------- volunteer teams
 
+CanReadTeams = require_any(perms.ORDERS_READ, perms.ORDERS_CONFIG, perms.PARTICIPATION_JOIN)
+CanJoinTeams = require(perms.PARTICIPATION_JOIN)
+_TEAM = {**_404, 200: {"headers": ETAG_HEADER}}
+
 
 @router.post(
     "/volunteer-teams",
     status_code=201,
     dependencies=[CanConfigure, Idempotent],
-    responses=_WRITE,
+    responses={**_WRITE, 201: {"headers": ETAG_HEADER}},
     summary="Add a volunteer team · 新建志愿服务队",
 )
 async def create_volunteer_team(
@@ -389,14 +393,16 @@ async def create_volunteer_team(
     principal: CurrentPrincipal,
     session: DbSession,
 ) -> VolunteerTeamRead:
-    """A team at a node the caller's ``orders.config`` reaches; names are unique per node."""
+    """A team at a node the caller's ``orders.config`` reaches; names are unique per node.
+    ``members_only`` false makes a residents' team (邻里志愿服务队, 家庭事务调解队)."""
     created = await teams.create_team(session, principal, body)
     set_location(request, response, "get_volunteer_team", team_id=created.id)
+    set_etag(response, created.version)
     return created
 
 
 @router.get(
-    "/volunteer-teams", dependencies=[CanReadConfig], summary="List volunteer teams · 志愿服务队"
+    "/volunteer-teams", dependencies=[CanReadTeams], summary="List volunteer teams · 志愿服务队"
 )
 async def list_volunteer_teams(
     principal: CurrentPrincipal,
@@ -406,7 +412,8 @@ async def list_volunteer_teams(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor | None = None,
 ) -> VolunteerTeamPage:
-    """Teams inside the caller's ``orders.read`` or ``orders.config`` scope, by id."""
+    """Teams inside the caller's ``orders.read`` or ``orders.config`` scope, and for
+    participants (``participation.join``) the teams of their community and town, by id."""
     return await teams.list_teams(
         session, principal, limit=limit, cursor=cursor, org_unit_id=org_unit_id, q=q
     )
@@ -414,26 +421,37 @@ async def list_volunteer_teams(
 
 @router.get(
     "/volunteer-teams/{team_id}",
-    dependencies=[CanReadConfig],
-    responses=_404,
+    dependencies=[CanReadTeams],
+    responses=_TEAM,
     summary="Read a volunteer team · 查看志愿服务队",
 )
 async def get_volunteer_team(
-    team_id: IdParam, principal: CurrentPrincipal, session: DbSession
+    team_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
 ) -> VolunteerTeamRead:
-    return await teams.get_team(session, principal, team_id)
+    team = await teams.get_team(session, principal, team_id)
+    set_etag(response, team.version)
+    return team
 
 
 @router.patch(
     "/volunteer-teams/{team_id}",
     dependencies=[CanConfigure],
-    responses=_WRITE,
-    summary="Rename a volunteer team · 修改志愿服务队",
+    responses={**_WRITE, **problem_responses(412), 200: {"headers": ETAG_HEADER}},
+    summary="Change a volunteer team · 修改志愿服务队",
 )
 async def update_volunteer_team(
-    team_id: IdParam, body: VolunteerTeamUpdate, principal: CurrentPrincipal, session: DbSession
+    team_id: IdParam,
+    body: VolunteerTeamUpdate,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> VolunteerTeamRead:
-    return await teams.update_team(session, principal, team_id, body)
+    """Name, kind, who it admits, self-join, leader (who joins the team if not in it).
+    ``If-Match`` is optional; a stale version is 412."""
+    team = await teams.update_team(session, principal, team_id, body, if_match)
+    set_etag(response, team.version)
+    return team
 
 
 @router.get(
@@ -457,12 +475,13 @@ async def list_volunteer_team_members(
     status_code=201,
     dependencies=[CanConfigure, Idempotent],
     responses=_WRITE,
-    summary="Add a party member to a team · 添加志愿服务队成员",
+    summary="Add a member to a team · 添加志愿服务队成员",
 )
 async def add_volunteer_team_member(
     team_id: IdParam, body: TeamMemberIn, principal: CurrentPrincipal, session: DbSession
 ) -> TeamMemberRead:
-    """Only party members (党员) the caller sees, where they live or by their branch."""
+    """Anyone the caller sees (where they live or by their branch); party members only
+    when the team is ``members_only``."""
     return await teams.add_team_member(session, principal, team_id, body.person_id)
 
 
@@ -477,4 +496,33 @@ async def remove_volunteer_team_member(
     team_id: IdParam, person_id: IdParam, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
     await teams.remove_team_member(session, principal, team_id, person_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/volunteer-teams/{team_id}/join",
+    status_code=201,
+    dependencies=[CanJoinTeams, Idempotent],
+    responses=_WRITE,
+    summary="Join an open team · 自愿加入志愿服务队",
+)
+async def join_volunteer_team(
+    team_id: IdParam, principal: CurrentPrincipal, session: DbSession
+) -> TeamMemberRead:
+    """The caller joins an open team (``is_open``) of their community; a party members'
+    team admits party members only. 409 when closed or already a member."""
+    return await teams.join_team(session, principal, team_id)
+
+
+@router.post(
+    "/volunteer-teams/{team_id}/leave",
+    status_code=204,
+    dependencies=[CanJoinTeams, Idempotent],
+    responses=_404,
+    summary="Leave a team · 退出志愿服务队",
+)
+async def leave_volunteer_team(
+    team_id: IdParam, principal: CurrentPrincipal, session: DbSession
+) -> Response:
+    await teams.leave_team(session, principal, team_id)
     return Response(status_code=204)

@@ -428,11 +428,34 @@ class DepartmentMemberPage(Page[DepartmentMemberRead]):
 
 # ---------------------------------------------------------- volunteer teams
 
+
+class TeamKind(enum.StrEnum):
+    """What a volunteer team does (志愿服务队类型)."""
+
+    service = "service"
+    """志愿服务 · general volunteer service (邻里志愿服务队, 党员志愿服务队)."""
+    mediation = "mediation"
+    """矛盾调解 · mediation (家庭事务调解队)."""
+    culture = "culture"
+    """文体 · culture and recreation (文艺队, 健身队)."""
+    emergency = "emergency"
+    """应急 · emergency and safety (应急安全服务队)."""
+    patrol = "patrol"
+    """巡逻 · patrols (平安巡逻队, 夜间巡逻队)."""
+    other = "other"
+    """其他 · anything else."""
+
+
 _TEAM_EXAMPLE: dict[str, Any] = {
     "id": 9,
     "org_unit_id": 3,
-    "name": "红星社区党员志愿服务队",
+    "name": "红星社区邻里志愿服务队",
+    "kind": "service",
+    "leader_person_id": 1001,
+    "members_only": False,
+    "is_open": True,
     "member_count": 12,
+    "version": 2,
     "town_id": 1,
     "community_id": 3,
     "grid_id": None,
@@ -444,26 +467,52 @@ _TEAM_EXAMPLE: dict[str, Any] = {
 
 
 class VolunteerTeamCreate(StrictModel):
-    """A volunteer team (志愿服务队) at a node; any member may accept its orders."""
+    """A volunteer team (志愿服务队) at a node: of party members (the default, so its
+    members may accept its orders), or of residents too (``members_only`` false)."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"org_unit_id": 3, "name": "红星社区党员志愿服务队"}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "org_unit_id": 3,
+                    "name": "红星社区邻里志愿服务队",
+                    "kind": "service",
+                    "members_only": False,
+                    "is_open": True,
+                }
+            ]
+        }
     )
 
     org_unit_id: Id = Field(description="The node the team serves (any level)")
     name: UnitName
+    kind: TeamKind = TeamKind.service
+    members_only: Bool = Field(
+        default=True, description="Party members only (党员志愿服务队); false admits residents"
+    )
+    is_open: Bool = Field(
+        default=False, description="People of the team's community may join by themselves"
+    )
 
 
 class VolunteerTeamUpdate(StrictModel):
-    """Fields to change; the node never changes."""
+    """Fields to change; the node never changes. A new leader joins the team if needed."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "红星先锋志愿服务队"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "红星先锋志愿服务队", "leader_person_id": 1001}]}
+    )
 
     name: UnitName | None = None
+    kind: TeamKind | None = None
+    members_only: Bool | None = None
+    is_open: Bool | None = None
+    leader_person_id: Id | None = Field(
+        default=None, description="队长/楼长/组长; null removes the leader"
+    )
 
     @model_validator(mode="after")
     def _no_nulls(self) -> "VolunteerTeamUpdate":
-        _refuse_nulls(self, ("name",))
+        _refuse_nulls(self, ("name", "kind", "members_only", "is_open"))
         return self
 
 
@@ -475,7 +524,12 @@ class VolunteerTeamRead(BaseModel):
     id: int
     org_unit_id: int
     name: str
+    kind: TeamKind
+    leader_person_id: int | None
+    members_only: bool
+    is_open: bool
     member_count: int
+    version: int
     town_id: int
     community_id: int | None
     grid_id: int | None
@@ -492,14 +546,19 @@ class VolunteerTeamPage(Page[VolunteerTeamRead]):
 
 
 class TeamMemberIn(StrictModel):
-    """A party member (党员) to join the team."""
+    """A person to join the team: a party member, or anyone if the team admits residents."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"person_id": 1001}]})
 
     person_id: Id
 
 
-_TEAM_MEMBER_EXAMPLE: dict[str, Any] = {"person_id": 1001, "name": "张三", "branch_id": 12}
+_TEAM_MEMBER_EXAMPLE: dict[str, Any] = {
+    "person_id": 1001,
+    "name": "张三",
+    "branch_id": 12,
+    "joined_at": "2026-11-21T18:00:00+08:00",
+}
 
 
 class TeamMemberRead(BaseModel):
@@ -509,7 +568,10 @@ class TeamMemberRead(BaseModel):
 
     person_id: int
     name: str
-    branch_id: int | None = Field(description="The 党支部 holding the member's relationship")
+    branch_id: int | None = Field(
+        description="The 党支部 holding the member's relationship; null for a resident"
+    )
+    joined_at: datetime
 
 
 class TeamMemberPage(Page[TeamMemberRead]):

@@ -1,8 +1,8 @@
 """event delivery: the outbox relay, webhooks, notifications, WeChat subscribe messages
 
-Revision ID: 20261127_1400
-Revises: 20261121_1830
-Create Date: 2026-11-27 14:00:00+08:00
+Revision ID: 20261127_2200
+Revises: 20261127_2100
+Create Date: 2026-11-27 22:00:00+08:00
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "20261127_1400"
-down_revision: str | None = "20261121_1830"
+revision: str = "20261127_2200"
+down_revision: str | None = "20261127_2100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Service hours (服务时长) and the 双考评 reports per unit and per community."""

@@ -1,0 +1,1 @@
+"""微心愿: residents' small wishes, claimed and fulfilled by members, teams and units."""
