@@ -18,6 +18,7 @@ from app.db.base import ANCESTOR_COLUMNS
 from app.db.models import Base
 from app.db.scoped import scoped_tables
 from app.hierarchy.models import OrgUnit
+from app.integrations.webhooks.models import WebhookSubscription
 from app.orders.models import VolunteerTeam
 from app.participation.models import Activity
 from app.participation.registrations.models import DualRegistration
@@ -52,9 +53,10 @@ KNOWN_SCOPED = {
     "micro_wish",
 }
 """Tables known to carry ancestor ids today; the registry holds at least these."""
-KEEPS_ITS_PLACE = {"audit_event"}
+KEEPS_ITS_PLACE = {"audit_event", "outbox_event"}
 """Tables with the five columns that a move leaves alone, on purpose: the audit log is
-append-only (the database refuses updates) and records where each event happened."""
+append-only (the database refuses updates) and records where each event happened; an
+outbox event is the record of what happened where, already relayed or about to be."""
 
 _pickup = itertools.count(1)
 
@@ -177,6 +179,16 @@ async def _seed(
                 **_place(person),
             ),
         ]
+    )
+    db.add(
+        WebhookSubscription(
+            org_unit_id=grid.id,
+            owner_subject="user:1",
+            url="https://receiver.example/hook",
+            event_types=["order.*"],
+            secret=b"move-test-secret",
+            **_place(grid),
+        )
     )
     await db.flush()
     await seed_governance_rows(db, person, grid)
