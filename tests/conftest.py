@@ -11,6 +11,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -129,3 +130,43 @@ async def live_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+COMMITTING_FIXTURES = {"engine", "live_client", "database_url"}
+# The job queue's and the relay's own bookkeeping: finished jobs, their events and the
+# relay's outcome counters are history a worker keeps, not rows a test made.
+BOOKKEEPING = ("procrastinate_", "relay_counter")
+
+
+async def _row_counts(url: str) -> dict[str, int]:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        names = await conn.fetch(
+            "SELECT quote_ident(table_name) AS name FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
+        )
+        query = " UNION ALL ".join(
+            f"SELECT '{r['name']}' AS name, count(*) AS n FROM {r['name']}" for r in names
+        )
+        return {r["name"]: r["n"] for r in await conn.fetch(query)}
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(autouse=True)
+async def _leaves_no_rows(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """A test that commits for real must delete what it wrote: a row left behind shows
+    up in a later test on this worker as someone else's failure."""
+    if not COMMITTING_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    url: str = request.getfixturevalue("database_url")
+    before = await _row_counts(url)
+    yield
+    after = await _row_counts(url)
+    left = {
+        t: after[t] - before.get(t, 0)
+        for t in after
+        if after[t] != before.get(t, 0) and not t.startswith(BOOKKEEPING)
+    }
+    assert not left, f"{request.node.nodeid} left committed rows behind: {left}"

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.auth.models import RefreshToken
 from app.kit.hashing import hash_password
 from app.users.models import UserAccount
+from tests.support.cleanup import purge_audit
 from tests.support.factory import PASSWORD
 from tests.support.problems import assert_problem
 from tests.users.helpers import World, audit_events
@@ -172,4 +173,5 @@ async def test_same_token_in_parallel_has_exactly_one_winner(
         assert all(revoked is not None for _, revoked in rows)
     finally:
         async with engine.begin() as conn:
+            await purge_audit(conn, users=[user_id])
             await conn.execute(delete(UserAccount).where(UserAccount.id == user_id))

@@ -12,6 +12,7 @@ from app.main import create_app
 from app.users.models import UserAccount, UserIdentity
 from tests.auth.conftest import WECHAT_APPS
 from tests.conftest import make_settings
+from tests.support.cleanup import purge_audit
 from tests.support.fake_wechat import FakeWechat
 from tests.support.problems import assert_problem
 from tests.users.helpers import audit_events
@@ -191,6 +192,7 @@ async def test_simultaneous_first_sign_ins_make_one_account(
         assert set(owners) == user_ids and len(owners) == 2
     finally:
         async with engine.begin() as conn:
+            await purge_audit(conn, users=[int(u) for u in user_ids])  # type: ignore[call-overload]
             await conn.execute(
                 delete(UserAccount).where(
                     UserAccount.id.in_(

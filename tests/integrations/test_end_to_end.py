@@ -168,8 +168,6 @@ async def test_every_event_of_the_scope_arrives_across_outages(
             process.stop()
         receiver.stop()
         await proxy.stop()
-        for process in workers:
-            (Path("/tmp/i9") / process.log.name).write_text(process.output())
 
 
 async def test_two_workers_deliver_a_thousand_events_exactly_once(

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,11 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings, WechatTemplate, get_settings
+from app.hierarchy.models import OrgUnit
 from app.integrations import events
 from app.integrations.models import OutboxEvent, RelayCounter
 from app.integrations.wechat import outbound, rules, tokens
 from app.integrations.wechat.models import WechatAccessToken, WechatMessage, WechatSubscription
 from app.main import create_app
+from app.people.models import Person
 from app.users.models import UserAccount, UserIdentity
 from app.worker import open_queue, run_worker
 from tests.conftest import make_settings
@@ -91,14 +94,13 @@ async def http(
         yield client
 
 
+@dataclass(frozen=True)
 class Resident:
-    def __init__(self, user_id: int, person_id: int, openid: str, headers: dict[str, str]):
-        self.user_id, self.person_id, self.openid, self.headers = (
-            user_id,
-            person_id,
-            openid,
-            headers,
-        )
+    user_id: int
+    person_id: int
+    openid: str
+    headers: dict[str, str]
+    town_ids: tuple[int, ...]
 
 
 async def make_resident(
@@ -109,7 +111,8 @@ async def make_resident(
     user = await make_user(db, ("resident", units["h1"]), person_id=person.id)
     db.add(UserIdentity(user_id=user.id, provider="wechat_openid", app_id=APP, subject=openid))
     await db.flush()
-    return Resident(user.id, person.id, openid, bearer(settings, user))
+    towns = (units["town"].id, units["other_town"].id)
+    return Resident(user.id, person.id, openid, bearer(settings, user), towns)
 
 
 async def grant(db: AsyncSession, resident: Resident, credits: int = 1) -> None:
@@ -428,4 +431,8 @@ async def test_the_worker_sends_the_message_when_the_order_is_resolved(
             )
             await conn.execute(
                 UserAccount.__table__.delete().where(UserAccount.id == resident.user_id)
+            )
+            await conn.execute(Person.__table__.delete().where(Person.id == resident.person_id))
+            await conn.execute(
+                OrgUnit.__table__.delete().where(OrgUnit.town_id.in_(resident.town_ids))
             )

@@ -25,6 +25,7 @@ from app.participation.models import Activity, ActivitySignup
 from app.people.models import Person
 from app.users.models import UserAccount
 from tests.conftest import make_settings
+from tests.support.cleanup import purge_audit
 from tests.support.factory import bearer, make_person, make_tree, make_user
 
 CONTENDERS = 20
@@ -46,6 +47,7 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[Committed]:
         yield made
     finally:
         async with AsyncSession(engine) as session, session.begin():
+            await purge_audit(session, users=made.users)
             await session.execute(
                 delete(ActivitySignup).where(ActivitySignup.activity_id.in_(made.activities))
             )
