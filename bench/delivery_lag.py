@@ -161,6 +161,7 @@ async def _measure(database_url: str, rate: float, seconds: float, workers: int)
     from app.db.session import create_engine, create_session_factory
 
     port = _free_port()
+    (ROOT / "var").mkdir(exist_ok=True)
     log = ROOT / "var" / "bench-receiver.log"
     log.unlink(missing_ok=True)
     receiver = _receiver(port, log)

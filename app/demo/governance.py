@@ -58,7 +58,6 @@ from app.governance.stations.schemas import AssignIn, HonourCreate, RotaCreate, 
 from app.hierarchy.models import OrgUnit
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.etag import etag_for
-from app.points import service as points_service
 from app.users import service as users_service
 from app.users.schemas import GrantCreate, UserCreate
 
@@ -334,18 +333,11 @@ async def _served(
                 **place,
             )
             if not missed:
-                txn, awarded = await points_service.award_by_activity_rule(
-                    session,
-                    person,
-                    activity_type=rota.DUTY_ACTIVITY,
-                    activity_ref=f"duty-shift-{shift.id}",
-                    actor_user_id=system.user_id,
-                    occurred_at=starts,
-                )
+                earned = await rota.award_duty(session, person, shift, system.user_id, starts)
                 duty.checked_in_at = starts + timedelta(minutes=5)
                 duty.check_in_method = "staff"
-                duty.points_transaction_id = txn.id if txn else None
-                duty.points_awarded = awarded
+                duty.points_transaction_id = earned.transaction_id
+                duty.points_awarded = earned.points
             session.add(duty)
         await session.flush()
 

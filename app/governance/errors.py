@@ -49,3 +49,27 @@ class NotAPartyMember(BusinessRuleViolation):
     code = "governance.not_a_party_member"
     message_zh = "该人员不是党员"
     message_en = "The person is not a party member"
+
+
+class InvalidCheckinCode(BusinessRuleViolation):
+    """A code of another shift or meeting, or not a code at all."""
+
+    code = "checkin.invalid_code"
+    message_zh = "签到码无效"
+    message_en = "The check-in code is not valid here"
+
+
+class StaleCheckinCode(BusinessRuleViolation):
+    """A code past its time step (a photo of an old code): rescan the live one."""
+
+    code = "checkin.stale_code"
+    message_zh = "签到码已过期，请扫描现场最新的二维码"
+    message_en = "The check-in code has expired; scan the live one"
+
+
+class UsedCheckinCode(BusinessRuleViolation):
+    """A code checks in one person: a replay or a forwarded screenshot checks nobody in."""
+
+    code = "checkin.used_code"
+    message_zh = "签到码已被使用，请扫描现场刷新后的二维码"
+    message_en = "The check-in code was already used; scan the refreshed one"

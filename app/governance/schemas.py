@@ -1,12 +1,13 @@
 """Types and read models every part of governance shares."""
 
 import re
-from datetime import time
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from app.kit.schemas import StrictModel
 from app.kit.types import Line, Text
 
 Title = Annotated[Line, Field(min_length=1, max_length=100, description="标题 · title")]
@@ -58,3 +59,36 @@ class Placed(BaseModel):
     grid_id: int | None
     building_id: int | None
     household_id: int | None
+
+
+class CheckinCodeRead(BaseModel):
+    """The code a station's or a meeting's phone shows as a QR code (扫码签到), refreshed
+    every step and after every scan: each code checks in one person."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "59353640.0.q3Fh0T4m5pWcWv0aZ2w8Kg",
+                    "payload": "redgrid:duty-shift:12:check_in:59353640.0.q3Fh0T4m5pWcWv0aZ2w8Kg",
+                    "expires_at": "2026-12-05T09:00:30+08:00",
+                    "refresh_after_seconds": 3,
+                }
+            ]
+        }
+    )
+
+    token: str = Field(description="Send back as `token` to check in")
+    payload: str = Field(description="What the QR code encodes (the app parses it)")
+    expires_at: datetime = Field(description="End of the code's step; one more step of grace")
+    refresh_after_seconds: int = Field(description="When to fetch the next code")
+
+
+class CheckinScan(StrictModel):
+    """扫码签到: the token of the code scanned on the spot."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "59353640.0.q3Fh0T4m5pWcWv0aZ2w8Kg"}]}
+    )
+
+    token: Line = Field(min_length=3, max_length=100)

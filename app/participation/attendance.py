@@ -252,12 +252,13 @@ async def close_activity(
     served_on = activity.ends_at if activity.ends_at < now else None
     attendants = await repository.attendants(session, activity.id)
     for signup in attendants:
-        earned = await points_service.award_attendance(
+        earned = await points_service.award_for_activity(
             session,
-            activity_id=activity.id,
-            activity_type=activity.kind,
-            title=activity.title,
             person_id=signup.person_id,
+            activity_type=activity.kind,
+            activity_ref=str(activity.id),
+            reason=f"参加活动「{activity.title[:60]}」",
+            data={"activity_id": activity.id},
             actor_user_id=principal.user_id,
             occurred_at=served_on,
         )

@@ -314,20 +314,23 @@ def _earned(result: RuleAward) -> Earned:
     return Earned(txn.id, paid)
 
 
-async def award_attendance(
+async def award_for_activity(
     session: AsyncSession,
     *,
-    activity_id: int,
-    activity_type: str,
-    title: str,
     person_id: int,
+    activity_type: str,
+    activity_ref: str,
+    reason: str,
+    data: dict[str, object],
     actor_user_id: int | None,
     occurred_at: datetime | None = None,
 ) -> Earned:
-    """活动积分 for attending activity ``activity_id``: the type's rule, under the caps,
-    once per (activity, person) — the key ``activity:<id>:<person>`` — however often
-    the activity is closed or the close retried. ``occurred_at`` dates the award on
-    the day served (its period and its day's cap)."""
+    """Points by the ``activity_type`` rule for something another domain records (活动积分
+    for attending an activity, 值班积分 for a duty shift served at a station), under the
+    caps, once per (``activity_ref``, person) — the key ``activity:<ref>:<person>`` —
+    however often the close or check-in is retried. ``occurred_at`` dates the award on
+    the day served (its period and its day's cap). Nothing is paid without a positive
+    rule."""
     account = await accounts.member_account(session, person_id)
     rules = await _rules(session, account.town_id)
     points = rules.points(RuleKind.activity_type, activity_type)
@@ -338,10 +341,10 @@ async def award_attendance(
         account,
         rules,
         points=points,
-        txn_key=activity_key(str(activity_id), person_id),
+        txn_key=activity_key(activity_ref, person_id),
         kind=TxnKind.activity_award,
-        reason=f"参加活动「{title[:60]}」",
-        data={"activity_id": activity_id, "activity_type": activity_type},
+        reason=reason,
+        data={"activity_type": activity_type, **data},
         actor_user_id=actor_user_id,
         occurred_at=occurred_at,
     )
@@ -381,41 +384,6 @@ async def reverse_award(
         session, transaction_id, reason=reason, actor_user_id=actor_user_id
     )
     return posted.transaction.id
-
-
-async def award_by_activity_rule(
-    session: AsyncSession,
-    person_id: int,
-    *,
-    activity_type: str,
-    activity_ref: str,
-    actor_user_id: int | None,
-    occurred_at: datetime | None = None,
-) -> tuple[PointsTransaction | None, int]:
-    """Points by the ``activity_type`` rule for a business event other domains record
-    (a duty shift served at a station): once per (``activity_ref``, person), whoever
-    retries. Returns the transaction (None without a rule or when the caps left
-    nothing) and the points this call awarded (0 on a repeat)."""
-    account = await accounts.member_account(session, person_id)
-    rules = await _rules(session, account.town_id)
-    points = rules.points(RuleKind.activity_type, activity_type)
-    if points is None:
-        return None, 0
-    result = await _award_by_rule(
-        session,
-        account,
-        rules,
-        points=points,
-        txn_key=activity_key(activity_ref, person_id),
-        kind=TxnKind.activity_award,
-        reason=f"{activity_type} {activity_ref}",
-        data={"activity_type": activity_type, "activity_ref": activity_ref},
-        actor_user_id=actor_user_id,
-        occurred_at=occurred_at,
-    )
-    if result.posted is None:
-        return None, 0
-    return result.posted.transaction, result.awarded
 
 
 # ---------------------------------------------------------------- manual adjustments

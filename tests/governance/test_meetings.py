@@ -203,6 +203,43 @@ class TestAttendance:
         assert [a["person"]["mobile"] for a in names["items"]] == ["138****5678"] * 2
         assert (await ok(await client.get(url, headers=world["admin"])))["attendance"] == 2
 
+    async def test_qr_check_in_spends_the_code(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        meeting = await schedule(client, world)
+        url = f"{URL}/{meeting['id']}"
+        assert_problem(
+            await client.get(f"{url}/checkin-code", headers=world["member"]), 403, "auth.forbidden"
+        )
+        code = await ok(await client.get(f"{url}/checkin-code", headers=world["admin"]))
+        assert code["payload"].startswith(f"redgrid:meeting:{meeting['id']}:check_in:")
+        scan = {"token": code["token"]}
+        assert_problem(
+            await client.post(f"{url}/check-in", json={"token": "x.y.z"}, headers=world["member"]),
+            422,
+            "checkin.invalid_code",
+        )
+        own = await created(
+            await client.post(f"{url}/check-in", json=scan, headers=world["member"])
+        )
+        assert (own["method"], own["person"]["id"]) == ("qr", world.person("member").id)
+        # Forwarded to someone at home: spent.
+        assert_problem(
+            await client.post(f"{url}/check-in", json=scan, headers=world["member2"]),
+            422,
+            "checkin.used_code",
+        )
+        names = await ok(await client.get(f"{url}/attendance", headers=world["admin"]))
+        assert [a["method"] for a in names["items"]] == ["qr"]
+
+    async def test_no_code_outside_the_window(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        meeting = await schedule(client, world, scheduled_at=later)
+        response = await client.get(f"{URL}/{meeting['id']}/checkin-code", headers=world["admin"])
+        assert_problem(response, 409, "meeting.outside_window")
+
     async def test_self_check_in_window(self, client: httpx.AsyncClient, world: World) -> None:
         later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
         meeting = await schedule(client, world, scheduled_at=later)

@@ -257,6 +257,84 @@ class TestDuty:
             await client.post(url, headers=world["admin"]), 409, "duty_assignment.not_scheduled"
         )
 
+    async def test_qr_check_in_takes_the_live_code_once(
+        self, client: httpx.AsyncClient, world: World, db: AsyncSession
+    ) -> None:
+        station = await make_station(client, world)
+        shift = await shift_at(db, station, now() - timedelta(minutes=10), capacity=3)
+        first = await created(await assign(client, world, shift.id, "member"))
+        second = await created(await assign(client, world, shift.id, "member2"))
+        code_url = f"/api/v1/duty-shifts/{shift.id}/checkin-code"
+        assert_problem(await client.get(code_url, headers=world["member"]), 403, "auth.forbidden")
+        code = await ok(await client.get(code_url, headers=world["admin"]))
+        assert code["payload"] == f"redgrid:duty-shift:{shift.id}:check_in:{code['token']}"
+
+        def check_in(duty: dict[str, Any], token: str, who: str) -> Any:
+            return client.post(
+                f"/api/v1/duty-assignments/{duty['id']}/check-in",
+                json={"token": token},
+                headers=world[who],
+            )
+
+        # Another shift's code, or garbage, checks nobody in.
+        other = await shift_at(db, station, now() - timedelta(minutes=5))
+        foreign = await ok(
+            await client.get(f"/api/v1/duty-shifts/{other.id}/checkin-code", headers=world["admin"])
+        )
+        assert_problem(
+            await check_in(first, foreign["token"], "member"), 422, "checkin.invalid_code"
+        )
+        assert_problem(await check_in(first, "1.0.AAAA", "member"), 422, "checkin.invalid_code")
+        # Staff cannot "scan" for someone else: the code proves the member is there.
+        assert_problem(
+            await check_in(first, code["token"], "member2"), 404, "duty_assignment.not_found"
+        )
+        checked = await ok(await check_in(first, code["token"], "member"))
+        assert (checked["status"], checked["check_in_method"], checked["points_awarded"]) == (
+            "checked_in",
+            "qr",
+            5,
+        )
+        # The same code forwarded to the second member is spent; the refreshed one works.
+        assert_problem(await check_in(second, code["token"], "member2"), 422, "checkin.used_code")
+        fresh = await ok(await client.get(code_url, headers=world["admin"]))
+        assert fresh["token"] != code["token"]
+        assert (await ok(await check_in(second, fresh["token"], "member2")))["check_in_method"] == (
+            "qr"
+        )
+        await db.refresh(shift)
+        assert shift.check_in_uses == 2
+
+    async def test_a_photo_of_an_old_code_is_stale(
+        self, client: httpx.AsyncClient, world: World, db: AsyncSession
+    ) -> None:
+        from app.governance import checkin
+        from tests.conftest import make_settings
+
+        station = await make_station(client, world)
+        shift = await shift_at(db, station, now() - timedelta(minutes=10))
+        duty = await created(await assign(client, world, shift.id, "member"))
+        codes = checkin.codes(make_settings().secret_key)
+        old = codes.issue(f"duty-shift:{shift.id}", "check_in", now() - timedelta(minutes=5))
+        response = await client.post(
+            f"/api/v1/duty-assignments/{duty['id']}/check-in",
+            json={"token": old.token},
+            headers=world["member"],
+        )
+        assert_problem(response, 422, "checkin.stale_code")
+        await db.refresh(shift)
+        assert shift.check_in_uses == 0
+
+    async def test_no_code_before_the_window(
+        self, client: httpx.AsyncClient, world: World, db: AsyncSession
+    ) -> None:
+        station = await make_station(client, world)
+        shift = await shift_at(db, station, now() + timedelta(hours=2))
+        response = await client.get(
+            f"/api/v1/duty-shifts/{shift.id}/checkin-code", headers=world["admin"]
+        )
+        assert_problem(response, 409, "duty_assignment.outside_window")
+
     async def test_too_early_for_self_check_in(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession
     ) -> None:

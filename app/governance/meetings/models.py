@@ -47,6 +47,8 @@ class Meeting(IdMixin, ScopedMixin, TimestampMixin, Base):
     """会议纪要, recorded once the meeting was held."""
     minutes_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    check_in_uses: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """QR check-in codes used so far: each code checks in one person (``app.kit.checkin``)."""
 
 
 class MeetingBody(Base):

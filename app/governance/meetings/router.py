@@ -8,6 +8,7 @@ from pydantic import Field
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
+from app.governance import checkin
 from app.governance.common_router import (
     READ,
     UPDATE,
@@ -34,6 +35,7 @@ from app.governance.meetings.schemas import (
     MeetingStatus,
     MinutesIn,
 )
+from app.governance.schemas import CheckinCodeRead, CheckinScan
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
@@ -180,11 +182,32 @@ async def record_meeting_attendance(
 )
 async def check_in_meeting(
     meeting_id: IdParam,
+    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
+    body: CheckinScan | None = None,
 ) -> AttendanceRead:
-    """The caller, from an hour before the meeting until six hours after it starts."""
-    return await service.check_in(session, principal, meeting_id)
+    """The caller, from an hour before the meeting until six hours after it starts. With
+    the code shown at the meeting (``{"token": …}``, from `GET
+    /meetings/{id}/checkin-code`) the check-in is ``qr``, proof of being there; a stale
+    code 422 `checkin.stale_code`, a code someone already used 422 `checkin.used_code`."""
+    codes = checkin.codes(request.app.state.settings.secret_key)
+    return await service.check_in(session, principal, meeting_id, body, codes)
+
+
+@router.get(
+    "/meetings/{meeting_id}/checkin-code",
+    dependencies=[CanManage],
+    responses=READ,
+    summary="The live check-in code · 会议签到二维码",
+)
+async def get_meeting_checkin_code(
+    meeting_id: IdParam, request: Request, principal: CurrentPrincipal, session: DbSession
+) -> CheckinCodeRead:
+    """For the phone shown at the meeting, while check-in is open: a rotating code (30-second
+    steps) that checks in one person; poll again after ``refresh_after_seconds``."""
+    codes = checkin.codes(request.app.state.settings.secret_key)
+    return await service.checkin_code(session, principal, meeting_id, codes)
 
 
 @router.get(

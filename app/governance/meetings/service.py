@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.permissions import GOVERNANCE_MANAGE, MEMBERS_READ, PEOPLE_READ
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.governance import checkin
 from app.governance import repository as shared_repository
 from app.governance import service as shared
 from app.governance.bodies import repository as body_repository
@@ -49,8 +50,10 @@ from app.governance.meetings.schemas import (
     MeetingSummary,
     MinutesIn,
 )
+from app.governance.schemas import CheckinCodeRead, CheckinScan
 from app.governance.stations import repository as station_repository
 from app.kit.calendar import BUSINESS_TZ
+from app.kit.checkin import CheckinCodes
 from app.kit.etag import check_version
 from app.kit.pagination import BY_ID, paginate
 from app.orders.schemas import Channel, OrderCreate
@@ -216,22 +219,51 @@ async def record_attendance(
     return await _check_in(session, principal, meeting, found[0].id, "staff")
 
 
-async def check_in(session: AsyncSession, principal: Principal, meeting_id: int) -> AttendanceRead:
-    """签到 by the person themself, from an hour before the meeting to six hours after
-    its start. A QR token shown at the meeting (``method = qr``) plugs in here once
-    ``app.kit.checkin`` lands."""
-    if principal.person_id is None:
-        raise PersonRequired()
-    scope = await shared.participation_scope(session, principal)
-    meeting = await _find(session, scope, meeting_id)
-    now = datetime.now(UTC)
+def meeting_subject(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def _check_in_open(meeting: Meeting, now: datetime) -> bool:
     opens, closes = (
         meeting.scheduled_at - SELF_CHECK_IN_BEFORE,
         meeting.scheduled_at + SELF_CHECK_IN_AFTER,
     )
-    if meeting.status == MeetingStatus.cancelled or not opens <= now <= closes:
+    return meeting.status != MeetingStatus.cancelled and opens <= now <= closes
+
+
+async def checkin_code(
+    session: AsyncSession, principal: Principal, meeting_id: int, codes: CheckinCodes
+) -> CheckinCodeRead:
+    """The live code shown at the meeting (those who manage it), while check-in is open."""
+    meeting = await _find(session, principal.scope(GOVERNANCE_MANAGE), meeting_id)
+    now = datetime.now(UTC)
+    if not _check_in_open(meeting, now):
         raise OutsideMeetingWindow()
-    return await _check_in(session, principal, meeting, principal.person_id, "self")
+    return checkin.issue(codes, meeting_subject(meeting.id), meeting.check_in_uses, now)
+
+
+async def check_in(
+    session: AsyncSession,
+    principal: Principal,
+    meeting_id: int,
+    scan: CheckinScan | None = None,
+    codes: CheckinCodes | None = None,
+) -> AttendanceRead:
+    """签到 by the person themself, from an hour before the meeting to six hours after
+    its start: with the live code shown at the meeting (``qr``) or without (``self``)."""
+    if principal.person_id is None:
+        raise PersonRequired()
+    scope = await shared.participation_scope(session, principal)
+    meeting = await _find(session, scope, meeting_id, lock=scan is not None)
+    now = datetime.now(UTC)
+    if not _check_in_open(meeting, now):
+        raise OutsideMeetingWindow()
+    if scan is None or codes is None:
+        return await _check_in(session, principal, meeting, principal.person_id, "self")
+    meeting.check_in_uses = checkin.spend(
+        codes, scan.token, meeting_subject(meeting.id), meeting.check_in_uses, now
+    )
+    return await _check_in(session, principal, meeting, principal.person_id, "qr")
 
 
 async def _check_in(

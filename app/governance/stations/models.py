@@ -61,6 +61,8 @@ class DutyShift(IdMixin, ScopedMixin, TimestampMixin, Base):
     taken: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     """People on the shift now; a guarded ``UPDATE … WHERE taken < capacity`` fills it."""
     note: Mapped[str | None] = mapped_column(String(200))
+    check_in_uses: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """QR check-in codes used so far: each code checks in one member (``app.kit.checkin``)."""
 
 
 class DutyAssignment(IdMixin, ScopedMixin, TimestampMixin, Base):

@@ -7,9 +7,9 @@ overfill it. A scheduled duty whose shift has ended without a check-in is *misse
 that is computed from the clock, never stored, so the branch always sees it.
 
 Check-in is recorded by staff (any time from 30 minutes before the shift) or by the
-member themself within the shift's window. A QR check-in at the station (a signed,
-short-lived token, ``check_in_method = qr``) plugs in here once the participation
-domain's ``app.kit.checkin`` lands.
+member themself within the shift's window — with the station's live QR code
+(``check_in_method = qr``, ``app.governance.checkin``: a signed, rotating, single-use
+token that proves the member is there) or without it (``self``).
 """
 
 from collections import defaultdict
@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.permissions import GOVERNANCE_MANAGE, GOVERNANCE_TAKE_PART
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.governance import checkin
 from app.governance import repository as shared_repository
 from app.governance import service as shared
 from app.governance.errors import PersonRequired
+from app.governance.schemas import CheckinCodeRead, CheckinScan
 from app.governance.stations import repository
 from app.governance.stations.errors import (
     AlreadyOnShift,
@@ -54,6 +56,7 @@ from app.governance.stations.schemas import (
 )
 from app.governance.stations.service import community_person, find
 from app.kit.calendar import BUSINESS_TZ
+from app.kit.checkin import CheckinCodes
 from app.kit.pagination import BY_ID, Keyset, paginate
 from app.kit.types import DateTime, Id
 from app.people.models import Person
@@ -318,30 +321,81 @@ async def withdraw(
     return present(principal, assignment, shift, person)
 
 
+async def award_duty(
+    session: AsyncSession,
+    person_id: int,
+    shift: DutyShift,
+    actor_user_id: int | None,
+    served_at: datetime,
+) -> points_service.Earned:
+    """值班积分 by the ``duty_shift`` rule, once per (shift, member)."""
+    return await points_service.award_for_activity(
+        session,
+        person_id=person_id,
+        activity_type=DUTY_ACTIVITY,
+        activity_ref=f"duty-shift-{shift.id}",
+        reason=f"站点值班（班次 #{shift.id}）",
+        data={"duty_shift_id": shift.id},
+        actor_user_id=actor_user_id,
+        occurred_at=served_at,
+    )
+
+
+def shift_subject(shift_id: int) -> str:
+    return f"duty-shift:{shift_id}"
+
+
+async def checkin_code(
+    session: AsyncSession, principal: Principal, shift_id: int, codes: CheckinCodes
+) -> CheckinCodeRead:
+    """The live code the station's phone shows for the shift (staff managing it)."""
+    shift = await repository.get_shift(session, shift_id, principal.scope(GOVERNANCE_MANAGE))
+    if shift is None:
+        raise ShiftNotFound()
+    now = _now()
+    if not shift.starts_at - EARLY_CHECK_IN <= now <= shift.ends_at:
+        raise OutsideCheckInWindow()
+    return checkin.issue(codes, shift_subject(shift.id), shift.check_in_uses, now)
+
+
 async def check_in(
-    session: AsyncSession, principal: Principal, assignment_id: int
+    session: AsyncSession,
+    principal: Principal,
+    assignment_id: int,
+    scan: CheckinScan | None = None,
+    codes: CheckinCodes | None = None,
 ) -> AssignmentRead:
-    """签到 at the station: by the member within the shift's window, or recorded by staff
-    (also afterwards, for a duty served but not recorded). Points by the ``duty_shift``
-    rule go to the member once per shift, dated at the shift."""
+    """签到 at the station: by the member within the shift's window — scanning the
+    station's live code (``qr``) or not (``self``) — or recorded by staff (also
+    afterwards, for a duty served but not recorded). Points by the ``duty_shift`` rule
+    go to the member once per shift, dated at the shift."""
     assignment, shift, station, as_staff = await _acting_on(session, principal, assignment_id)
     now = _now()
     own = principal.person_id == assignment.person_id
-    if now < shift.starts_at - EARLY_CHECK_IN or (own and not as_staff and now > shift.ends_at):
+    if now < shift.starts_at - EARLY_CHECK_IN or (
+        own and (not as_staff or scan) and now > shift.ends_at
+    ):
         raise OutsideCheckInWindow()
     method = CheckInMethod.self if own and now <= shift.ends_at else CheckInMethod.staff
+    if scan is not None and codes is not None:
+        if not own:
+            raise AssignmentNotFound()
+        locked = await repository.get_shift(session, shift.id, Scope.everything(), lock=True)
+        assert locked is not None
+        locked.check_in_uses = checkin.spend(
+            codes, scan.token, shift_subject(shift.id), locked.check_in_uses, now
+        )
+        await repository.save(session, locked)
+        method = CheckInMethod.qr
     assignment.status = AssignmentStatus.checked_in.value
     assignment.checked_in_at, assignment.check_in_method = now, method.value
-    txn, awarded = await points_service.award_by_activity_rule(
-        session,
-        assignment.person_id,
-        activity_type=DUTY_ACTIVITY,
-        activity_ref=f"duty-shift-{shift.id}",
-        actor_user_id=principal.user_id,
-        occurred_at=min(now, shift.starts_at),
+    earned = await award_duty(
+        session, assignment.person_id, shift, principal.user_id, min(now, shift.starts_at)
     )
-    assignment.points_transaction_id = txn.id if txn else None
-    assignment.points_awarded = awarded
+    assignment.points_transaction_id, assignment.points_awarded = (
+        earned.transaction_id,
+        earned.points,
+    )
     await repository.save(session, assignment)
     await _record(principal, session, "duty.check_in", assignment, station, f"值班签到（{method}）")
     return present(principal, assignment, shift, await _person(session, assignment.person_id))

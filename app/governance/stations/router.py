@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
+from app.governance import checkin
 from app.governance.common_router import (
     READ,
     UPDATE,
@@ -18,6 +19,7 @@ from app.governance.common_router import (
     Cursor,
     Limit,
 )
+from app.governance.schemas import CheckinCodeRead, CheckinScan
 from app.governance.stations import rota, service
 from app.governance.stations.schemas import (
     AssignIn,
@@ -251,13 +253,35 @@ async def swap_duty(
 )
 async def check_in_duty(
     assignment_id: IdParam,
+    request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
+    body: CheckinScan | None = None,
 ) -> AssignmentRead:
     """The member within the shift's window (30 minutes before it until its end), or
-    staff at any time from then on. Awards the ``duty_shift`` points rule once per
+    staff at any time from then on. The member may send the station's live code
+    (``{"token": …}``, from `GET /duty-shifts/{id}/checkin-code`): the check-in is then
+    ``qr``, proof of being there; a stale code 422 `checkin.stale_code`, a code someone
+    already used 422 `checkin.used_code`. Awards the ``duty_shift`` points rule once per
     shift and member."""
-    return await rota.check_in(session, principal, assignment_id)
+    codes = checkin.codes(request.app.state.settings.secret_key)
+    return await rota.check_in(session, principal, assignment_id, body, codes)
+
+
+@router.get(
+    "/duty-shifts/{shift_id}/checkin-code",
+    dependencies=[CanManage],
+    responses=READ,
+    summary="The live check-in code · 值班签到二维码",
+)
+async def get_duty_checkin_code(
+    shift_id: IdParam, request: Request, principal: CurrentPrincipal, session: DbSession
+) -> CheckinCodeRead:
+    """For the station's phone, from 30 minutes before the shift until its end: a
+    rotating code (30-second steps) that checks in one member; poll again after
+    ``refresh_after_seconds`` — a scanned code is replaced at once."""
+    codes = checkin.codes(request.app.state.settings.secret_key)
+    return await rota.checkin_code(session, principal, shift_id, codes)
 
 
 @router.post(

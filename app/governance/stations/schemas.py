@@ -244,7 +244,7 @@ class CheckInMethod(enum.StrEnum):
     self = "self"
     """本人签到 · by the member in the shift's window."""
     qr = "qr"
-    """扫码签到 · by a station's QR token (reserved)."""
+    """扫码签到 · by the station's live QR code."""
 
 
 class AssignmentRead(BaseModel):
