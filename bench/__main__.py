@@ -21,12 +21,13 @@ def server_url() -> str:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["lag"] and len(sys.argv) > 2:
+    if sys.argv[1:2] in (["lag"], ["http"]) and len(sys.argv) > 2:
         # `python -m bench lag --rate 200 --workers 2`: the options go to that benchmark.
-        from bench import delivery_lag
+        from bench import delivery_lag, http_load
 
+        chosen_main = delivery_lag.main if sys.argv[1] == "lag" else http_load.main
         sys.argv = [sys.argv[0], *sys.argv[2:]]
-        delivery_lag.main()
+        chosen_main()
         return
     chosen = sys.argv[1:] or ["import", "http", "points", "lag"]
     url = server_url()
@@ -36,10 +37,9 @@ def main() -> None:
 
             import_orgs.run(url)
         elif name == "http":
-            from bench import http_baseline
-            from tests.support.databases import base_name, database_url
+            from bench import http_load
 
-            http_baseline.run(database_url(url, f"{base_name(url)}_http"))
+            http_load.run(url)
         elif name == "lag":
             from bench import delivery_lag
 

@@ -1,0 +1,336 @@
+"""HTTP throughput and latency beside a bare endpoint, measured in the same run.
+
+    python -m bench http [--seconds 10] [--connections 32]
+
+A fresh database on BENCH_DATABASE_URL (default: the embedded server under var/bench),
+migrated and seeded with the demo town. Two servers, one uvicorn process each, pinned
+to CPU 0 when ``taskset`` is there: redgrid (``redgrid serve``) and ``bench/bare.py``
+(FastAPI on an asyncpg pool: a constant, and one row by primary key — no auth, no
+ORM). The load comes from ``wrk`` (apt ``wrk``; pinned to CPU 1), which is not the
+bottleneck: the bare constant endpoint shows what it reaches. Each scenario runs A B A B
+(reference, redgrid, reference, redgrid), ``wrk -t1 -c<connections> -d<seconds>s
+--latency``; the table gives redgrid's mean throughput, p50 and p99, the server's CPU per
+request, its peak RSS, and the **ratio** of its throughput to the reference's. Figures
+are the machine's, not a test's: nothing here is asserted.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_PASSWORD = "Redgrid@2026"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    method: str
+    path: str
+    role: str | None
+    reference: str
+    """The bare endpoint it is compared with: ``/const`` or ``/row/{id}``."""
+    body: dict[str, object] | None = None
+
+
+@dataclass
+class Run:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    cpu_ms_per_request: float
+    peak_rss_mib: float
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pinned(cpu: int) -> list[str]:
+    return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and os.cpu_count() else []
+
+
+def _start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [*_pinned(0), *command],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(300):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"the server on port {port} did not start: {' '.join(command)}")
+
+
+def _server_process(process: subprocess.Popen[bytes]) -> psutil.Process:
+    """The process that serves (taskset execs, so it is the same pid)."""
+    return psutil.Process(process.pid)
+
+
+_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.M)
+_ERRORS = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)|Socket errors:.*?timeout (\d+)")
+_SCALE = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _lua_string(text: str) -> str:
+    """A Lua literal of ``text``'s UTF-8 bytes, every byte outside printable ASCII (and
+    every quote and backslash) as a decimal escape, which LuaJIT reads byte for byte."""
+    raw = text.encode()
+    return (
+        '"'
+        + "".join(chr(b) if 32 <= b < 127 and b not in (34, 92) else f"\\{b:03d}" for b in raw)
+        + '"'
+    )
+
+
+def _wrk(url: str, scenario: Scenario, token: str | None, seconds: int, connections: int) -> str:
+    lines = [f'wrk.method = "{scenario.method}"']
+    if token:
+        lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
+    if scenario.body is not None:
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+        lines.append(f"wrk.body = {_lua_string(json.dumps(scenario.body, ensure_ascii=False))}")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write("\n".join(lines) + "\n")
+    try:
+        command = [
+            *_pinned(1),
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            script.name,
+            url,
+        ]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+
+
+def _measure(
+    server: psutil.Process,
+    url: str,
+    scenario: Scenario,
+    token: str | None,
+    args: argparse.Namespace,
+) -> Run:
+    peak = [server.memory_info().rss]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], server.memory_info().rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    before = server.cpu_times()
+    sampler.start()
+    out = _wrk(url, scenario, token, args.seconds, args.connections)
+    done.set()
+    sampler.join()
+    after = server.cpu_times()
+    found = _RATE.search(out)
+    if found is None:
+        raise SystemExit(f"wrk printed no rate:\n{out}")
+    rate = float(found.group(1))
+    latency = {m[0]: float(m[1]) * _SCALE[m[2]] for m in _LATENCY.findall(out)}
+    errors = sum(int(a or b or 0) for a, b in _ERRORS.findall(out))
+    cpu = (after.user + after.system) - (before.user + before.system)
+    total = rate * args.seconds
+    return Run(rate, latency["50"], latency["99"], errors, cpu / total * 1000, peak[0] / 2**20)
+
+
+def _token(base: str, username: str) -> str:
+    response = httpx.post(
+        f"{base}/api/v1/auth/token",
+        data={"username": username, "password": DEMO_PASSWORD, "grant_type": "password"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
+    def get(path: str, role: str) -> dict[str, object]:
+        headers = {"Authorization": f"Bearer {tokens[role]}"}
+        response = httpx.get(f"{base}{path}", headers=headers, timeout=30)
+        response.raise_for_status()
+        return dict(response.json())
+
+    orders = get("/api/v1/orders?limit=1", "hongxing_dispatch")["items"]
+    order_id = orders[0]["id"]  # type: ignore[index]
+    community = get("/api/v1/me", "hongxing_dispatch")["grants"][0]["org_unit_id"]  # type: ignore[index]
+    me = get("/api/v1/me", "resident_demo")
+    home = me["grants"][0]["org_unit_id"]  # type: ignore[index]
+    categories = httpx.get(
+        f"{base}/api/v1/order-categories",
+        headers={"Authorization": f"Bearer {tokens['resident_demo']}"},
+        timeout=30,
+    ).json()
+    listed = categories["items"] if isinstance(categories, dict) else categories
+    category = listed[0]["code"]
+    row = f"/row/{order_id}"
+    return [
+        Scenario("GET /healthz", "GET", "/healthz", None, "/const"),
+        Scenario(
+            "GET /orders/{id} (dispatcher)",
+            "GET",
+            f"/api/v1/orders/{order_id}",
+            "hongxing_dispatch",
+            row,
+        ),
+        Scenario(
+            "GET /orders?limit=20", "GET", "/api/v1/orders?limit=20", "hongxing_dispatch", row
+        ),
+        Scenario(
+            "GET /org-units/{id}", "GET", f"/api/v1/org-units/{home}", "hongxing_dispatch", row
+        ),
+        Scenario("GET /points/me (member)", "GET", "/api/v1/points/me", "member_demo", row),
+        Scenario(
+            "GET /points/leaderboard",
+            "GET",
+            f"/api/v1/points/leaderboard?unit_id={community}&period=year",
+            "hongxing_dispatch",
+            row,
+        ),
+        Scenario("GET /stats/orders (town)", "GET", "/api/v1/stats/orders", "shilong_admin", row),
+        Scenario(
+            "POST /orders (resident)",
+            "POST",
+            "/api/v1/orders",
+            "resident_demo",
+            row,
+            {
+                "category": category,
+                "title": "楼道灯不亮",
+                "description": "三楼楼道灯坏了",
+                "channel": "miniprogram",
+                "location_unit_id": home,
+            },
+        ),
+    ]
+
+
+def run(server_url: str, *, seconds: int = 10, connections: int = 32, keep: bool = False) -> None:
+    from app.cli import migrate
+    from tests.support.databases import base_name, drop_database, recreate_database
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    args = argparse.Namespace(seconds=seconds, connections=connections)
+    name = f"{base_name(server_url)}_http"
+    database_url = recreate_database(server_url, name)
+    env = {**os.environ, "DATABASE_URL": database_url, "REDGRID_LOG_LEVEL": "WARNING"}
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        migrate(database_url)
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "seed-demo"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        ours, bare = _free_port(), _free_port()
+        servers.append(
+            _start([sys.executable, "-m", "app.cli", "serve", "--port", str(ours)], env, ours)
+        )
+        servers.append(
+            _start(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "bench.bare:app",
+                    "--port",
+                    str(bare),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                env,
+                bare,
+            )
+        )
+        base, reference = f"http://127.0.0.1:{ours}", f"http://127.0.0.1:{bare}"
+        users = {"hongxing_dispatch", "member_demo", "resident_demo", "shilong_admin"}
+        tokens = {user: _token(base, user) for user in users}
+        ours_process, bare_process = (_server_process(s) for s in servers)
+        print(
+            f"http: wrk -t1 -c{connections} -d{seconds}s, A B A B; one uvicorn process each; "
+            f"{os.cpu_count()} CPUs"
+        )
+        header = (
+            f"| {'scenario':<32} | req/s | p50 / p99 ms | CPU ms/req | peak RSS MiB "
+            f"| reference req/s | ratio |"
+        )
+        print(header)
+        print("|" + "---|" * 7)
+        for scenario in _scenarios(base, tokens):
+            ref_scenario = Scenario("ref", "GET", scenario.reference, None, scenario.reference)
+            refs, mine = [], []
+            for _ in range(2):
+                refs.append(
+                    _measure(bare_process, reference + scenario.reference, ref_scenario, None, args)
+                )
+                token = tokens.get(scenario.role or "")
+                mine.append(_measure(ours_process, base + scenario.path, scenario, token, args))
+            ref_rate = sum(r.requests_per_second for r in refs) / len(refs)
+            rate = sum(r.requests_per_second for r in mine) / len(mine)
+            p50 = sum(r.p50_ms for r in mine) / len(mine)
+            p99 = max(r.p99_ms for r in mine)
+            cpu = sum(r.cpu_ms_per_request for r in mine) / len(mine)
+            rss = max(r.peak_rss_mib for r in mine)
+            errors = sum(r.errors for r in mine)
+            note = f" ({errors} errors)" if errors else ""
+            print(
+                f"| {scenario.name:<32} | {rate:,.0f}{note} | {p50:.1f} / {p99:.1f} | {cpu:.2f} "
+                f"| {rss:.0f} | {ref_rate:,.0f} ({scenario.reference.split('/')[1]}) "
+                f"| **{rate / ref_rate:.3f}** |"
+            )
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+        if not keep:
+            drop_database(server_url, name)
+
+
+def main() -> None:
+    from bench.__main__ import server_url
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    run(server_url(), seconds=args.seconds, connections=args.connections, keep=args.keep)
+
+
+if __name__ == "__main__":
+    main()
