@@ -1,5 +1,8 @@
 """A database that goes away answers 503; the service recovers by itself."""
 
+import asyncio
+
+import asyncpg
 import httpx
 from sqlalchemy import text
 
@@ -44,4 +47,32 @@ async def test_outage_gives_503_then_recovers(database_url: str) -> None:
             assert (await http.get("/readyz")).status_code == 200
         finally:
             await proxy.stop()
+            await app.state.engine.dispose()
+
+
+async def test_connections_the_server_closed_are_replaced_without_an_error(
+    database_url: str,
+) -> None:
+    """No pre-ping round trips, yet a pooled connection whose backend was terminated
+    (a restart, an administrator) is never handed to a request."""
+    app = create_app(make_settings(db_pool_size=2, db_max_overflow=0), database_url=database_url)
+
+    @app.get("/_test/pid")
+    async def pid(session: DbSession) -> int:
+        return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        try:
+            first = (await http.get("/_test/pid")).json()
+            other = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+            try:
+                assert await other.fetchval("SELECT pg_terminate_backend($1)", first)
+            finally:
+                await other.close()
+            await asyncio.sleep(0.5)  # the server's goodbye reaches the idle socket
+            responses = [await http.get("/_test/pid") for _ in range(4)]
+            assert [r.status_code for r in responses] == [200] * 4, [r.text for r in responses]
+            assert first not in {r.json() for r in responses}
+        finally:
             await app.state.engine.dispose()
