@@ -215,7 +215,7 @@ async def measure(url: str, runs: int) -> dict[str, dict[str, Any]]:
                 }
                 print(
                     f"  {label:<44} svc {out[label]['svc']:8.2f} ms  sql {worst[0]:8.2f} ms"
-                    f"  ({len(statements)} statements)",
+                    f"  ({len(statements)} statements)\n      {out[label]['node']}",
                     flush=True,
                 )
     finally:
