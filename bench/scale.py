@@ -11,8 +11,9 @@ in the SQL), records every statement it sends, and measures:
   of ``--runs`` runs after a warm-up;
 
 then prints, per query, p50 at 1 % and 100 % and the ratio 100 %/1 % (target ≤ 1.2×
-and ≤ 100 ms), and for each over target the plan node that dominates the statement
-(the node with the largest time of its own, with rows removed by filter).
+and ≤ 100 ms), and for each over target (service p50 > 100 ms, or SQL ratio > 1.2× on a
+statement above ``NOISE_MS``) the plan node that dominates the statement (the node with
+the largest time of its own, with rows removed by filter).
 """
 
 import argparse
@@ -42,6 +43,9 @@ from bench.district import BENCH_SETTINGS, build, district_database
 
 SCALES = (0.01, 1.0)
 TARGET_RATIO, TARGET_MS = 1.2, 100.0
+NOISE_MS = 1.0
+"""Below this a statement's time varies by more than 20 % from run to run on a shared
+machine, so a ratio of two such figures is not a finding."""
 
 READS = ("SELECT", "WITH")  # the statements worth explaining
 Call = Callable[[AsyncSession], Awaitable[Any]]
@@ -232,7 +236,7 @@ def report(results: dict[float, dict[str, dict[str, Any]]]) -> None:
     for label in full:
         a, b = small[label], full[label]
         r_svc, r_sql = b["svc"] / a["svc"], b["sql"] / max(a["sql"], 0.001)
-        flag = r_svc > TARGET_RATIO or r_sql > TARGET_RATIO or b["svc"] > TARGET_MS
+        flag = b["svc"] > TARGET_MS or (r_sql > TARGET_RATIO and b["sql"] > NOISE_MS)
         print(
             f"| {label} | {a['svc']:.2f} ms | {b['svc']:.2f} ms | {r_svc:.2f}× |"
             f" {a['sql']:.2f} ms | {b['sql']:.2f} ms | {r_sql:.2f}× |"
@@ -241,7 +245,10 @@ def report(results: dict[float, dict[str, dict[str, Any]]]) -> None:
         if flag:
             over.append(f"- {label}: {b['node']}\n    SQL: {b['statement']}")
     if over:
-        print("\nOver target (ratio > 1.2× or p50 > 100 ms) — the dominant plan node at 100 %:")
+        print(
+            "\nOver target (service p50 > 100 ms, or SQL ratio > 1.2× on a statement of more"
+            " than 1 ms) — the dominant plan node at 100 %:"
+        )
         print("\n".join(over))
 
 
