@@ -1,4 +1,6 @@
-"""``python -m bench [import|http|points|lag ...]``: run benchmarks against BENCH_DATABASE_URL.
+"""``python -m bench [import|http|points|lag|district|scale ...]``: run benchmarks.
+
+Against BENCH_DATABASE_URL.
 
 Default: every benchmark, against the embedded PostgreSQL under ``var/bench`` (started
 here, stopped on exit). Each is bounded and stops by itself; none runs in the tests.
@@ -21,6 +23,13 @@ def server_url() -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] in (["district"], ["scale"]):
+        # `python -m bench district --scale 0.01`: district scale, by request only.
+        from bench import district, scale
+
+        chosen_main = district.main if sys.argv[1] == "district" else scale.main
+        chosen_main(sys.argv[2:])
+        return
     if sys.argv[1:2] in (["lag"], ["http"]) and len(sys.argv) > 2:
         # `python -m bench lag --rate 200 --workers 2`: the options go to that benchmark.
         from bench import delivery_lag, http_load
