@@ -315,6 +315,9 @@ async def run(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True
             )
             async with connection.begin():
+                # An audit reads the whole ledger: the API's statement timeout, meant
+                # for requests, would cancel it at district scale (10 M postings).
+                await connection.execute(text("SET LOCAL statement_timeout = 0"))
                 session = AsyncSession(bind=connection)
                 try:
                     return await verify_ledger(session, emit=emit)
