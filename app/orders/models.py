@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, ScopedMixin, TimestampMixin
+from app.db.base import ANCESTOR_COLUMNS, Base, IdMixin, ScopedMixin, TimestampMixin
 
 
 class OrderCategory(TimestampMixin, Base):
@@ -144,7 +144,11 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
         ),
         CheckConstraint("priority BETWEEN 1 AND 4", name="priority"),
         # Keyset lists per scope level, newest first: a page is one index range scan at
-        # any scope and any depth.
+        # any scope and any depth — (level, id) for every list, (level, status, id) for a
+        # status filter. At 2 M orders a grid's first page went 8.97 ms → 0.04 ms (README
+        # "District scale"). They cover ScopedMixin's single-column ancestor indexes,
+        # which are therefore not declared (the columns below override the mixin's).
+        *(Index(f"ix_service_order_{c}_id", c, "id") for c in ANCESTOR_COLUMNS),
         Index("ix_service_order_town_id_status_id", "town_id", "status", "id"),
         Index("ix_service_order_community_id_status_id", "community_id", "status", "id"),
         Index("ix_service_order_grid_id_status_id", "grid_id", "status", "id"),
@@ -165,6 +169,12 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
             postgresql_where=text("status = 'resolved'"),
         ),
     )
+
+    town_id: Mapped[int] = mapped_column(BigInteger, sort_order=90)
+    community_id: Mapped[int | None] = mapped_column(BigInteger, sort_order=91)
+    grid_id: Mapped[int | None] = mapped_column(BigInteger, sort_order=92)
+    building_id: Mapped[int | None] = mapped_column(BigInteger, sort_order=93)
+    household_id: Mapped[int | None] = mapped_column(BigInteger, sort_order=94)
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
     """Readable number, e.g. GD20261121-000123 (business date in Asia/Shanghai)."""
