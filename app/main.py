@@ -15,7 +15,7 @@ from app.docs import mount_docs
 from app.handlers import register_exception_handlers
 from app.middleware import RequestContextMiddleware
 from app.observability import POOL_COLLECTOR
-from app.openapi import OPENAPI_TAGS, operation_id, render
+from app.openapi import OPENAPI_TAGS, install, render, unique_id
 from app.ops.router import router as ops_router
 
 # In-transaction subscribers register on import (closing an order awards points).
@@ -54,7 +54,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=_lifespan,
-        generate_unique_id_function=operation_id,
+        generate_unique_id_function=unique_id,
         openapi_tags=OPENAPI_TAGS,
     )
     engine = create_engine(settings, url)
@@ -71,6 +71,7 @@ def create_app(
         max_upload_bytes=settings.max_upload_bytes,
     )
     register_exception_handlers(app)
+    install(app)
     app.include_router(ops_router)
     app.include_router(api_router)
     mount_docs(app)

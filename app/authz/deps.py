@@ -52,6 +52,8 @@ def require_any(*permissions: str):  # type: ignore[no-untyped-def]
         return principal
 
     guard.__name__ = "require_" + "_or_".join(p.replace(".", "_") for p in permissions)
+    # Read by app.openapi: the operation's OAuth2 scopes (any one of them admits).
+    guard.permissions = permissions  # type: ignore[attr-defined]
     return Depends(guard)
 
 
