@@ -172,7 +172,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    if exc.errors() and all(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+    if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
         # ``PATCH /org-units/export`` reached ``PATCH /org-units/{unit_id}`` only because
         # no PATCH is declared on the literal path the request names: that is a 405.
         first, methods = _resource_methods(request)

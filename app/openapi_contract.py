@@ -182,7 +182,8 @@ def _refine_operation(operation: dict[str, Any], route: Any) -> None:
             statuses.add(403)
     else:
         operation.pop("security", None)
-    if "if-match" in required_headers:
+    if "if-match" in required_headers or any(p["name"] == "if-match" for p in parameters):
+        # A blank If-Match is a missing one (428) even where the header is optional.
         statuses |= {412, 428}
     if "idempotency-key" in required_headers:
         statuses.add(400)

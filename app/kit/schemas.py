@@ -75,7 +75,7 @@ class Problem(BaseModel):
                     "request_id": "5f0c6f7a2b3c4d5e8f9a0b1c2d3e4f50",
                 }
             ]
-        }
+        },
     )
     type: str
     title: str

@@ -152,7 +152,7 @@ class PatchBody(StrictModel):
 class PersonUpdate(PatchBody):
     """Only the fields sent change; ``null`` clears mobile, ID number or an address part."""
 
-    not_null = ('name', 'home_unit_id')
+    not_null = ("name", "home_unit_id")
 
     _name_not_null = field_validator("name", "home_unit_id")(reject_null)
 

@@ -53,7 +53,7 @@ class PartnerBodyCreate(StrictModel):
 class PartnerBodyUpdate(PatchBody):
     """Only the fields sent change; ``null`` clears an optional one."""
 
-    not_null = ('name', 'is_active')
+    not_null = ("name", "is_active")
 
     _required = field_validator("name", "is_active")(reject_null)
 

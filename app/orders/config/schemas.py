@@ -103,7 +103,7 @@ class OrderCategoryCreate(StrictModel):
 class OrderCategoryUpdate(StrictModel):
     """Fields to change; omitted fields stay. The code never changes (orders keep it)."""
 
-    not_null = ('name_zh', 'name_en', 'default_time_limit', 'is_active')
+    not_null = ("name_zh", "name_en", "default_time_limit", "is_active")
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"default_time_limit": "complex", "is_active": False}]}
@@ -362,7 +362,7 @@ class DepartmentCreate(StrictModel):
 class DepartmentUpdate(StrictModel):
     """Fields to change; omitted fields stay. The town never changes."""
 
-    not_null = ('code', 'name')
+    not_null = ("code", "name")
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "石龙镇综合执法办"}]})
 
@@ -503,7 +503,7 @@ class VolunteerTeamCreate(StrictModel):
 class VolunteerTeamUpdate(StrictModel):
     """Fields to change; the node never changes. A new leader joins the team if needed."""
 
-    not_null = ('name', 'kind', 'members_only', 'is_open')
+    not_null = ("name", "kind", "members_only", "is_open")
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"name": "红星先锋志愿服务队", "leader_person_id": 1001}]}

@@ -133,7 +133,7 @@ class WorkUnitCreate(StrictModel):
 class WorkUnitUpdate(StrictModel):
     """Only the fields sent change; ``null`` clears the contact."""
 
-    not_null = ('name', 'kind', 'party_org_name', 'is_archived')
+    not_null = ("name", "kind", "party_org_name", "is_archived")
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"contact_name": "王主任"}]})
 
