@@ -143,6 +143,7 @@ def refine(app: FastAPI, spec: dict[str, Any]) -> dict[str, Any]:
                 operation["operationId"] = operation_id(route)
                 bodies[f"Body_{route.unique_id}"] = _camel(operation["operationId"]) + "Form"
                 _refine_operation(operation, route)
+    _link(spec)
     _rename_schemas(spec, bodies)
     return spec
 
@@ -257,6 +258,40 @@ def _constant_docs() -> dict[str, str]:
 
 
 _CONSTANT_DOCS = _constant_docs()
+
+
+# -- links ---------------------------------------------------------------------------
+
+
+def _link(spec: dict[str, Any]) -> None:
+    """OpenAPI links, so that a client (or a stateful fuzzer) can follow a resource's
+    life: a 201 on a collection links to every operation on the created item, its id
+    taken from the body (``POST /orders`` → ``orders-triage``, ``orders-claim`` …)."""
+    paths: dict[str, dict[str, Any]] = spec.get("paths", {})
+
+    def item_ops(collection: str) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+        for path, operations in paths.items():
+            rest = path.removeprefix(collection + "/")
+            if path == rest or not rest.startswith("{"):
+                continue
+            param = rest[1 : rest.index("}")]
+            if path.count("{") != 1:
+                continue
+            for method, operation in operations.items():
+                yield path, method, operation, param
+
+    for collection, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None or "{" in collection:
+            continue
+        links = {}
+        for _, _, target, param in item_ops(collection):
+            links[target["operationId"]] = {
+                "operationId": target["operationId"],
+                "parameters": {param: "$response.body#/id"},
+            }
+        if links:
+            created["links"] = dict(sorted(links.items()))
 
 
 # -- schema names --------------------------------------------------------------------
