@@ -5,6 +5,7 @@ defaults so `make run` needs nothing; outside development those defaults are
 refused at start-up rather than silently used.
 """
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,7 +13,9 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+# At least 32 bytes, so PyJWT's key-length check (RFC 7518 §3.2) has nothing to say even
+# in development; published in the repository, so refused outside it.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-never-use-in-production"
 DEV_PII_KEY = "dev-only-pii-key-change-me"
 
 Environment = Literal["development", "test", "production"]
@@ -52,6 +55,11 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @property
+    def uses_dev_secrets(self) -> bool:
+        """Signing or PII keys are the development defaults published in the repository."""
+        return self.secret_key == DEV_SECRET_KEY or self.pii_key == DEV_PII_KEY
 
     max_body_bytes: int = 1024 * 1024
     """Request bodies above this answer 413."""
@@ -159,6 +167,30 @@ class Settings(BaseSettings):
                     + ", ".join(weak)
                 )
         return self
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach ``host`` (a name that is not loopback counts as public)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_public_bind(settings: Settings, host: str) -> str | None:
+    """Why the server may not listen on ``host``, or None. Development secrets sign
+    tokens anyone holding the repository can forge: loopback only."""
+    if settings.uses_dev_secrets and not is_loopback(host):
+        return (
+            f"refusing to listen on {host} with the development REDGRID_SECRET_KEY or "
+            "REDGRID_PII_KEY: set your own secrets, or listen on 127.0.0.1"
+        )
+    return None
 
 
 @lru_cache

@@ -109,6 +109,11 @@ async def active_user(session: AsyncSession, user_id: int) -> UserAccount | None
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def token_version(session: AsyncSession, user_id: int) -> int:
+    query = select(UserAccount.token_version).where(UserAccount.id == user_id)
+    return (await session.execute(query)).scalar_one()
+
+
 async def insert_refresh_token(
     session: AsyncSession,
     *,

@@ -32,7 +32,7 @@ from app.kit.schemas import problem_responses
 from app.kit.types import IdParam, has_control_characters
 from app.problems import problem_response
 from app.users import service as users_service
-from app.users.schemas import Me
+from app.users.schemas import Me, PasswordChange
 
 router = APIRouter(tags=["auth"])
 clients_router = APIRouter(
@@ -131,6 +131,22 @@ async def logout(session: DbSession, body: Logout) -> None:
     """Signs this device out: the refresh token's whole family is revoked. Answers 204
     whether or not the token was known."""
     await service.logout(session, body.refresh_token)
+
+
+@router.post("/auth/logout-all", status_code=204, responses=problem_responses(401))
+async def logout_all(session: DbSession, principal: CurrentPrincipal) -> None:
+    """Signs the caller's account out everywhere: every refresh token is revoked and
+    every access token issued so far stops working at its next request."""
+    await users_service.sign_out_everywhere(session, principal)
+
+
+@router.post("/me/password", status_code=204, responses=problem_responses(400, 401))
+async def change_password(
+    session: DbSession, principal: CurrentPrincipal, body: PasswordChange
+) -> None:
+    """Changes the caller's own password, given the current one. Every session of the
+    account ends, this one included: sign in again with the new password."""
+    await users_service.change_own_password(session, principal, body)
 
 
 @router.get("/me", response_model=Me, responses=problem_responses(401))

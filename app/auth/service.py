@@ -229,7 +229,8 @@ async def _audit_client(
 async def _user_tokens(
     session: AsyncSession, settings: Settings, user_id: int, family_id: uuid.UUID | None = None
 ) -> TokenResponse:
-    access_token, ttl = issue_access_token(settings, f"user:{user_id}")
+    version = await repository.token_version(session, user_id)
+    access_token, ttl = issue_access_token(settings, f"user:{user_id}", version=version)
     refresh_token = secrets.token_urlsafe(32)
     await repository.insert_refresh_token(
         session,

@@ -41,6 +41,9 @@ class UserAccount(IdMixin, TimestampMixin, Base):
     failure_window_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    token_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    """Carried by access tokens (``ver``) and checked on every request; raised when the
+    password changes or the user signs out everywhere, so earlier access tokens stop."""
 
 
 class UserIdentity(IdMixin, TimestampMixin, Base):

@@ -211,6 +211,23 @@ class CallerKind(enum.StrEnum):
     """接口客户端 · an integration client (client_credentials)."""
 
 
+class PasswordChange(StrictModel):
+    """The caller's own password, changed with the current one."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"current_password": "Hongqi@2026", "new_password": "Lvshui#Qingshan8"}]
+        }
+    )
+
+    current_password: Password = Field(max_length=128)
+    new_password: Password = Field(
+        max_length=128,
+        description="8–128 characters from three classes; not a common password; "
+        "not containing the username.",
+    )
+
+
 class Me(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
