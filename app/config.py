@@ -78,10 +78,20 @@ class Settings(BaseSettings):
     refresh_token_ttl_days: int = 30
 
     login_max_failures: int = 5
-    """等保 2.0: this many failed sign-ins within the window lock the account."""
+    """等保 2.0: this many failed sign-ins for one account from one source within the
+    window, and further attempts answer 429 until the window ends (throttling, not a
+    lock an attacker could hold)."""
+
+    login_account_max_failures: int = 20
+    """Failed sign-ins for one account from all sources within the window."""
+
+    login_source_max_failures: int = 50
+    """Failed sign-ins from one source address, whatever the account, within the window."""
 
     login_failure_window_minutes: int = 15
-    login_lockout_minutes: int = 15
+
+    redis_url: str | None = None
+    """Shared state of the rate limits in Redis (``redis://…``); unset: in PostgreSQL."""
 
     wechat_base_url: str = "https://api.weixin.qq.com"
     """code2Session endpoint base; tests point it at a fake server on loopback."""

@@ -13,6 +13,7 @@ from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_session_factory
 from app.docs import mount_docs
 from app.handlers import register_exception_handlers
+from app.kit.ratelimit import RateLimiter, create_storage
 from app.middleware import RequestContextMiddleware
 from app.observability import POOL_COLLECTOR
 from app.openapi import OPENAPI_TAGS, operation_id, render
@@ -63,6 +64,9 @@ def create_app(
     app.state.database_url = url
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.rate_limiter = RateLimiter(
+        create_storage(lambda: app.state.session_factory, settings.redis_url)
+    )
     app.state.run_worker = run_worker
 
     app.add_middleware(

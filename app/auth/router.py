@@ -86,7 +86,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     "/auth/token",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=problem_responses(400, 401, 423),
+    responses=problem_responses(400, 401, 429),
 )
 async def issue_token(
     request: Request,
@@ -96,10 +96,17 @@ async def issue_token(
 ) -> TokenResponse | Response:
     """OAuth 2.0 token endpoint: `password`, `refresh_token` (rotating: each refresh
     token works once; presenting a used one revokes its whole family) and
-    `client_credentials` (client_id/secret in the form or as HTTP Basic). Five wrong
-    passwords within 15 minutes lock the account for 15 minutes (423, 等保 2.0)."""
+    `client_credentials` (client_id/secret in the form or as HTTP Basic). Failed
+    passwords are throttled (429 with Retry-After, 等保 2.0): five within 15 minutes for
+    one username from one address, twenty for one username, fifty from one address;
+    unknown usernames alike."""
     outcome = await service.issue_token(
-        session, _settings(request), form, _basic_credentials(request)
+        session,
+        _settings(request),
+        form,
+        _basic_credentials(request),
+        limiter=request.app.state.rate_limiter,
+        source=request.client.host if request.client else "unknown",
     )
     if isinstance(outcome, AppError):
         return _refusal(request, outcome)

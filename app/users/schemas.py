@@ -163,7 +163,6 @@ class UserRead(UserSummary):
                     "last_login_at": "2026-11-21T09:12:00+08:00",
                     "created_at": "2026-11-20T17:30:00+08:00",
                     "updated_at": "2026-11-21T09:12:00+08:00",
-                    "locked_until": None,
                     "version": 3,
                     "grants": [_GRANT_EXAMPLE],
                 }
@@ -171,7 +170,6 @@ class UserRead(UserSummary):
         },
     )
     updated_at: datetime
-    locked_until: datetime | None = Field(description="Set while sign-in is locked (等保 2.0)")
     version: int = Field(description="Also the ETag; send it back in If-Match")
     grants: list[GrantRead] = Field(
         max_length=1000, description="The grants at nodes within the caller's scope"

@@ -311,8 +311,6 @@ async def _apply_update(
     if body.password is not None:
         _check_policy(body.password, account.username)
         account.password_hash = await asyncio.to_thread(hash_password, body.password)
-        account.failed_logins, account.failure_window_started_at = 0, None
-        account.locked_until = None
         changed.append("password")
     if body.is_active is not None and body.is_active != account.is_active:
         account.is_active = body.is_active
