@@ -61,6 +61,17 @@ class Settings(BaseSettings):
         """Signing or PII keys are the development defaults published in the repository."""
         return self.secret_key == DEV_SECRET_KEY or self.pii_key == DEV_PII_KEY
 
+    docs: bool | None = None
+    """Serve /docs, /redoc and /openapi.json; unset: everywhere but production."""
+
+    metrics_token: str | None = None
+    """Bearer token /metrics requires. Unset: /metrics answers everyone in development
+    and test, and nobody (404) in production."""
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.docs if self.docs is not None else self.env != "production"
+
     max_body_bytes: int = 1024 * 1024
     """Request bodies above this answer 413."""
 

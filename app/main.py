@@ -54,6 +54,7 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
         lifespan=_lifespan,
         generate_unique_id_function=operation_id,
         openapi_tags=OPENAPI_TAGS,
@@ -73,11 +74,15 @@ def create_app(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        # HSTS (RFC 6797) wherever clients reach us over HTTPS: every environment but
+        # development, and development too when the request came over https.
+        hsts=settings.env != "development",
     )
     register_exception_handlers(app)
     app.include_router(ops_router)
     app.include_router(api_router)
-    mount_docs(app)
+    if settings.docs_enabled:
+        mount_docs(app)
     return app
 
 
