@@ -13,6 +13,7 @@ from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_session_factory
 from app.docs import mount_docs
 from app.handlers import register_exception_handlers
+from app.kit.ratelimit import RateLimiter, create_storage
 from app.middleware import RequestContextMiddleware
 from app.observability import POOL_COLLECTOR
 from app.openapi import OPENAPI_TAGS, install, render, unique_id
@@ -53,6 +54,7 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
         lifespan=_lifespan,
         generate_unique_id_function=unique_id,
         openapi_tags=OPENAPI_TAGS,
@@ -63,18 +65,25 @@ def create_app(
     app.state.database_url = url
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.rate_limiter = RateLimiter(
+        create_storage(lambda: app.state.session_factory, settings.redis_url)
+    )
     app.state.run_worker = run_worker
 
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        # HSTS (RFC 6797) wherever clients reach us over HTTPS: every environment but
+        # development, and development too when the request came over https.
+        hsts=settings.env != "development",
     )
     register_exception_handlers(app)
     install(app)
     app.include_router(ops_router)
     app.include_router(api_router)
-    mount_docs(app)
+    if settings.docs_enabled:
+        mount_docs(app)
     return app
 
 

@@ -31,7 +31,13 @@ async def get_principal(
             "访问令牌无效或已过期", "The access token is invalid or expired", headers=_CHALLENGE
         )
     # A token carries at most the scopes the client holds now.
-    principal = await principals.load(session, claims.subject, scopes=claims.scopes)
+    principal = await principals.load(
+        session,
+        claims.subject,
+        scopes=claims.scopes,
+        token_version=claims.version,
+        from_token=True,
+    )
     if principal is None:
         raise Unauthenticated(
             "账号不存在或已停用", "The account is unknown or disabled", headers=_CHALLENGE

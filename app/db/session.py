@@ -44,6 +44,9 @@ def create_engine(settings: Settings, url: str, **overrides: Any) -> AsyncEngine
         # checkout, so the service recovers by itself when the database returns.
         "pool_pre_ping": True,
         "pool_recycle": 1800,
+        # No bound values in any message or log: they are phone numbers, ID numbers,
+        # names (PIPL). Errors show the statement only.
+        "hide_parameters": True,
         "connect_args": {
             "timeout": settings.db_connect_timeout,
             "server_settings": {
