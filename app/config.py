@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # At least 32 bytes, so PyJWT's key-length check (RFC 7518 §3.2) has nothing to say even
@@ -100,6 +100,20 @@ class Settings(BaseSettings):
     """Failed sign-ins from one source address, whatever the account, within the window."""
 
     login_failure_window_minutes: int = 15
+
+    client_rate_limit: str | None = "600/minute"
+    """Calls one integration client may make (one rate in ``limits`` notation:
+    ``600/minute``, ``20/second``); empty: unlimited. Over it, 429 with ``Retry-After``
+    and the ``RateLimit-*`` headers."""
+
+    @field_validator("client_rate_limit")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if value:
+            from limits import parse
+
+            parse(value)  # ValueError names the notation
+        return value or None
 
     redis_url: str | None = None
     """Shared state of the rate limits in Redis (``redis://…``); unset: in PostgreSQL."""

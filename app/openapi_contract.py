@@ -63,6 +63,16 @@ _DESCRIPTIONS = {
     503: "Database unavailable; retry",
 }
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_SECONDS = {"type": "string", "pattern": "^[0-9]+$"}
+_HEADER_COMPONENTS = {
+    "Retry-After": {"description": "Seconds until a retry can succeed", "schema": _SECONDS},
+    "RateLimit-Limit": {"description": "The limit of the window", "schema": _SECONDS},
+    "RateLimit-Remaining": {"description": "Left in the window", "schema": _SECONDS},
+    "RateLimit-Reset": {"description": "Seconds until the window ends", "schema": _SECONDS},
+}
+_RATE_LIMIT_HEADERS = {
+    name: {"$ref": f"#/components/headers/{name}"} for name in _HEADER_COMPONENTS
+}
 
 
 # -- operation ids -------------------------------------------------------------------
@@ -136,6 +146,7 @@ def refine(app: FastAPI, spec: dict[str, Any]) -> dict[str, Any]:
     bodies: dict[str, str] = {}
     components = spec.setdefault("components", {})
     components["securitySchemes"] = {SECURITY_SCHEME: _security_scheme()}
+    components["headers"] = {**components.get("headers", {}), **_HEADER_COMPONENTS}
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
             route = routes.get((path, method))
@@ -175,7 +186,8 @@ def _refine_operation(operation: dict[str, Any], route: Any) -> None:
     if any(p["in"] == "query" and p["name"] == "cursor" for p in parameters):
         statuses.add(400)
     if signed_in:
-        statuses.add(401)
+        # 429: an integration client over ``client_rate_limit``.
+        statuses |= {401, 429}
         operation["security"] = (
             [{SECURITY_SCHEME: [scope]} for scope in scopes] if scopes else [{SECURITY_SCHEME: []}]
         )
@@ -203,6 +215,8 @@ def _refine_operation(operation: dict[str, Any], route: Any) -> None:
     for code in [c for c in responses if c.isdigit() and int(c) >= 400]:
         if int(code) not in statuses:
             del responses[code]
+    if "429" in responses:
+        responses["429"]["headers"] = dict(_RATE_LIMIT_HEADERS)
     operation["responses"] = dict(sorted(responses.items()))
 
     for code, response in responses.items():
