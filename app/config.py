@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from limits import parse as parse_rate
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -110,9 +111,7 @@ class Settings(BaseSettings):
     @classmethod
     def _rate(cls, value: str | None) -> str | None:
         if value:
-            from limits import parse
-
-            parse(value)  # ValueError names the notation
+            parse_rate(value)  # ValueError names the notation
         return value or None
 
     redis_url: str | None = None

@@ -18,6 +18,7 @@ from app.middleware import RequestContextMiddleware
 from app.observability import POOL_COLLECTOR
 from app.openapi import OPENAPI_TAGS, install, render, unique_id
 from app.ops.router import router as ops_router
+from app.orders.open311.router import router as open311_router
 
 # In-transaction subscribers register on import (closing an order awards points).
 from app.points import handlers as _points_handlers  # noqa: F401  # isort: skip
@@ -82,6 +83,7 @@ def create_app(
     install(app)
     app.include_router(ops_router)
     app.include_router(api_router)
+    app.include_router(open311_router)
     if settings.docs_enabled:
         mount_docs(app)
     return app

@@ -24,6 +24,8 @@ states what the server really does:
   ``Body_<operation>`` becomes ``<Operation>Form``.
 """
 
+import ast
+import inspect
 import itertools
 import re
 import typing
@@ -253,9 +255,6 @@ def _permission_description(permission: str) -> str:
 
 def _constant_docs() -> dict[str, str]:
     """The docstrings under the permission constants of ``app.authz.permissions``."""
-    import ast
-    import inspect
-
     tree = ast.parse(inspect.getsource(catalogue))
     docs: dict[str, str] = {}
     body = tree.body

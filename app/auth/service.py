@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.auth import errors, repository
+from app.auth.models import ApiClient
 from app.auth.schemas import TokenForm, TokenResponse, WechatSignIn
 from app.authz.tokens import issue_access_token
 from app.config import Settings
@@ -220,6 +221,20 @@ async def _client_grant(
 
 
 _BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="redgrid"'}
+
+
+async def authenticate_client(
+    session: AsyncSession, client_id: str, secret: str
+) -> ApiClient | None:
+    """The active integration client with this id and secret (Open311's ``api_key``,
+    signed gateways), or None; the secret is checked even for an unknown id, so the time
+    taken tells nothing."""
+    client = await repository.client_by_client_id(session, client_id)
+    usable = client if client is not None and client.is_active else None
+    stored = usable.secret_hash if usable else _dummy_hash()
+    if not await asyncio.to_thread(verify_password, stored, secret) or usable is None:
+        return None
+    return usable
 
 
 async def _audit_client(

@@ -33,7 +33,9 @@ Clock = Annotated[
     time,
     BeforeValidator(_clock),
     # What the server takes (HH:MM or HH:MM:SS), not RFC 3339's full-time with an offset.
-    WithJsonSchema({"type": "string", "pattern": f"^{_CLOCK.pattern}$", "examples": ["09:00"]}),
+    WithJsonSchema(
+        {"type": "string", "pattern": f"^{_CLOCK.pattern}$", "maxLength": 8, "examples": ["09:00"]}
+    ),
 ]
 """A time of day on the business clock (Asia/Shanghai), ``09:00``."""
 

@@ -393,6 +393,9 @@ HTTP_LAYER = {
     # The retry mechanism is a route class and a dependency: it replays and stores
     # whole responses, and only routers use it.
     "integrations/idempotency.py",
+    # The caller's dependency: an integration client's rate limit sets RateLimit-*
+    # headers on the answer.
+    "authz/deps.py",
 }
 
 
