@@ -16,6 +16,7 @@ from app.authz.tokens import decode_access_token
 from app.db.session import DbSession
 from app.errors import Forbidden, Unauthenticated
 from app.kit import ratelimit
+from app.observability import current_client_ip
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -48,6 +49,10 @@ async def get_principal(
         )
     request.state.principal = principal
     if principal.kind == "client":
+        if not principal.calls_from(current_client_ip()):
+            raise Forbidden(
+                "此接入应用不允许从该地址调用", "This client may not call from this address"
+            )
         await _within_client_limit(request, response, principal)
     return principal
 

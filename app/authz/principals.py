@@ -67,4 +67,5 @@ async def _client(
         grants=(
             Grant(role="client", org_unit_id=client.org_unit_id, level=level, permissions=allowed),
         ),
+        networks=tuple(client.allowed_ips or ()),
     )

@@ -1,4 +1,4 @@
-"""open311: an order's location point and external reference
+"""open311: an order's location point and external reference; clients' IP allow-lists
 
 Revision ID: 20261128_0200
 Revises: 20261128_0100
@@ -17,6 +17,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column(
+        "api_client",
+        sa.Column(
+            "allowed_ips",
+            sa.ARRAY(sa.String(64)),
+            server_default=sa.text("'{}'"),
+            nullable=False,
+        ),
+    )
     op.add_column("service_order", sa.Column("latitude", sa.Numeric(9, 6), nullable=True))
     op.add_column("service_order", sa.Column("longitude", sa.Numeric(9, 6), nullable=True))
     op.add_column("service_order", sa.Column("external_ref", sa.String(64), nullable=True))
@@ -39,3 +48,4 @@ def downgrade() -> None:
     op.drop_column("service_order", "external_ref")
     op.drop_column("service_order", "longitude")
     op.drop_column("service_order", "latitude")
+    op.drop_column("api_client", "allowed_ips")

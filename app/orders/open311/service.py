@@ -19,6 +19,7 @@ from app.authz import principals
 from app.authz.permissions import ORDERS_READ, ORDERS_SUBMIT_FOR
 from app.authz.principal import Principal
 from app.hierarchy.models import OrgUnit
+from app.observability import current_client_ip
 from app.orders import visibility
 from app.orders.models import OrderCategory, ServiceOrder
 from app.orders.schemas import Channel, OrderCreate
@@ -58,6 +59,8 @@ async def authenticate(session: AsyncSession, api_key: str | None) -> Caller:
     principal = await principals.load(session, f"client:{client.client_id}")
     if principal is None:
         raise Open311Error(403, "api_key not accepted")
+    if not principal.calls_from(current_client_ip()):
+        raise Open311Error(403, "this api_key may not be used from this address")
     unit = await session.get(OrgUnit, client.org_unit_id)
     town = await session.get(OrgUnit, unit.town_id) if unit and unit.town_id else unit
     return Caller(principal, town.code if town else "", client.org_unit_id)
