@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, refuse_public_bind
 from app.observability import configure_logging
 
 if TYPE_CHECKING:
@@ -61,9 +61,19 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _refuse_demo(settings: Settings) -> str | None:
+    """The demo superuser's password is published: development only."""
+    if settings.env != "development":
+        return f"error: the demo town is for development only (REDGRID_ENV={settings.env})"
+    return None
+
+
 def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     from app.demo.town import seed_demo
 
+    if refusal := _refuse_demo(settings):
+        print(refusal, file=sys.stderr)
+        return 1
     url = _database_url(settings)
     migrate(url)
     created = asyncio.run(_with_session(url, settings, seed_demo))
@@ -106,6 +116,12 @@ def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     host = settings.host if args.host is None else args.host
     port = settings.port if args.port is None else args.port
+    refusal = refuse_public_bind(settings, host) or (
+        _refuse_demo(settings) if args.seed_demo else None
+    )
+    if refusal:
+        print(refusal if refusal.startswith("error:") else f"error: {refusal}", file=sys.stderr)
+        return 1
     # Listen before anything is started or printed: a taken port is one line and an
     # exit, with no database started, migrated or seeded for nothing.
     try:

@@ -5,14 +5,18 @@ defaults so `make run` needs nothing; outside development those defaults are
 refused at start-up rather than silently used.
 """
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from limits import parse as parse_rate
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+# At least 32 bytes, so PyJWT's key-length check (RFC 7518 §3.2) has nothing to say even
+# in development; published in the repository, so refused outside it.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-never-use-in-production"
 DEV_PII_KEY = "dev-only-pii-key-change-me"
 
 Environment = Literal["development", "test", "production"]
@@ -53,6 +57,22 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    @property
+    def uses_dev_secrets(self) -> bool:
+        """Signing or PII keys are the development defaults published in the repository."""
+        return self.secret_key == DEV_SECRET_KEY or self.pii_key == DEV_PII_KEY
+
+    docs: bool | None = None
+    """Serve /docs, /redoc and /openapi.json; unset: everywhere but production."""
+
+    metrics_token: str | None = None
+    """Bearer token /metrics requires. Unset: /metrics answers everyone in development
+    and test, and nobody (404) in production."""
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.docs if self.docs is not None else self.env != "production"
+
     max_body_bytes: int = 1024 * 1024
     """Request bodies above this answer 413."""
 
@@ -70,10 +90,32 @@ class Settings(BaseSettings):
     refresh_token_ttl_days: int = 30
 
     login_max_failures: int = 5
-    """等保 2.0: this many failed sign-ins within the window lock the account."""
+    """等保 2.0: this many failed sign-ins for one account from one source within the
+    window, and further attempts answer 429 until the window ends (throttling, not a
+    lock an attacker could hold)."""
+
+    login_account_max_failures: int = 20
+    """Failed sign-ins for one account from all sources within the window."""
+
+    login_source_max_failures: int = 50
+    """Failed sign-ins from one source address, whatever the account, within the window."""
 
     login_failure_window_minutes: int = 15
-    login_lockout_minutes: int = 15
+
+    client_rate_limit: str | None = "600/minute"
+    """Calls one integration client may make (one rate in ``limits`` notation:
+    ``600/minute``, ``20/second``); empty: unlimited. Over it, 429 with ``Retry-After``
+    and the ``RateLimit-*`` headers."""
+
+    @field_validator("client_rate_limit")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if value:
+            parse_rate(value)  # ValueError names the notation
+        return value or None
+
+    redis_url: str | None = None
+    """Shared state of the rate limits in Redis (``redis://…``); unset: in PostgreSQL."""
 
     wechat_base_url: str = "https://api.weixin.qq.com"
     """code2Session endpoint base; tests point it at a fake server on loopback."""
@@ -159,6 +201,30 @@ class Settings(BaseSettings):
                     + ", ".join(weak)
                 )
         return self
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach ``host`` (a name that is not loopback counts as public)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_public_bind(settings: Settings, host: str) -> str | None:
+    """Why the server may not listen on ``host``, or None. Development secrets sign
+    tokens anyone holding the repository can forge: loopback only."""
+    if settings.uses_dev_secrets and not is_loopback(host):
+        return (
+            f"refusing to listen on {host} with the development REDGRID_SECRET_KEY or "
+            "REDGRID_PII_KEY: set your own secrets, or listen on 127.0.0.1"
+        )
+    return None
 
 
 @lru_cache

@@ -12,11 +12,12 @@ import socket
 from typing import Any
 
 import asyncpg
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from app.errors import AppError, DatabaseUnavailable, InvalidValue
 from app.kit.i18n import Lang, negotiate_language
@@ -114,8 +115,45 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _resource_methods(request: Request) -> tuple[str | None, list[str]]:
+    """The path template the request's path names first (routes in order, as the router
+    matches them) and every method declared on that template: a ``405`` lists them all
+    in ``Allow``, where Starlette names only the first route's."""
+    first: str | None = None
+    methods: set[str] = set()
+    for route in routing.iter_route_contexts(request.app.routes):
+        if not hasattr(route.original_route, "methods"):
+            continue
+        match, _ = route.matches({**request.scope, "method": "\0"})
+        if match == Match.NONE:
+            continue
+        if first is None:
+            first = route.path_format
+        if route.path_format == first:
+            methods |= set(route.methods or ())
+    return first, sorted(methods)
+
+
+def _method_not_allowed(request: Request, methods: list[str]) -> Response:
+    lang = _lang(request)
+    code, zh, en = STATUS_PROBLEMS[405]
+    return problem_response(
+        status=405,
+        code=code,
+        title=en if lang == "en" else zh,
+        detail=en if lang == "en" else zh,
+        lang=lang,
+        instance=request.url.path,
+        headers={"Allow": ", ".join(methods)},
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        _, methods = _resource_methods(request)
+        if methods:
+            return _method_not_allowed(request, methods)
     lang = _lang(request)
     code, zh, en = STATUS_PROBLEMS.get(
         exc.status_code,
@@ -134,6 +172,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+        # ``PATCH /org-units/export`` reached ``PATCH /org-units/{unit_id}`` only because
+        # no PATCH is declared on the literal path the request names: that is a 405.
+        first, methods = _resource_methods(request)
+        if first is not None and request.method not in methods and _literal_over(request, first):
+            return _method_not_allowed(request, methods)
     lang = _lang(request)
     fields = _field_errors(exc, lang)
     invalid_json = any(f["type"] in ("json_invalid", "json_type") for f in fields)
@@ -156,6 +200,13 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         instance=request.url.path,
         extra={"errors": fields},
     )
+
+
+def _literal_over(request: Request, template: str) -> bool:
+    """True when ``template`` names the path with fewer parameters than the route that
+    took the request (a literal segment where that route has a parameter)."""
+    taken = request.scope.get("path_params") or {}
+    return template.count("{") < len(taken)
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:

@@ -13,10 +13,12 @@ from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_session_factory
 from app.docs import mount_docs
 from app.handlers import register_exception_handlers
+from app.kit.ratelimit import RateLimiter, create_storage
 from app.middleware import RequestContextMiddleware
 from app.observability import POOL_COLLECTOR
-from app.openapi import OPENAPI_TAGS, operation_id, render
+from app.openapi import OPENAPI_TAGS, install, render, unique_id
 from app.ops.router import router as ops_router
+from app.orders.open311.router import router as open311_router
 
 # In-transaction subscribers register on import (closing an order awards points).
 from app.points import handlers as _points_handlers  # noqa: F401  # isort: skip
@@ -53,8 +55,9 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
         lifespan=_lifespan,
-        generate_unique_id_function=operation_id,
+        generate_unique_id_function=unique_id,
         openapi_tags=OPENAPI_TAGS,
     )
     engine = create_engine(settings, url)
@@ -63,17 +66,26 @@ def create_app(
     app.state.database_url = url
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.rate_limiter = RateLimiter(
+        create_storage(lambda: app.state.session_factory, settings.redis_url)
+    )
     app.state.run_worker = run_worker
 
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        # HSTS (RFC 6797) wherever clients reach us over HTTPS: every environment but
+        # development, and development too when the request came over https.
+        hsts=settings.env != "development",
     )
     register_exception_handlers(app)
+    install(app)
     app.include_router(ops_router)
     app.include_router(api_router)
-    mount_docs(app)
+    app.include_router(open311_router)
+    if settings.docs_enabled:
+        mount_docs(app)
     return app
 
 

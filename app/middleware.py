@@ -29,8 +29,11 @@ class BodyTooLarge(HTTPException):
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int, hsts: bool = False
+    ) -> None:
         self.app = app
+        self.hsts = hsts
         self.max_body_bytes = max_body_bytes
         # Bulk imports (paths ending in /import) take files far larger than JSON bodies.
         self.max_upload_bytes = max_upload_bytes
@@ -58,6 +61,7 @@ class RequestContextMiddleware:
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
+                    *self._security_headers(scope, message.get("headers", [])),
                 ]
             await send(message)
 
@@ -107,6 +111,22 @@ class RequestContextMiddleware:
                 },
             )
             set_request_id(None)
+
+    def _security_headers(
+        self, scope: Scope, sent: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        """nosniff on everything; HSTS where served over HTTPS; and ``no-store`` on
+        every API answer that sets no caching of its own: they are per caller and many
+        carry personal data (people, exports, /me), so neither a browser nor a proxy
+        may keep them (PIPL; 等保 2.0 剩余信息保护). One rule here, so a new route
+        cannot forget it."""
+        extra = [(b"x-content-type-options", b"nosniff")]
+        if self.hsts or scope.get("scheme") == "https":
+            extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        names = {name.lower() for name, _ in sent}
+        if scope.get("path", "").startswith("/api/") and b"cache-control" not in names:
+            extra.append((b"cache-control", b"no-store"))
+        return extra
 
     async def _problem(self, scope: Scope, send: Send, status: int, lang: str) -> None:
         code, zh, en = STATUS_PROBLEMS[status]

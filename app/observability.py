@@ -7,6 +7,7 @@ complaint can be matched to the server's log.
 
 import logging
 import sys
+import traceback
 import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -15,6 +16,7 @@ from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -45,9 +47,70 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+class RedactDatabaseErrors(logging.Filter):
+    """A database error's message may quote the row it refused (PostgreSQL's DETAIL:
+    ``Key (name)=(张三) already exists``, ``invalid input syntax … "13800110002"``):
+    its traceback is logged with every message in the chain of database exceptions
+    replaced by its class, SQLSTATE and constraint. No personal data in logs (PIPL)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            if any(_is_database_error(e) for e in _chain(error)):
+                rendered = traceback.TracebackException.from_exception(error)
+                described = {type(e).__name__: _describe(e) for e in _chain(error)}
+                for te in _tb_chain(rendered):
+                    # Every message of the chain: a driver's own error quotes values too.
+                    te._str = described.get(te.exc_type.__name__ if te.exc_type else "", "")  # type: ignore[attr-defined]
+                record.exc_text = "".join(rendered.format()).rstrip()
+                record.exc_info = None
+        return True
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return found
+
+
+def _tb_chain(rendered: traceback.TracebackException) -> list[traceback.TracebackException]:
+    found = []
+    current: traceback.TracebackException | None = rendered
+    while current is not None:
+        found.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return found
+
+
+def _is_database_error(error: BaseException) -> bool:
+    module = type(error).__module__
+    return isinstance(error, SQLAlchemyError) or module.startswith(("asyncpg", "psycopg"))
+
+
+def _describe(error: BaseException) -> str:
+    orig = getattr(error, "orig", None) or error
+    parts = ["(message withheld: may hold personal data)"]
+    for name in ("sqlstate", "pgcode", "constraint_name"):
+        value = getattr(orig, name, None) or getattr(getattr(orig, "__cause__", None), name, None)
+        if isinstance(value, str):
+            parts.append(f"{name}={value}")
+    statement = getattr(error, "statement", None)
+    if isinstance(statement, str):
+        parts.append(f"statement: {statement[:500]}")
+    return "; ".join(parts)
+
+
 def configure_logging(level: str = "INFO", *, json_format: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestIdFilter())
+    handler.addFilter(RedactDatabaseErrors())
     if json_format:
         handler.setFormatter(
             JsonFormatter(

@@ -10,7 +10,7 @@ import uuid
 import httpx
 
 BASE = (sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000") + "/api/v1"
-PASSWORD = "Redgrid@2026"
+PASSWORD = "Hongqi@2026"
 
 
 def login(client: httpx.Client, username: str) -> dict[str, str]:

@@ -1,9 +1,35 @@
-"""openapi/openapi.json is generated from the app and must not drift."""
+"""openapi/openapi.json is generated from the app, must not drift, and must tell the truth
+(app/openapi_contract.py): the rules here hold for every operation, new ones included."""
 
 import json
+from functools import cache
+from typing import Any
 
-from app.main import render_openapi
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.kit.schemas import StrictModel
+from app.main import create_app, render_openapi
 from app.openapi import OPENAPI_PATH, REGENERATE_COMMAND
+from app.openapi_contract import operation_id
+from tests.support.factory import bearer, make_tree, make_user
+
+PROBLEM = "application/problem+json"
+
+
+@cache
+def _spec() -> dict[str, Any]:
+    return json.loads(render_openapi())
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, operations in _spec()["paths"].items()
+        for method, operation in operations.items()
+    ]
 
 
 def test_committed_openapi_matches_the_app() -> None:
@@ -13,23 +39,140 @@ def test_committed_openapi_matches_the_app() -> None:
     )
 
 
-def test_operation_ids_are_tag_dash_function() -> None:
-    spec = json.loads(render_openapi())
-    seen = set()
-    for path, operations in spec["paths"].items():
-        for method, operation in operations.items():
-            op_id = operation["operationId"]
-            assert op_id not in seen, f"duplicate operationId {op_id}"
-            seen.add(op_id)
-            tag = operation["tags"][0]
-            assert op_id.startswith(f"{tag}-"), f"{method.upper()} {path}: {op_id}"
+def test_operation_ids_are_unique_and_say_what_the_path_says() -> None:
+    seen: set[str] = set()
+    for path, method, operation in _operations():
+        op_id = operation["operationId"]
+        assert op_id not in seen, f"duplicate operationId {op_id}"
+        seen.add(op_id)
+        assert "_" not in op_id, f"{method.upper()} {path}: {op_id}"
+    spec_ids = {o["operationId"] for _, _, o in _operations()}
+    for expected in (
+        "orders-claim",
+        "orders-contact",
+        "people-list",
+        "people-get",
+        "people-create",
+        "people-update",
+        "stats-orders",
+        "stats-orders-xlsx",
+    ):
+        assert expected in spec_ids
 
 
-def test_api_errors_are_documented_as_problems() -> None:
-    spec = json.loads(render_openapi())
-    for path, operations in spec["paths"].items():
-        if not path.startswith("/api/v1"):
-            continue
-        for operation in operations.values():
-            assert "422" in operation["responses"]
-            assert "application/problem+json" in operation["responses"]["422"]["content"]
+def test_operation_id_rule() -> None:
+    class Route:
+        operation_id = None
+        response_model = None
+        status_code = 200
+
+        def __init__(self, path: str, method: str, status: int = 200) -> None:
+            self.path_format = path
+            self.methods = {method}
+            self.status_code = status
+
+    assert operation_id(Route("/api/v1/orders/{order_id}/claim", "POST")) == "orders-claim"
+    assert operation_id(Route("/api/v1/people", "POST", 201)) == "people-create"
+    assert operation_id(Route("/api/v1/people/{person_id}", "PATCH")) == "people-update"
+    assert operation_id(Route("/api/v1/people/{person_id}", "DELETE")) == "people-delete"
+
+
+def test_schema_names_are_meaningful() -> None:
+    for name in _spec()["components"]["schemas"]:
+        assert "__" not in name and not name.startswith("Body_"), name
+
+
+def test_every_error_is_a_problem_and_only_a_problem() -> None:
+    for path, method, operation in _operations():
+        for status, response in operation["responses"].items():
+            if int(status) >= 400:
+                assert list(response["content"]) == [PROBLEM], f"{method} {path} {status}"
+                assert response["content"][PROBLEM]["schema"] == {
+                    "$ref": "#/components/schemas/Problem"
+                }
+    problem = _spec()["components"]["schemas"]["Problem"]
+    for extension in ("current_status", "allowed_steps", "current_etag", "errors"):
+        assert extension in problem["properties"]
+
+
+def test_statuses_follow_the_mechanisms() -> None:
+    for path, method, operation in _operations():
+        responses = operation["responses"]
+        where = f"{method.upper()} {path}"
+        params = operation.get("parameters", [])
+        headers = {p["name"]: p for p in params if p["in"] == "header"}
+        if "requestBody" in operation:
+            assert {"400", "413"} <= set(responses), where
+        else:
+            assert "413" not in responses, where
+        if any(p["name"] == "cursor" and p["in"] == "query" for p in params):
+            assert "400" in responses, where
+        if "428" in responses:
+            assert "if-match" in headers, where
+        if "if-match" in headers and headers["if-match"].get("required"):
+            assert {"412", "428"} <= set(responses), where
+        if operation.get("security"):
+            assert "401" in responses, where
+
+
+def test_security_scheme_has_both_flows_and_scopes_are_permissions() -> None:
+    scheme = _spec()["components"]["securitySchemes"]["OAuth2"]
+    assert set(scheme["flows"]) == {"password", "clientCredentials"}
+    scopes = set(scheme["flows"]["clientCredentials"]["scopes"])
+    assert "orders.dispatch" in scopes
+    claim = _spec()["paths"]["/api/v1/orders/{order_id}/claim"]["post"]
+    assert claim["security"] == [{"OAuth2": ["orders.work"]}]
+    for _, _, operation in _operations():
+        for requirement in operation.get("security", []):
+            assert set(requirement["OAuth2"]) <= scopes
+
+
+def test_files_are_binary() -> None:
+    report = _spec()["paths"]["/api/v1/stats/orders.xlsx"]["get"]["responses"]["200"]
+    (content,) = report["content"].values()
+    assert content["schema"] == {"type": "string", "format": "binary"}
+
+
+def test_not_null_patch_fields_are_not_nullable() -> None:
+    person = _spec()["components"]["schemas"]["PersonUpdate"]["properties"]
+    assert "anyOf" not in person["name"] and person["name"].get("type") == "string"
+    assert any(o.get("type") == "null" for o in person["mobile"]["anyOf"])
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub, *_subclasses(sub)}
+    return found
+
+
+def test_every_request_example_is_valid() -> None:
+    create_app(Settings(), database_url="postgresql://openapi@127.0.0.1:9/none")
+    checked = 0
+    for model in _subclasses(StrictModel):
+        extra = model.model_config.get("json_schema_extra")
+        if isinstance(extra, dict):
+            for example in extra.get("examples", []):
+                model.model_validate(example)
+                checked += 1
+        for name in model.not_null:
+            assert name in model.model_fields, f"{model.__name__}.{name}"
+    assert checked > 20
+
+
+async def test_405_lists_every_method_and_wins_over_a_parameter(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    tree = await make_tree(db)
+    admin = await make_user(db, ("town_admin", tree["town"]))
+    headers = bearer(settings, admin)
+    answer = await client.delete("/api/v1/people", headers=headers)
+    assert answer.status_code == 405
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.headers["allow"] == "GET, POST"
+    answer = await client.patch("/api/v1/org-units/export", headers=headers, json={})
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["allow"] == "GET"
+    answer = await client.put(f"/api/v1/people/{tree['town'].id}", headers=headers, json={})
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, PATCH"

@@ -39,6 +39,7 @@ async def create_api_client(
         secret_hash=await asyncio.to_thread(hash_password, secret),
         scopes=scopes,
         org_unit_id=unit.id,
+        allowed_ips=body.allowed_ips,
     )
     await repository.add_client(session, client)
     await _audit(session, principal, "api_client.create", client, unit, f"权限：{' '.join(scopes)}")

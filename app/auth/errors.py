@@ -51,13 +51,15 @@ class UnsupportedGrantType(OAuthError):
     message_en = "Unsupported grant_type; use password, refresh_token or client_credentials"
 
 
-class AccountLocked(AppError):
-    """等保 2.0: too many failed sign-ins lock the account for a while."""
+class TooManyAttempts(AppError):
+    """等保 2.0 (登录失败处理): too many failed sign-ins for this account from this
+    source, for this account, or from this source, within the window. Throttling,
+    not a lock: it ends with the window, and answers alike for unknown usernames."""
 
-    status = 423
-    code = "auth.account_locked"
-    message_zh = "登录失败次数过多，账号已临时锁定，请稍后再试"
-    message_en = "Too many failed sign-ins; the account is locked for a while"
+    status = 429
+    code = "auth.too_many_attempts"
+    message_zh = "登录失败次数过多，请稍后再试"
+    message_en = "Too many failed sign-ins; try again later"
 
 
 class AccountDisabled(Forbidden):

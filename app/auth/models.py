@@ -44,3 +44,5 @@ class ApiClient(IdMixin, TimestampMixin, Base):
     org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))
     """The node whose subtree the client reaches."""
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
+    allowed_ips: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default=text("'{}'"))
+    """Networks (CIDR) the client may call from; empty: anywhere."""

@@ -1,16 +1,15 @@
-"""SQL for sign-in: lockout counters, refresh token families, WeChat identities,
-integration clients.
+"""SQL for sign-in: refresh token families, WeChat identities, integration clients.
 
-Everything that races (failed sign-ins, spending a refresh token) is one conditional
+Everything that races (spending a refresh token) is one conditional
 ``UPDATE … RETURNING``: PostgreSQL re-checks the condition on the row's latest
 version after waiting for its lock, so two requests can never both pass.
 """
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import ColumnElement, case, func, or_, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,77 +21,23 @@ from app.users.models import UserAccount, UserIdentity
 _NOW = func.now()
 
 
-async def login_candidate(
-    session: AsyncSession, username: str
-) -> tuple[UserAccount, datetime] | None:
-    """The account named ``username`` and the database's clock (lockouts use it)."""
-    row = (
-        await session.execute(select(UserAccount, _NOW).where(UserAccount.username == username))
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def _unlocked() -> ColumnElement[bool]:
-    return or_(UserAccount.locked_until.is_(None), UserAccount.locked_until <= _NOW)
-
-
-async def register_failure(
-    session: AsyncSession,
-    user_id: int,
-    *,
-    max_failures: int,
-    window: timedelta,
-    lockout: timedelta,
-) -> datetime | None:
-    """Counts a failed sign-in (等保 2.0) and returns the account's ``locked_until``
-    afterwards: set when this failure reached the limit, or when another request
-    locked the account meanwhile (then nothing is counted)."""
-    fresh_window = or_(
-        UserAccount.failure_window_started_at.is_(None),
-        UserAccount.failure_window_started_at <= _NOW - window,
-        UserAccount.locked_until <= _NOW,  # a served lockout starts a new count
-    )
-    count = case((fresh_window, 1), else_=UserAccount.failed_logins + 1)
-    statement = (
-        update(UserAccount)
-        .where(UserAccount.id == user_id, _unlocked())
-        .values(
-            failed_logins=count,
-            failure_window_started_at=case(
-                (fresh_window, _NOW), else_=UserAccount.failure_window_started_at
-            ),
-            locked_until=case((count >= max_failures, _NOW + lockout), else_=None),
-        )
-        .returning(UserAccount.locked_until)
-        .execution_options(synchronize_session=False)
-    )
-    row = (await session.execute(statement)).first()
-    if row is not None:
-        return row[0]
-    query = select(UserAccount.locked_until).where(UserAccount.id == user_id)
+async def login_candidate(session: AsyncSession, username: str) -> UserAccount | None:
+    query = select(UserAccount).where(UserAccount.username == username)
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def register_success(
     session: AsyncSession, user_id: int, *, new_password_hash: str | None = None
-) -> bool:
-    """Resets the failure count; False when the account got locked meanwhile."""
-    values: dict[str, object] = {
-        "failed_logins": 0,
-        "failure_window_started_at": None,
-        "locked_until": None,
-        "last_login_at": _NOW,
-    }
+) -> None:
+    values: dict[str, object] = {"last_login_at": _NOW}
     if new_password_hash is not None:
         values["password_hash"] = new_password_hash
-    statement = (
+    await session.execute(
         update(UserAccount)
-        .where(UserAccount.id == user_id, _unlocked())
+        .where(UserAccount.id == user_id)
         .values(**values)
-        .returning(UserAccount.id)
         .execution_options(synchronize_session=False)
     )
-    return (await session.execute(statement)).first() is not None
 
 
 async def touch_last_login(session: AsyncSession, user_id: int) -> None:
@@ -107,6 +52,11 @@ async def touch_last_login(session: AsyncSession, user_id: int) -> None:
 async def active_user(session: AsyncSession, user_id: int) -> UserAccount | None:
     query = select(UserAccount).where(UserAccount.id == user_id, UserAccount.is_active.is_(True))
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def token_version(session: AsyncSession, user_id: int) -> int:
+    query = select(UserAccount.token_version).where(UserAccount.id == user_id)
+    return (await session.execute(query)).scalar_one()
 
 
 async def insert_refresh_token(

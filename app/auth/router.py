@@ -32,7 +32,7 @@ from app.kit.schemas import problem_responses
 from app.kit.types import IdParam, has_control_characters
 from app.problems import problem_response
 from app.users import service as users_service
-from app.users.schemas import Me
+from app.users.schemas import Me, PasswordChange
 
 router = APIRouter(tags=["auth"])
 clients_router = APIRouter(
@@ -86,7 +86,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     "/auth/token",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=problem_responses(400, 401, 423),
+    responses=problem_responses(400, 401, 429),
 )
 async def issue_token(
     request: Request,
@@ -96,10 +96,17 @@ async def issue_token(
 ) -> TokenResponse | Response:
     """OAuth 2.0 token endpoint: `password`, `refresh_token` (rotating: each refresh
     token works once; presenting a used one revokes its whole family) and
-    `client_credentials` (client_id/secret in the form or as HTTP Basic). Five wrong
-    passwords within 15 minutes lock the account for 15 minutes (423, 等保 2.0)."""
+    `client_credentials` (client_id/secret in the form or as HTTP Basic). Failed
+    passwords are throttled (429 with Retry-After, 等保 2.0): five within 15 minutes for
+    one username from one address, twenty for one username, fifty from one address;
+    unknown usernames alike."""
     outcome = await service.issue_token(
-        session, _settings(request), form, _basic_credentials(request)
+        session,
+        _settings(request),
+        form,
+        _basic_credentials(request),
+        limiter=request.app.state.rate_limiter,
+        source=request.client.host if request.client else "unknown",
     )
     if isinstance(outcome, AppError):
         return _refusal(request, outcome)
@@ -131,6 +138,22 @@ async def logout(session: DbSession, body: Logout) -> None:
     """Signs this device out: the refresh token's whole family is revoked. Answers 204
     whether or not the token was known."""
     await service.logout(session, body.refresh_token)
+
+
+@router.post("/auth/logout-all", status_code=204, responses=problem_responses(401))
+async def logout_all(session: DbSession, principal: CurrentPrincipal) -> None:
+    """Signs the caller's account out everywhere: every refresh token is revoked and
+    every access token issued so far stops working at its next request."""
+    await users_service.sign_out_everywhere(session, principal)
+
+
+@router.post("/me/password", status_code=204, responses=problem_responses(400, 401))
+async def change_password(
+    session: DbSession, principal: CurrentPrincipal, body: PasswordChange
+) -> None:
+    """Changes the caller's own password, given the current one. Every session of the
+    account ends, this one included: sign in again with the new password."""
+    await users_service.change_own_password(session, principal, body)
 
 
 @router.get("/me", response_model=Me, responses=problem_responses(401))

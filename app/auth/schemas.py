@@ -1,10 +1,12 @@
 """Sign-in (OAuth 2.0, RFC 6749) and integration clients on the wire."""
 
+import ipaddress
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 from app.authz.permissions import ALL
 from app.kit.schemas import StrictModel
@@ -114,6 +116,18 @@ class Logout(StrictModel):
     refresh_token: Line = Field(min_length=1, max_length=128)
 
 
+def _network(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise PydanticCustomError(
+            "network", "Not an IP network (CIDR)", {"reason_zh": "应为 IP 网段（CIDR）"}
+        ) from None
+
+
+Network = Annotated[Line, Field(min_length=2, max_length=64), AfterValidator(_network)]
+
+
 class ApiClientCreate(StrictModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -130,6 +144,11 @@ class ApiClientCreate(StrictModel):
     org_unit_id: Id = Field(description="The node whose subtree the client reaches")
     scopes: list[Permission] = Field(
         max_length=20, description="Permissions the client may use there; at most the caller's"
+    )
+    allowed_ips: list[Network] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Networks (CIDR, IPv4 or IPv6) the client may call from; empty: anywhere",
     )
 
 
@@ -153,6 +172,7 @@ class ApiClientRead(BaseModel):
     name: str = Field(max_length=100)
     org_unit_id: int
     scopes: list[str] = Field(max_length=20)
+    allowed_ips: list[str] = Field(default_factory=list, max_length=20)
     is_active: bool
     created_at: datetime
 

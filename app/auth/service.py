@@ -1,9 +1,10 @@
 """Sign-in: the OAuth 2.0 token endpoint (RFC 6749), WeChat mini-program login,
 rotating refresh tokens, sign-out. Services flush, never commit.
 
-A refused sign-in still changes the database (the failure counter, the audit record,
-a revoked token family), so these use cases *return* the refusal instead of raising
-it: the request's transaction then commits normally and the router answers with the
+A refused sign-in still changes the database (the audit record, a revoked token
+family; failed passwords count in the rate limiter's own transaction), so these use
+cases *return* the refusal instead of raising it: the request's transaction then
+commits normally and the router answers with the
 problem. Refusals look alike from outside (an unknown username costs one password
 hash and answers exactly like a wrong password); the audit log tells them apart.
 """
@@ -11,23 +12,27 @@ hash and answers exactly like a wrong password); the audit log tells them apart.
 import asyncio
 import functools
 import hashlib
+import hmac
 import logging
-import math
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.auth import errors, repository
+from app.auth.models import ApiClient
 from app.auth.schemas import TokenForm, TokenResponse, WechatSignIn
 from app.authz.tokens import issue_access_token
 from app.config import Settings
 from app.errors import AppError
 from app.integrations.wechat import client as wechat
+from app.kit import ratelimit
 from app.kit.hashing import hash_password, needs_rehash, verify_password
+from app.kit.ratelimit import RateLimitItemPerMinute
 from app.users import service as users_service
 from app.users.models import UserAccount
 
@@ -47,93 +52,101 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """A password sign-in's surroundings: where it comes from and who counts failures."""
+
+    session: AsyncSession
+    settings: Settings
+    limiter: ratelimit.RateLimiter
+    source: str
+    """The client's address (behind a proxy, as FORWARDED_ALLOW_IPS lets uvicorn see it)."""
+
+
 async def issue_token(
-    session: AsyncSession, settings: Settings, form: TokenForm, basic: Credentials | None
+    session: AsyncSession,
+    settings: Settings,
+    form: TokenForm,
+    basic: Credentials | None,
+    *,
+    limiter: ratelimit.RateLimiter,
+    source: str,
 ) -> Outcome:
+    if form.grant_type == "password":
+        return await _password_grant(SignIn(session, settings, limiter, source), form)
     grant = _GRANTS.get(form.grant_type)
     if grant is None:
         return errors.UnsupportedGrantType()
     return await grant(session, settings, form, basic)
 
 
-async def _password_grant(
-    session: AsyncSession, settings: Settings, form: TokenForm, basic: Credentials | None
-) -> Outcome:
+async def _password_grant(ctx: SignIn, form: TokenForm) -> Outcome:
+    session, settings = ctx.session, ctx.settings
     if not form.username or form.password is None:
         return errors.InvalidRequest(
             "须提供 username 和 password", "username and password required"
         )
-    found = await repository.login_candidate(session, form.username)
-    account, now = found if found else (None, None)
-    if account is not None and now is not None and _locked(account, now):
-        return await _refuse_login(session, form.username, account, "账号已锁定", now)
+    # Keyed by what was typed, known or not: an unknown username is throttled exactly
+    # like a real one, so the answers tell nobody which accounts exist.
+    throttles = _throttles(settings, form.username, ctx.source)
+    for item, identifiers in throttles:
+        decision = await ctx.limiter.peek(item, *identifiers)
+        if not decision.allowed:
+            account = await repository.login_candidate(session, form.username)
+            await _audit_login(session, settings, account, form.username, "failure", "尝试过于频繁")
+            return errors.TooManyAttempts(headers=decision.headers())
+    account = await repository.login_candidate(session, form.username)
     usable = account if account and account.is_active and account.password_hash else None
     stored = usable.password_hash if usable and usable.password_hash else _dummy_hash()
     if not await asyncio.to_thread(verify_password, stored, form.password) or usable is None:
-        return await _failed_password(session, settings, form.username, account, usable, now)
+        for item, identifiers in throttles:
+            await ctx.limiter.hit(item, *identifiers)
+        reason = "密码错误" if usable else "账号不存在、已停用或未设密码"
+        await _audit_login(session, settings, account, form.username, "failure", reason)
+        return errors.InvalidGrant()
+    pair, identifiers = throttles[0]
+    await ctx.limiter.clear(pair, *identifiers)
     rehash = await asyncio.to_thread(hash_password, form.password) if needs_rehash(stored) else None
-    if not await repository.register_success(session, usable.id, new_password_hash=rehash):
-        return await _refuse_login(session, form.username, usable, "账号已锁定", now)
-    await _audit_login(session, usable, form.username, "success", "密码登录成功")
+    await repository.register_success(session, usable.id, new_password_hash=rehash)
+    await _audit_login(session, settings, usable, form.username, "success", "密码登录成功")
     return await _user_tokens(session, settings, usable.id)
 
 
-def _locked(account: UserAccount, now: datetime) -> bool:
-    return account.locked_until is not None and account.locked_until > now
+def _pseudonym(settings: Settings, value: str) -> str:
+    """A keyed digest: stable for throttling and the audit log, yet a password typed
+    into the username field is not recoverable from it."""
+    key = settings.secret_key.encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:24]
 
 
-async def _failed_password(
-    session: AsyncSession,
-    settings: Settings,
-    username: str,
-    account: UserAccount | None,
-    usable: UserAccount | None,
-    now: datetime | None,
-) -> Outcome:
-    if usable is None:
-        reason = "账号不存在" if account is None else "账号已停用或未设密码"
-        await _audit_login(session, account, username, "failure", f"登录失败：{reason}")
-        return errors.InvalidGrant()
-    locked_until = await repository.register_failure(
-        session,
-        usable.id,
-        max_failures=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_failure_window_minutes),
-        lockout=timedelta(minutes=settings.login_lockout_minutes),
-    )
-    if locked_until is None:
-        await _audit_login(session, usable, username, "failure", "登录失败：密码错误")
-        return errors.InvalidGrant()
-    return await _refuse_login(session, username, usable, "密码错误，账号已锁定", now, locked_until)
-
-
-async def _refuse_login(
-    session: AsyncSession,
-    username: str,
-    account: UserAccount,
-    reason: str,
-    now: datetime | None,
-    locked_until: datetime | None = None,
-) -> Outcome:
-    """423 with Retry-After: the lock is reported even to the right password."""
-    await _audit_login(session, account, username, "failure", f"登录失败：{reason}")
-    until = locked_until or account.locked_until
-    retry_after = max(1, math.ceil((until - now).total_seconds())) if until and now else None
-    minutes = math.ceil(retry_after / 60) if retry_after else None
-    return errors.AccountLocked(
-        f"账号已临时锁定，请 {minutes} 分钟后再试" if minutes else None,
-        f"The account is locked; try again in {minutes} minutes" if minutes else None,
-        headers={"Retry-After": str(retry_after)} if retry_after else None,
-        locked_until=until.isoformat() if until else None,
-    )
+def _throttles(
+    settings: Settings, username: str, source: str
+) -> list[tuple[ratelimit.RateLimitItem, tuple[str, ...]]]:
+    """Failed sign-ins counted per (account, source) — first, cleared by a success —,
+    per account and per source, each within the window."""
+    window = settings.login_failure_window_minutes
+    account = _pseudonym(settings, username.casefold())
+    return [
+        (RateLimitItemPerMinute(settings.login_max_failures, window), ("login", account, source)),
+        (RateLimitItemPerMinute(settings.login_account_max_failures, window), ("login", account)),
+        (RateLimitItemPerMinute(settings.login_source_max_failures, window), ("login", source)),
+    ]
 
 
 async def _audit_login(
-    session: AsyncSession, account: UserAccount | None, username: str, outcome: str, summary: str
+    session: AsyncSession,
+    settings: Settings,
+    account: UserAccount | None,
+    username: str,
+    outcome: str,
+    reason: str,
 ) -> None:
     """Every sign-in and every failure (等保 2.0), filed at the account's first grant so
-    the administrators and auditors of that place see it. Never the password."""
+    the administrators and auditors of that place see it. Never the password, and never
+    an unknown username as typed (it may be a password typed in the wrong field): a
+    keyed digest of it instead."""
     place = await users_service.first_grant_place(session, account.id) if account else None
+    summary = "密码登录成功" if outcome == "success" else f"登录失败：{reason}"
     await audit_service.record(
         session,
         None,
@@ -144,7 +157,7 @@ async def _audit_login(
         place=place,
         outcome=outcome,
         actor_user_id=account.id if account else None,
-        actor_name=username[:64],
+        actor_name=account.username if account else f"unknown:{_pseudonym(settings, username)}",
     )
 
 
@@ -210,6 +223,20 @@ async def _client_grant(
 _BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="redgrid"'}
 
 
+async def authenticate_client(
+    session: AsyncSession, client_id: str, secret: str
+) -> ApiClient | None:
+    """The active integration client with this id and secret (Open311's ``api_key``,
+    signed gateways), or None; the secret is checked even for an unknown id, so the time
+    taken tells nothing."""
+    client = await repository.client_by_client_id(session, client_id)
+    usable = client if client is not None and client.is_active else None
+    stored = usable.secret_hash if usable else _dummy_hash()
+    if not await asyncio.to_thread(verify_password, stored, secret) or usable is None:
+        return None
+    return usable
+
+
 async def _audit_client(
     session: AsyncSession, client_id: str, unit_id: int | None, outcome: str
 ) -> None:
@@ -229,7 +256,8 @@ async def _audit_client(
 async def _user_tokens(
     session: AsyncSession, settings: Settings, user_id: int, family_id: uuid.UUID | None = None
 ) -> TokenResponse:
-    access_token, ttl = issue_access_token(settings, f"user:{user_id}")
+    version = await repository.token_version(session, user_id)
+    access_token, ttl = issue_access_token(settings, f"user:{user_id}", version=version)
     refresh_token = secrets.token_urlsafe(32)
     await repository.insert_refresh_token(
         session,
@@ -245,7 +273,6 @@ _GRANTS: dict[
     str,
     Callable[[AsyncSession, Settings, TokenForm, Credentials | None], Awaitable[Outcome]],
 ] = {
-    "password": _password_grant,
     "refresh_token": _refresh_grant,
     "client_credentials": _client_grant,
 }

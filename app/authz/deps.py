@@ -7,7 +7,7 @@ asked for, the object is not found (404) — see ``app.authz.scope``.
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 
 from app.authz import principals
@@ -15,13 +15,18 @@ from app.authz.principal import Principal
 from app.authz.tokens import decode_access_token
 from app.db.session import DbSession
 from app.errors import Forbidden, Unauthenticated
+from app.kit import ratelimit
+from app.observability import current_client_ip
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 async def get_principal(
-    request: Request, session: DbSession, token: Annotated[str | None, Depends(_bearer)]
+    request: Request,
+    response: Response,
+    session: DbSession,
+    token: Annotated[str | None, Depends(_bearer)],
 ) -> Principal:
     if not token:
         raise Unauthenticated(headers=_CHALLENGE)
@@ -31,13 +36,43 @@ async def get_principal(
             "访问令牌无效或已过期", "The access token is invalid or expired", headers=_CHALLENGE
         )
     # A token carries at most the scopes the client holds now.
-    principal = await principals.load(session, claims.subject, scopes=claims.scopes)
+    principal = await principals.load(
+        session,
+        claims.subject,
+        scopes=claims.scopes,
+        token_version=claims.version,
+        from_token=True,
+    )
     if principal is None:
         raise Unauthenticated(
             "账号不存在或已停用", "The account is unknown or disabled", headers=_CHALLENGE
         )
     request.state.principal = principal
+    if principal.kind == "client":
+        if not principal.calls_from(current_client_ip()):
+            raise Forbidden(
+                "此接入应用不允许从该地址调用", "This client may not call from this address"
+            )
+        await _within_client_limit(request, response, principal)
     return principal
+
+
+async def _within_client_limit(request: Request, response: Response, principal: Principal) -> None:
+    """Every call of an integration client counts against ``client_rate_limit``
+    (``limits`` notation, shared by every worker): over it, 429 with ``Retry-After``;
+    within it, the ``RateLimit-*`` headers say what is left."""
+    rate = request.app.state.settings.client_rate_limit
+    if not rate:
+        return
+    limiter: ratelimit.RateLimiter = request.app.state.rate_limiter
+    decision = await limiter.hit(ratelimit.parse(rate), "client", principal.subject)
+    if not decision.allowed:
+        raise ratelimit.RateLimited(
+            decision,
+            f"接口调用超出限额（{rate}），请 {decision.reset_after} 秒后再试",
+            f"Over this client's limit ({rate}); retry in {decision.reset_after} s",
+        )
+    response.headers.update(decision.headers())
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
@@ -52,6 +87,8 @@ def require_any(*permissions: str):  # type: ignore[no-untyped-def]
         return principal
 
     guard.__name__ = "require_" + "_or_".join(p.replace(".", "_") for p in permissions)
+    # Read by app.openapi: the operation's OAuth2 scopes (any one of them admits).
+    guard.permissions = permissions  # type: ignore[attr-defined]
     return Depends(guard)
 
 

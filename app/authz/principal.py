@@ -1,5 +1,6 @@
 """Who is calling: a user (with grants) or an integration client (with scopes)."""
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,6 +26,18 @@ class Principal:
     person_id: int | None = None
     is_superuser: bool = False
     grants: tuple[Grant, ...] = field(default_factory=tuple)
+    networks: tuple[str, ...] = ()
+    """An integration client's IP allow-list (CIDR); empty: anywhere."""
+
+    def calls_from(self, address: str | None) -> bool:
+        """Whether a call from ``address`` is admitted by the allow-list (empty: all)."""
+        if not self.networks:
+            return True
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(net, strict=False) for net in self.networks)
 
     @property
     def permissions(self) -> frozenset[str]:

@@ -11,22 +11,33 @@ from app.authz.principal import Grant, Principal
 
 
 async def load(
-    session: AsyncSession, subject: str, *, scopes: Iterable[str] | None = None
+    session: AsyncSession,
+    subject: str,
+    *,
+    scopes: Iterable[str] | None = None,
+    token_version: int | None = None,
+    from_token: bool = False,
 ) -> Principal | None:
     """The principal of ``user:<id>`` or ``client:<client_id>``, or None when the
     account or client is unknown or disabled. A client gets the ``scopes`` of its
-    token (at most those it holds now), or all it holds when none are given."""
+    token (at most those it holds now), or all it holds when none are given. A user
+    ``from_token`` must present the account's current ``token_version``: a password
+    change or a sign-out everywhere ends every access token issued before it."""
     kind, _, ident = subject.partition(":")
     if kind == "user" and ident.isdigit():
-        return await _user(session, int(ident))
+        return await _user(session, int(ident), token_version, from_token)
     if kind == "client" and ident:
         return await _client(session, ident, scopes)
     return None
 
 
-async def _user(session: AsyncSession, user_id: int) -> Principal | None:
+async def _user(
+    session: AsyncSession, user_id: int, token_version: int | None, from_token: bool
+) -> Principal | None:
     account = await repository.get_active_user(session, user_id)
     if account is None:
+        return None
+    if from_token and token_version != account.token_version:
         return None
     return Principal(
         kind="user",
@@ -56,4 +67,5 @@ async def _client(
         grants=(
             Grant(role="client", org_unit_id=client.org_unit_id, level=level, permissions=allowed),
         ),
+        networks=tuple(client.allowed_ips or ()),
     )

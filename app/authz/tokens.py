@@ -11,6 +11,8 @@ from app.config import Settings
 
 ALGORITHM = "HS256"
 ISSUER = "redgrid"
+AUDIENCE = "redgrid-api"
+"""RFC 7519 §4.1.3: a token minted for this API only; one without it is refused."""
 
 
 @dataclass(frozen=True)
@@ -19,21 +21,27 @@ class AccessClaims:
     """``user:<id>`` or ``client:<client_id>``."""
     scopes: tuple[str, ...]
     expires_at: int
+    version: int | None = None
+    """The account's token version when issued (``ver``); a user token whose version is
+    behind the account's (password changed, signed out everywhere) is refused."""
 
 
 def issue_access_token(
-    settings: Settings, subject: str, *, scopes: tuple[str, ...] = ()
+    settings: Settings, subject: str, *, scopes: tuple[str, ...] = (), version: int | None = None
 ) -> tuple[str, int]:
     """Returns the token and its lifetime in seconds."""
     now = int(time.time())
     ttl = settings.access_token_ttl_seconds
     payload: dict[str, Any] = {
         "iss": ISSUER,
+        "aud": AUDIENCE,
         "sub": subject,
         "iat": now,
         "exp": now + ttl,
         "jti": secrets.token_hex(8),
     }
+    if version is not None:
+        payload["ver"] = version
     if scopes:
         payload["scope"] = " ".join(scopes)
     return jwt.encode(payload, settings.secret_key, algorithm=ALGORITHM), ttl
@@ -46,12 +54,17 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims | None:
             settings.secret_key,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["exp", "sub", "iss"]},
+            audience=AUDIENCE,
+            options={"require": ["exp", "sub", "iss", "aud"]},
         )
     except jwt.PyJWTError:
+        return None
+    version = payload.get("ver")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         return None
     return AccessClaims(
         subject=str(payload["sub"]),
         scopes=tuple(str(payload.get("scope", "")).split()),
         expires_at=int(payload["exp"]),
+        version=version,
     )

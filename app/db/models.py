@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
+from app.db.ratelimit import RateLimitCounter
 from app.governance.bodies.models import OfficeTerm, PartnerBody, PropertyContract
 from app.governance.deliberation.models import (
     Matter,
@@ -110,6 +111,7 @@ __all__ = [
     "PointsTransaction",
     "PropertyContract",
     "Questionnaire",
+    "RateLimitCounter",
     "Redemption",
     "RefreshToken",
     "RelayCounter",

@@ -48,6 +48,9 @@ def create_engine(settings: Settings, url: str, **overrides: Any) -> AsyncEngine
         # recycles the whole pool.
         "pool_pre_ping": False,
         "pool_recycle": 1800,
+        # No bound values in any message or log: they are phone numbers, ID numbers,
+        # names (PIPL). Errors show the statement only.
+        "hide_parameters": True,
         "connect_args": {
             "timeout": settings.db_connect_timeout,
             "server_settings": {

@@ -51,7 +51,7 @@ from app.users.models import UserAccount
 from app.users.schemas import GrantCreate, UserCreate
 
 # Demo-only credentials, printed at start-up; never used outside the embedded default.
-DEMO_PASSWORD = "Redgrid@2026"
+DEMO_PASSWORD = "Hongqi@2026"
 DEMO_LOGINS: list[tuple[str, str]] = [
     ("admin", "系统管理员 · superuser"),
     ("shilong_admin", "镇管理员 · town_admin @ 石龙镇"),

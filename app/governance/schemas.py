@@ -33,7 +33,10 @@ def _clock(value: Any) -> Any:
 Clock = Annotated[
     time,
     BeforeValidator(_clock),
-    WithJsonSchema({"type": "string", "format": "time", "maxLength": 8, "examples": ["09:00"]}),
+    # What the server takes (HH:MM or HH:MM:SS), not RFC 3339's full-time with an offset.
+    WithJsonSchema(
+        {"type": "string", "pattern": f"^{_CLOCK.pattern}$", "maxLength": 8, "examples": ["09:00"]}
+    ),
 ]
 """A time of day on the business clock (Asia/Shanghai), ``09:00``."""
 

@@ -30,7 +30,7 @@ from app.hierarchy.schemas import (
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.calendar import BUSINESS_TZ
 from app.kit.etag import etag_for
-from app.kit.http import IfMatch, set_location
+from app.kit.http import IfMatchRequired, set_location
 from app.kit.i18n import negotiate_language
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
@@ -185,7 +185,7 @@ async def update_org_unit(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> OrgUnitRead:
     """Name, code (stays unique), grid kind, address and contact. Level and parent
     change only by ``move``."""
@@ -205,7 +205,7 @@ async def move_org_unit(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> OrgUnitRead:
     """Needs ``org.write`` over the unit and the new parent, exactly one level up. The
     ancestor ids of the whole subtree, and of the people placed in it, are rewritten."""
@@ -224,7 +224,7 @@ async def archive_org_unit(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> OrgUnitRead:
     """Refused (409) while it has live children (`org_unit.has_live_children`) or people
     (`org_unit.has_people`)."""
@@ -243,7 +243,7 @@ async def restore_org_unit(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> OrgUnitRead:
     """Its parent must be live."""
     unit = await service.restore_unit(session, principal, unit_id, if_match)

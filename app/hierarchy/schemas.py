@@ -112,6 +112,8 @@ class OrgUnitUpdate(StrictModel):
     code must be told, which is why every change is in the audit log.
     """
 
+    not_null = ("name", "code", "grid_kind")
+
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"name": "红星第一网格", "contact_phone": "0769-22123456"}]}
     )

@@ -42,7 +42,7 @@ from app.db.session import DbSession
 from app.errors import BusinessRuleViolation, Conflict
 from app.integrations.models import IdempotencyRecord
 from app.kit.crypto import FieldCipher, derive_key
-from app.kit.http import MAX_IDEMPOTENCY_KEY, IdempotencyKey
+from app.kit.http import MAX_IDEMPOTENCY_KEY, IdempotencyKey, IdempotencyKeyRequired
 from app.kit.schemas import problem_responses
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -188,7 +188,7 @@ async def required_idempotency(
     request: Request,
     principal: CurrentPrincipal,
     session: DbSession,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyRequired = None,
 ) -> str:
     """For value moved by hand (人工奖扣): a retry must be recognisable, always."""
     if idempotency_key is None:

@@ -6,6 +6,7 @@ import logging
 import procrastinate
 
 from app.integrations.idempotency import purge_expired
+from app.kit import ratelimit
 from app.queue import job_sessions, queue
 
 logger = logging.getLogger(__name__)
@@ -18,3 +19,11 @@ async def purge_idempotency_records(context: procrastinate.JobContext, timestamp
         deleted = await purge_expired(session)
     logger.info("idempotency records purged", extra={"deleted": deleted})
     return deleted
+
+
+@queue.periodic(cron="*/5 * * * *", periodic_id="purge-rate-limit-counters")
+@queue.task(name="integrations.purge_rate_limit_counters", queue="maintenance", pass_context=True)
+async def purge_rate_limit_counters(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Rate-limit windows that have passed (app/kit/ratelimit.py) are dropped."""
+    async with job_sessions(context) as sessions, sessions() as session, session.begin():
+        return await ratelimit.purge_expired(session)

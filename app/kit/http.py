@@ -8,6 +8,10 @@ from fastapi import Header, Request, Response
 from app.kit.etag import etag_for
 
 MAX_IDEMPOTENCY_KEY = 255
+REQUIRED_HEADER = "x-redgrid-required"
+"""Marks a header the server requires although the parameter is optional in Python: the
+server answers its own problem (428, 400) rather than a 422, and app.openapi_contract
+declares the header required in the document."""
 
 IfMatch = Annotated[
     str | None,
@@ -17,6 +21,15 @@ IfMatch = Annotated[
         "and missing is 428 where the update requires it",
     ),
 ]
+IfMatchRequired = Annotated[
+    str | None,
+    Header(
+        max_length=64,
+        description='The ETag of the version being changed, e.g. `W/"3"`: stale is 412, '
+        "missing is 428",
+        json_schema_extra={REQUIRED_HEADER: True},
+    ),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -24,6 +37,17 @@ IdempotencyKey = Annotated[
         description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header), scoped to "
         "the caller: a replay returns the first response with `Idempotent-Replayed: true`; "
         "the same key with another body is 422; while the first still runs, 409",
+    ),
+]
+IdempotencyKeyRequired = Annotated[
+    str | None,
+    Header(
+        max_length=MAX_IDEMPOTENCY_KEY,
+        description="Retry-safe key (draft-ietf-httpapi-idempotency-key-header), required "
+        "here (400 `idempotency.key_required` without it): a replay returns the first "
+        "response with `Idempotent-Replayed: true`; the same key with another body is 422; "
+        "while the first still runs, 409",
+        json_schema_extra={REQUIRED_HEADER: True},
     ),
 ]
 ETAG_HEADER: dict[str, Any] = {

@@ -1,11 +1,13 @@
 """Operations endpoints for load balancers and Prometheus (not part of /api/v1)."""
 
+import hmac
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict
 
+from app.errors import NotFound, Unauthenticated
 from app.ops import service
 
 router = APIRouter(tags=["ops"])
@@ -60,6 +62,16 @@ async def readyz(request: Request, response: Response) -> Readiness:
 @router.get("/metrics", operation_id="ops-metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     """Prometheus text format: HTTP, the connection pool, the outbox backlog and the
-    deliveries of every worker (read from the database at each scrape)."""
+    deliveries of every worker (read from the database at each scrape). With
+    ``REDGRID_METRICS_TOKEN`` only for that bearer token; without it, not at all in
+    production."""
+    settings = request.app.state.settings
+    if settings.metrics_token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        expected = settings.metrics_token.encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected):
+            raise Unauthenticated(headers={"WWW-Authenticate": "Bearer"})
+    elif settings.env == "production":
+        raise NotFound()
     await service.refresh_delivery_metrics(request.app.state.engine)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -5,6 +5,7 @@ scoped list is an index lookup, and the timestamps the 接诉即办 KPIs (三率
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -143,6 +144,12 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
             name="assignee_kind",
         ),
         CheckConstraint("priority BETWEEN 1 AND 4", name="priority"),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="point_whole"),
+        Index(
+            "ix_service_order_external_ref",
+            "external_ref",
+            postgresql_where=text("external_ref IS NOT NULL"),
+        ),
         # Keyset lists per scope level, newest first: a page is one index range scan at
         # any scope and any depth — (level, id) for every list, (level, status, id) for a
         # status filter. At 2 M orders a grid's first page went 8.97 ms → 0.04 ms (README
@@ -186,6 +193,11 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
     description: Mapped[str] = mapped_column(Text)
     location_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))
     address_detail: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    """The location point (WGS-84), e.g. from Open311 ``lat``/``long``; both or neither."""
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    external_ref: Mapped[str | None] = mapped_column(String(64))
+    """The filing system's own reference (an Open311 client's, a 12345 case number)."""
     preferred_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     preferred_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attachments: Mapped[list[str]] = mapped_column(ARRAY(String(500)), server_default=text("'{}'"))

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from app.kit.pagination import Page
 from app.kit.schemas import StrictModel
-from app.kit.types import Bool, DateTime, Id, Int, Line, Text
+from app.kit.types import Bool, DateTime, Id, Int, Line, Number, Text
 from app.orders.workflow import OrderStatus, OrderStep
 
 
@@ -42,6 +42,10 @@ HttpsUrl = Annotated[
     AfterValidator(_https),
 ]
 Reason = Annotated[Text, Field(min_length=1, max_length=500, description="理由 · reason")]
+
+
+Latitude = Annotated[Number, Field(ge=-90, le=90)]
+Longitude = Annotated[Number, Field(ge=-180, le=180)]
 
 
 class Channel(enum.StrEnum):
@@ -134,6 +138,14 @@ class OrderCreate(StrictModel):
         default=None, description="Where the problem is; defaults to the resident's home node"
     )
     address_detail: Line | None = Field(default=None, max_length=200)
+    latitude: Latitude | None = Field(default=None, description="WGS-84; with longitude")
+    longitude: Longitude | None = Field(default=None, description="WGS-84; with latitude")
+    external_ref: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The filing system's own reference (12345 case number, Open311 token)",
+    )
     preferred_from: DateTime | None = None
     preferred_to: DateTime | None = None
     attachments: list[HttpsUrl] = Field(default_factory=list, max_length=9)
@@ -147,6 +159,12 @@ class OrderCreate(StrictModel):
 
     @model_validator(mode="after")
     def _window(self) -> Self:
+        if (self.latitude is None) != (self.longitude is None):
+            raise PydanticCustomError(
+                "order.point_half",
+                "latitude and longitude go together",
+                {"reason_zh": "经纬度须同时提供"},
+            )
         if self.preferred_from and self.preferred_to and self.preferred_to < self.preferred_from:
             raise PydanticCustomError(
                 "order.preferred_window",
@@ -353,6 +371,9 @@ class OrderRead(BaseModel):
     description: str
     location_unit_id: int
     address_detail: str | None
+    latitude: float | None = None
+    longitude: float | None = None
+    external_ref: str | None = None
     preferred_from: datetime | None
     preferred_to: datetime | None
     attachments: list[str]

@@ -15,7 +15,7 @@ from app.authz.permissions import ACTIVITIES_MANAGE, PARTICIPATION_JOIN, PARTICI
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.checkin import CheckinCodes
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
+from app.kit.http import ETAG_HEADER, IfMatch, IfMatchRequired, set_etag, set_location
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
 from app.participation import attendance, service, signups
@@ -122,7 +122,7 @@ async def update_activity(
     principal: CurrentPrincipal,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> ActivityRead:
     """While open; ``If-Match`` required. More places promote the waiting list."""
     activity = await service.update_activity(session, principal, activity_id, body, if_match)

@@ -133,6 +133,8 @@ class ActivityUpdate(StrictModel):
     """While open: what, where, when and how many. ``capacity`` null lifts the limit;
     a larger capacity promotes the waiting list, a smaller one never drops anyone."""
 
+    not_null = ("title", "place", "starts_at", "ends_at")
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"capacity": 40}]})
 
     title: Title | None = None

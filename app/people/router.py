@@ -9,7 +9,7 @@ from app.authz.deps import require
 from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location, tagged
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
 from app.people import service
@@ -107,7 +107,7 @@ async def update_person(
     session: DbSession,
     codec: Pii,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> PersonRead:
     """Change a person; a new home node rewrites their place (修改人员)."""
     person = await service.update_person(session, principal, codec, person_id, body, if_match)
@@ -126,7 +126,7 @@ async def archive_person(
     session: DbSession,
     codec: Pii,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> PersonRead:
     """Archive a person who moved away or died (归档人员)."""
     person = await service.archive_person(session, principal, codec, person_id, if_match)

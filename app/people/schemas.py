@@ -114,7 +114,7 @@ class PersonCreate(StrictModel):
                     "name": "张三",
                     "home_unit_id": 42,
                     "mobile": "13812345678",
-                    "id_number": "11010119900307123X",
+                    "id_number": "110101199003071233",
                     "address_building": "1号楼",
                     "address_unit": "2单元",
                     "address_room": "301",
@@ -151,6 +151,8 @@ class PatchBody(StrictModel):
 
 class PersonUpdate(PatchBody):
     """Only the fields sent change; ``null`` clears mobile, ID number or an address part."""
+
+    not_null = ("name", "home_unit_id")
 
     _name_not_null = field_validator("name", "home_unit_id")(reject_null)
 

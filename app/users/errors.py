@@ -8,14 +8,25 @@ class UsernameTaken(Conflict):
 
 
 class WeakPassword(BusinessRuleViolation):
-    """Carries ``violations``: too_short, too_long, too_few_classes."""
+    """Carries ``violations``: too_short, too_long, too_few_classes, common,
+    contains_username."""
 
     code = "user.weak_password"
-    message_zh = "密码不符合要求：至少 8 位，且包含大写字母、小写字母、数字、符号中的三类"
+    message_zh = (
+        "密码不符合要求：至少 8 位，包含大写字母、小写字母、数字、符号中的三类，"
+        "不得是常见密码，不得包含用户名"
+    )
     message_en = (
         "The password must have at least 8 characters from three of: "
-        "upper case, lower case, digits, symbols"
+        "upper case, lower case, digits, symbols; not be a common password; "
+        "and not contain the username"
     )
+
+
+class WrongCurrentPassword(BusinessRuleViolation):
+    code = "user.wrong_current_password"
+    message_zh = "当前密码不正确"
+    message_en = "The current password is wrong"
 
 
 class UserNotFound(NotFound):

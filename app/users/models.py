@@ -35,12 +35,10 @@ class UserAccount(IdMixin, TimestampMixin, Base):
     person_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("person.id"), unique=True)
     """The person this account acts as (居民/党员), if any."""
 
-    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    """Failed password sign-ins in the current window (等保 2.0 lockout)."""
-
-    failure_window_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    token_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    """Carried by access tokens (``ver``) and checked on every request; raised when the
+    password changes or the user signs out everywhere, so earlier access tokens stop."""
 
 
 class UserIdentity(IdMixin, TimestampMixin, Base):

@@ -108,8 +108,10 @@ async def get_visible_person(session: AsyncSession, person_id: int, scope: Scope
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def get_account(session: AsyncSession, user_id: int) -> UserAccount | None:
-    return await session.get(UserAccount, user_id)
+async def get_account(
+    session: AsyncSession, user_id: int, *, for_update: bool = False
+) -> UserAccount | None:
+    return await session.get(UserAccount, user_id, with_for_update=for_update)
 
 
 async def get_person(session: AsyncSession, person_id: int) -> Person | None:

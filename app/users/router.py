@@ -10,7 +10,7 @@ from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
-from app.kit.http import IfMatch, set_location, tagged
+from app.kit.http import IfMatchRequired, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam, Line
@@ -86,7 +86,7 @@ async def update_user(
     user_id: IdParam,
     body: UserUpdate,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> UserRead:
     """Renames, disables, links a person, or resets the password (which also unlocks
     sign-in and signs the account out everywhere). Requires ``If-Match``."""

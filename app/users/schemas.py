@@ -163,7 +163,6 @@ class UserRead(UserSummary):
                     "last_login_at": "2026-11-21T09:12:00+08:00",
                     "created_at": "2026-11-20T17:30:00+08:00",
                     "updated_at": "2026-11-21T09:12:00+08:00",
-                    "locked_until": None,
                     "version": 3,
                     "grants": [_GRANT_EXAMPLE],
                 }
@@ -171,7 +170,6 @@ class UserRead(UserSummary):
         },
     )
     updated_at: datetime
-    locked_until: datetime | None = Field(description="Set while sign-in is locked (等保 2.0)")
     version: int = Field(description="Also the ETag; send it back in If-Match")
     grants: list[GrantRead] = Field(
         max_length=1000, description="The grants at nodes within the caller's scope"
@@ -209,6 +207,23 @@ class CallerKind(enum.StrEnum):
     """用户账号 · a user account."""
     client = "client"
     """接口客户端 · an integration client (client_credentials)."""
+
+
+class PasswordChange(StrictModel):
+    """The caller's own password, changed with the current one."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"current_password": "Hongqi@2026", "new_password": "Lvshui#Qingshan8"}]
+        }
+    )
+
+    current_password: Password = Field(max_length=128)
+    new_password: Password = Field(
+        max_length=128,
+        description="8–128 characters from three classes; not a common password; "
+        "not containing the username.",
+    )
 
 
 class Me(BaseModel):

@@ -17,7 +17,7 @@ from app.authz.scope import Scope
 from app.errors import OrgUnitNotFound, PersonNotFound
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
-from app.kit.hashing import hash_password
+from app.kit.hashing import hash_password, verify_password
 from app.kit.masking import mask_mobile
 from app.kit.pagination import BY_ID, Page, paginate
 from app.kit.passwords import check_password_policy
@@ -32,6 +32,7 @@ from app.users.errors import (
     UsernameTaken,
     UserNotFound,
     WeakPassword,
+    WrongCurrentPassword,
 )
 from app.users.models import UserAccount
 from app.users.rules import escalates
@@ -41,6 +42,7 @@ from app.users.schemas import (
     Me,
     MeGrant,
     MePerson,
+    PasswordChange,
     UserCreate,
     UserRead,
     UserSummary,
@@ -54,7 +56,7 @@ async def create_superuser(
     session: AsyncSession, *, username: str, password: str, display_name: str | None = None
 ) -> UserAccount:
     """The first administrator of a new deployment (``redgrid create-admin``)."""
-    _check_policy(password)
+    _check_policy(password, username)
     if await repository.get_by_username(session, username) is not None:
         raise UsernameTaken()
     account = UserAccount(
@@ -106,7 +108,7 @@ async def read_user(session: AsyncSession, principal: Principal, user_id: int) -
 
 
 async def create_user(session: AsyncSession, principal: Principal, body: UserCreate) -> UserRead:
-    _check_policy(body.password)
+    _check_policy(body.password, body.username)
     if not body.grants and body.person_id is None and not principal.is_superuser:
         raise GrantRequired()  # the new account would be out of its creator's sight
     units = [await _grantable_unit(session, principal, g.role, g.org_unit_id) for g in body.grants]
@@ -252,6 +254,52 @@ async def read_me(session: AsyncSession, principal: Principal) -> Me:
     return me
 
 
+async def change_own_password(
+    session: AsyncSession, principal: Principal, body: PasswordChange
+) -> None:
+    """The caller changes its own password with the current one; every other session
+    of the account ends (refresh tokens revoked, access tokens by their version)."""
+    account = await repository.get_account(session, principal.user_id or 0, for_update=True)
+    if account is None or account.password_hash is None:
+        raise WrongCurrentPassword()
+    stored = account.password_hash
+    if not await asyncio.to_thread(verify_password, stored, body.current_password):
+        raise WrongCurrentPassword()
+    _check_policy(body.new_password, account.username)
+    account.password_hash = await asyncio.to_thread(hash_password, body.new_password)
+    await repository.revoke_refresh_tokens(session, account.id)
+    account.token_version += 1
+    account.version += 1
+    await repository.save(session, account)
+    await _audit_self(session, principal, account, "user.change_password", "success")
+
+
+async def sign_out_everywhere(session: AsyncSession, principal: Principal) -> None:
+    """Ends every session of the caller's account: refresh tokens and access tokens."""
+    account = await repository.get_account(session, principal.user_id or 0, for_update=True)
+    if account is None:
+        return
+    await repository.revoke_refresh_tokens(session, account.id)
+    account.token_version += 1
+    await repository.save(session, account)
+    await _audit_self(session, principal, account, "auth.logout_all", "success")
+
+
+async def _audit_self(
+    session: AsyncSession, principal: Principal, account: UserAccount, action: str, outcome: str
+) -> None:
+    await audit_service.record(
+        session,
+        principal,
+        action,
+        summary=f"账号 #{account.id}：{action}（{outcome}）",
+        target_type="user",
+        target_id=account.id,
+        place=await repository.first_grant_unit(session, account.id),
+        outcome=outcome,
+    )
+
+
 async def _apply_update(
     session: AsyncSession, principal: Principal, account: UserAccount, body: UserUpdate
 ) -> list[str]:
@@ -261,10 +309,8 @@ async def _apply_update(
         account.display_name = body.display_name
         changed.append("display_name")
     if body.password is not None:
-        _check_policy(body.password)
+        _check_policy(body.password, account.username)
         account.password_hash = await asyncio.to_thread(hash_password, body.password)
-        account.failed_logins, account.failure_window_started_at = 0, None
-        account.locked_until = None
         changed.append("password")
     if body.is_active is not None and body.is_active != account.is_active:
         account.is_active = body.is_active
@@ -276,8 +322,9 @@ async def _apply_update(
         changed.append("person_id")
     if "password" in changed or ("is_active" in changed and not account.is_active):
         # Signed out everywhere: auth depends on users, so the account's own module
-        # revokes the refresh tokens issued to it.
+        # revokes the refresh tokens issued to it, and ends its access tokens.
         await repository.revoke_refresh_tokens(session, account.id)
+        account.token_version += 1
     return changed
 
 
@@ -340,6 +387,6 @@ async def _check_linkable_person(
         raise PersonAlreadyLinked()
 
 
-def _check_policy(password: str) -> None:
-    if violations := check_password_policy(password):
+def _check_policy(password: str, username: str | None) -> None:
+    if violations := check_password_policy(password, username):
         raise WeakPassword(violations=violations)

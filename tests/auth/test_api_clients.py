@@ -225,3 +225,66 @@ async def test_scopes_never_exceed_the_creators(
     unknown = {**body, "scopes": ["everything"]}
     response = await client.post("/api/v1/api-clients", json=unknown, headers=headers)
     assert_problem(response, 422, "request.validation_failed")
+
+
+class TestClientRateLimit:
+    async def test_a_client_over_its_limit_gets_429_with_retry_after(
+        self, app: Any, client: httpx.AsyncClient, db: AsyncSession, world: World
+    ) -> None:
+        api_client, secret = await _client_at(db, world, ["org.read"])
+        token = await client.post(TOKEN_URL, data=_form(api_client.client_id, secret))
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        original = app.state.settings
+        app.state.settings = original.model_copy(update={"client_rate_limit": "3/minute"})
+        try:
+            url = f"/api/v1/org-units/{world.tree['c1'].id}"
+            remaining = []
+            for _ in range(3):
+                answer = await client.get(url, headers=headers)
+                assert answer.status_code == 200, answer.text
+                assert answer.headers["RateLimit-Limit"] == "3"
+                remaining.append(answer.headers["RateLimit-Remaining"])
+            assert remaining == ["2", "1", "0"]
+            refused = await client.get(url, headers=headers)
+            assert_problem(refused, 429, "request.rate_limited")
+            assert 0 < int(refused.headers["Retry-After"]) <= 60
+            assert refused.headers["RateLimit-Remaining"] == "0"
+            # People are not counted as clients.
+            person = await client.get(url, headers=bearer(original, world.admin))
+            assert person.status_code == 200 and "RateLimit-Limit" not in person.headers
+        finally:
+            app.state.settings = original
+
+
+class TestClientAllowList:
+    async def test_a_client_calls_only_from_its_networks(
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World
+    ) -> None:
+        api_client, secret = await _client_at(db, world, ["org.read"])
+        token = await client.post(TOKEN_URL, data=_form(api_client.client_id, secret))
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        url = f"/api/v1/org-units/{world.tree['c1'].id}"
+        # httpx's ASGI transport calls from 127.0.0.1.
+        api_client.allowed_ips = ["10.20.0.0/16"]
+        await db.flush()
+        assert_problem(await client.get(url, headers=headers), 403, "auth.forbidden")
+        api_client.allowed_ips = ["10.20.0.0/16", "127.0.0.0/8"]
+        await db.flush()
+        assert (await client.get(url, headers=headers)).status_code == 200
+
+    async def test_the_allow_list_is_networks(
+        self, client: httpx.AsyncClient, db: AsyncSession, world: World, settings: Settings
+    ) -> None:
+        headers = bearer(settings, world.admin)
+        body = {"name": "12345", "org_unit_id": world.tree["c1"].id, "scopes": ["org.read"]}
+        created = await client.post(
+            "/api/v1/api-clients",
+            json=body | {"allowed_ips": ["10.20.3.4/16", "::1"]},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["allowed_ips"] == ["10.20.0.0/16", "::1/128"]
+        refused = await client.post(
+            "/api/v1/api-clients", json=body | {"allowed_ips": ["not-a-net"]}, headers=headers
+        )
+        assert_problem(refused, 422, "request.validation_failed")

@@ -355,6 +355,10 @@ TRANSACTION_OWNERS = {"db/session.py", "cli.py"}
 OWN_TRANSACTIONS = {
     # `redgrid verify-ledger`: one read-only REPEATABLE READ snapshot; it writes nothing.
     ("points/verify.py", "run"),
+    # Rate-limit counters: a hit counts even when the request it belongs to fails.
+    ("kit/ratelimit.py", "_run"),
+    ("kit/ratelimit.py", "reset"),
+    ("kit/ratelimit.py", "clear"),
 }
 
 
@@ -389,6 +393,9 @@ HTTP_LAYER = {
     # The retry mechanism is a route class and a dependency: it replays and stores
     # whole responses, and only routers use it.
     "integrations/idempotency.py",
+    # The caller's dependency: an integration client's rate limit sets RateLimit-*
+    # headers on the answer.
+    "authz/deps.py",
 }
 
 

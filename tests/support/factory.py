@@ -123,7 +123,7 @@ async def make_user(
 
 
 def bearer(settings: Settings, user: UserAccount) -> dict[str, str]:
-    token, _ = issue_access_token(settings, f"user:{user.id}")
+    token, _ = issue_access_token(settings, f"user:{user.id}", version=1)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -33,7 +33,7 @@ from app.governance.common_router import (
     Limit,
 )
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 from app.kit.types import BoolParam, IdParam
 
@@ -109,7 +109,7 @@ async def update_partner_body(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> PartnerBodyRead:
     """With ``If-Match`` (412 when stale, 428 without); ``is_active: false`` when it is
     dissolved — its offices and history stay."""
@@ -235,7 +235,7 @@ async def end_office(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> OfficeRead:
     """The term ends (history keeps it) and the role it carried is revoked."""
     term = await offices.end_term(session, principal, office_id, body, if_match)

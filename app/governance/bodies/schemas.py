@@ -53,6 +53,8 @@ class PartnerBodyCreate(StrictModel):
 class PartnerBodyUpdate(PatchBody):
     """Only the fields sent change; ``null`` clears an optional one."""
 
+    not_null = ("name", "is_active")
+
     _required = field_validator("name", "is_active")(reject_null)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"contact_name": "耿广路"}]})

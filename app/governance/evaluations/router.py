@@ -35,7 +35,7 @@ from app.governance.evaluations.schemas import (
     TargetKind,
 )
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 from app.kit.types import IdParam
 
@@ -242,7 +242,7 @@ async def close_evaluation(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> EvaluationRead:
     evaluation = await service.close_evaluation(session, principal, evaluation_id, if_match)
     set_etag(response, evaluation.version)

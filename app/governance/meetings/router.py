@@ -37,7 +37,7 @@ from app.governance.meetings.schemas import (
 )
 from app.governance.schemas import CheckinCodeRead, CheckinScan
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 from app.kit.types import DecimalDigits, IdParam
 
@@ -130,7 +130,7 @@ async def record_meeting_minutes(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> MeetingRead:
     """The meeting was held (with ``If-Match``); decisions may follow."""
     meeting = await service.record_minutes(session, principal, meeting_id, body, if_match)
@@ -150,7 +150,7 @@ async def cancel_meeting(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> MeetingRead:
     meeting = await service.cancel(session, principal, meeting_id, body, if_match)
     set_etag(response, meeting.version)

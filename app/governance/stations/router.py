@@ -41,7 +41,7 @@ from app.governance.stations.schemas import (
     SwapIn,
 )
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT
 from app.kit.types import BoolParam, Date, IdParam
 
@@ -112,7 +112,7 @@ async def update_station(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> StationRead:
     station = await service.update_station(session, principal, station_id, body, if_match)
     set_etag(response, station.version)

@@ -109,6 +109,7 @@ class StationCreate(StrictModel):
 
 
 class StationUpdate(PatchBody):
+    not_null = ("name", "functions", "opening_hours", "is_active")
     _required = field_validator("name", "functions", "opening_hours", "is_active")(reject_null)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"functions": ["mediation"]}]})

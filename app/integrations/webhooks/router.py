@@ -23,7 +23,7 @@ from app.integrations.webhooks.schemas import (
     WebhookSecret,
     WebhookUpdate,
 )
-from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
@@ -98,7 +98,7 @@ async def update_webhook(
     response: Response,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> WebhookRead:
     """URL (checked again), event types, description; ``is_active`` pauses the endpoint
     or re-enables one that was disabled for failing."""
@@ -118,7 +118,7 @@ async def delete_webhook(
     subscription_id: IdParam,
     principal: CurrentPrincipal,
     session: DbSession,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> Response:
     """Its waiting deliveries and delivery log go with it."""
     await service.delete_webhook(session, principal, subscription_id, if_match=if_match)

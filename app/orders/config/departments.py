@@ -160,7 +160,7 @@ async def add_department_member(
         raise DepartmentUserNotFound()
     if not await repository.add_department_member(session, department.id, account.id):
         raise AlreadyDepartmentMember()
-    summary = f"将用户 {account.username} 加入职能部门「{department.name}」"
+    summary = f"将用户 #{account.id} 加入职能部门「{department.name}」"
     await audit_service.record(
         session, principal, "department.member_add", summary=summary, **_about(department)
     )

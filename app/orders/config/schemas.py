@@ -103,6 +103,8 @@ class OrderCategoryCreate(StrictModel):
 class OrderCategoryUpdate(StrictModel):
     """Fields to change; omitted fields stay. The code never changes (orders keep it)."""
 
+    not_null = ("name_zh", "name_en", "default_time_limit", "is_active")
+
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"default_time_limit": "complex", "is_active": False}]}
     )
@@ -198,6 +200,7 @@ class TimeLimitClassUpdate(StrictModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"resolve_amount": 5, "resolve_unit": "working_days"}]}
     )
+    not_null = ("name_zh", "name_en", "response_hours", "resolve_amount", "resolve_unit")
 
     name_zh: NameZh | None = None
     name_en: NameEn | None = None
@@ -359,6 +362,8 @@ class DepartmentCreate(StrictModel):
 class DepartmentUpdate(StrictModel):
     """Fields to change; omitted fields stay. The town never changes."""
 
+    not_null = ("code", "name")
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "石龙镇综合执法办"}]})
 
     code: DepartmentCode | None = None
@@ -497,6 +502,8 @@ class VolunteerTeamCreate(StrictModel):
 
 class VolunteerTeamUpdate(StrictModel):
     """Fields to change; the node never changes. A new leader joins the team if needed."""
+
+    not_null = ("name", "kind", "members_only", "is_open")
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"name": "红星先锋志愿服务队", "leader_person_id": 1001}]}

@@ -207,7 +207,7 @@ async def add_team_member(
     joined_at = await repository.add_team_member(session, team.id, person.id)
     if joined_at is None:
         raise AlreadyTeamMember()
-    summary = f"「{person.name}」加入志愿服务队「{team.name}」"
+    summary = f"人员 #{person.id} 加入志愿服务队「{team.name}」"
     await audit_service.record(
         session, principal, "volunteer_team.member_add", summary=summary, **_about(team)
     )
@@ -264,7 +264,7 @@ async def join_team(session: AsyncSession, principal: Principal, team_id: int) -
     joined_at = await repository.add_team_member(session, team.id, person.id)
     if joined_at is None:
         raise AlreadyTeamMember()
-    summary = f"「{person.name}」自愿加入志愿服务队「{team.name}」"
+    summary = f"人员 #{person.id} 自愿加入志愿服务队「{team.name}」"
     await audit_service.record(
         session, principal, "volunteer_team.join", summary=summary, **_about(team)
     )
@@ -295,7 +295,7 @@ async def enlist_registrant(
     if found is None:
         raise TeamPersonNotFound()
     if await _enlist(session, team, found):
-        summary = f"「{found[0].name}」报到加入志愿服务队「{team.name}」"
+        summary = f"人员 #{found[0].id} 报到加入志愿服务队「{team.name}」"
         await audit_service.record(
             session, principal, "volunteer_team.member_add", summary=summary, **_about(team)
         )

@@ -12,7 +12,7 @@ from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_JOIN, PARTICIPATION_READ, UNITS_MANAGE
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
 from app.participation.registrations import service
@@ -129,7 +129,7 @@ async def update_dual_registration(
     principal: CurrentPrincipal,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> RegistrationRead:
     """On the home registration: join a volunteer team of the community (the member
     joins it), link a building and entrance, claim an area. ``If-Match`` required."""

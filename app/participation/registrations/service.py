@@ -164,7 +164,7 @@ async def register(
     )
     if not await repository.add(session, registration):
         raise AlreadyRegistered()
-    summary = f"「{person.name}」向「{place.name}」报到（{data.kind.value}）"
+    summary = f"人员 #{person.id} 向「{place.name}」报到（{data.kind.value}）"
     await audit_service.record(
         session, principal, "registration.create", summary=summary, **about(registration)
     )

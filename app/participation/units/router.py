@@ -13,7 +13,7 @@ from app.authz.deps import CurrentPrincipal, require_any
 from app.authz.permissions import PARTICIPATION_READ, UNITS_MANAGE
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
 from app.kit.types import DecimalDigits, IdParam
@@ -113,7 +113,7 @@ async def update_work_unit(
     principal: CurrentPrincipal,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> WorkUnitRead:
     """By ``units.manage`` over its registry node; ``If-Match`` required."""
     unit = await service.update_unit(session, principal, unit_id, body, if_match)
@@ -279,7 +279,7 @@ async def update_work_unit_commitment(
     principal: CurrentPrincipal,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> CommitmentRead:
     """Progress until done (``status`` done with ``done_on`` and a ``result``);
     ``If-Match`` required."""

@@ -133,6 +133,8 @@ class WorkUnitCreate(StrictModel):
 class WorkUnitUpdate(StrictModel):
     """Only the fields sent change; ``null`` clears the contact."""
 
+    not_null = ("name", "kind", "party_org_name", "is_archived")
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"contact_name": "王主任"}]})
 
     name: Name | None = None

@@ -199,7 +199,7 @@ async def add_to_roster(
     joined_at = await repository.add_to_roster(session, unit.id, person.id)
     if joined_at is None:
         raise OnAnotherRoster()
-    summary = f"「{person.name}」登记为单位「{unit.name}」在职党员"
+    summary = f"人员 #{person.id} 登记为单位「{unit.name}」在职党员"
     await audit_service.record(
         session, principal, "work_unit.member_add", summary=summary, **about(unit)
     )

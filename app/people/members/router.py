@@ -8,7 +8,7 @@ from app.authz.deps import require
 from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
-from app.kit.http import ETAG_HEADER, IfMatch, set_etag, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location, tagged
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
 from app.people.members import service
@@ -83,7 +83,7 @@ async def update_member(
     session: DbSession,
     codec: Pii,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> MemberRead:
     """Change a membership; a new branch moves it (修改党员信息)."""
     member = await service.update_member(session, principal, codec, member_id, body, if_match)
@@ -102,7 +102,7 @@ async def archive_member(
     session: DbSession,
     codec: Pii,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> MemberRead:
     """Archive a membership, e.g. after the relationship moved away (归档党员)."""
     member = await service.archive_member(session, principal, codec, member_id, if_match)

@@ -53,6 +53,8 @@ class MemberCreate(StrictModel):
 class MemberUpdate(PatchBody):
     """Only the fields sent change; ``null`` clears the optional ones."""
 
+    not_null = ("branch_id", "join_date", "is_in_service")
+
     _required_not_null = field_validator("branch_id", "join_date", "is_in_service")(reject_null)
 
     model_config = ConfigDict(

@@ -8,7 +8,7 @@ from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.integrations.idempotency import ClaimedKey, Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
-from app.kit.http import ETAG_HEADER, IfMatch, set_location, tagged
+from app.kit.http import ETAG_HEADER, IfMatchRequired, set_location, tagged
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
 from app.points.shop import service
@@ -77,7 +77,12 @@ async def list_redemptions(
     return await service.list_redemptions(session, principal, query)
 
 
-@router.post("/redemptions/handover", dependencies=[Idempotent], responses=_STEP)
+@router.post(
+    "/redemptions/handover",
+    dependencies=[Idempotent],
+    responses=_STEP,
+    operation_id="rewards-redemptions-handover-by-code",
+)
 async def hand_over_by_code(
     body: HandoverIn, principal: CanHandOver, session: DbSession
 ) -> RedemptionRead:
@@ -130,7 +135,7 @@ async def update_reward(
     principal: CanManageRewards,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> RewardRead:
     """Change a reward's name, description, price, window or shelf state (修改商品)."""
     reward = await service.update_reward(session, principal, reward_id, body, if_match)

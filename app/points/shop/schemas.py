@@ -83,6 +83,8 @@ class RewardUpdate(StrictModel):
     """Only the fields sent change; ``null`` clears the description or a window end.
     Stock is not edited here: it moves by restock and by redemptions."""
 
+    not_null = ("name", "price_points", "is_active")
+
     _required_not_null = field_validator("name", "price_points", "is_active")(_reject_null)
 
     model_config = ConfigDict(
