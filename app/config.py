@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    cors_origins: list[str] = []
+    """Browser origins (``https://h5.example.gov.cn``) allowed to call the API, as JSON:
+    ["https://a", "https://b"]. Empty: no cross-origin browser access at all."""
+
     max_body_bytes: int = 1024 * 1024
     """Request bodies above this answer 413."""
 
@@ -142,6 +146,8 @@ class Settings(BaseSettings):
     def _refuse_default_secrets(self) -> "Settings":
         if self.env == "production" and self.webhook_allow_private_urls:
             raise ValueError("REDGRID_WEBHOOK_ALLOW_PRIVATE_URLS is refused in production (SSRF)")
+        if "*" in self.cors_origins and self.env == "production":
+            raise ValueError("REDGRID_CORS_ORIGINS may not be * in production; name the origins")
         if self.audit_retention_days < 180:
             raise ValueError("REDGRID_AUDIT_RETENTION_DAYS must be at least 180 (等保 2.0)")
         if self.env != "development":
