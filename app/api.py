@@ -11,6 +11,7 @@ from app.integrations.webhooks.router import router as webhooks_router
 from app.integrations.wechat.router import router as wechat_router
 from app.kit.schemas import problem_responses
 from app.notifications.router import router as notifications_router
+from app.onboarding.router import router as onboarding_router
 from app.orders.config.router import router as order_config_router
 from app.orders.router import router as orders_router
 from app.participation.registrations.router import router as registrations_router
@@ -30,6 +31,7 @@ api_router = APIRouter(prefix="/api/v1", responses=problem_responses(413, 422, 5
 for domain_router in (
     auth_router,
     users_router,
+    onboarding_router,
     api_clients_router,
     hierarchy_router,
     people_router,

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     """Waits before retrying a subscribe message WeChat refused for a passing reason
     (rate limit, system busy); after the last, the message is failed."""
 
+    invitation_url: str = "https://redgrid.example/join"
+    """Household invitation codes are printed as a QR code of ``<this>?code=<code>``
+    (a mini-program page or URL-scheme link that opens the join page)."""
+
     outbox_retention_hours: float = 72
     """Published outbox events are purged this long after publication."""
 

@@ -26,6 +26,7 @@ from app.integrations.models import IdempotencyRecord, OutboxEvent, RelayCounter
 from app.integrations.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.integrations.wechat.models import WechatAccessToken, WechatMessage, WechatSubscription
 from app.notifications.models import Notification, NotificationRule
+from app.onboarding.models import HouseholdInvitation, ResidentRegistration
 from app.orders.models import (
     CalendarOverride,
     Department,
@@ -78,6 +79,7 @@ __all__ = [
     "Evaluation",
     "EvaluationResponse",
     "HonourEntry",
+    "HouseholdInvitation",
     "IdempotencyRecord",
     "KpiSetting",
     "Matter",
@@ -113,6 +115,7 @@ __all__ = [
     "Redemption",
     "RefreshToken",
     "RelayCounter",
+    "ResidentRegistration",
     "Reward",
     "Role",
     "RoleGrant",
