@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import clients_router as api_clients_router
 from app.auth.router import router as auth_router
+from app.files.router import router as files_router
 from app.governance.router import router as governance_router
 from app.hierarchy.router import router as hierarchy_router
 from app.integrations.webhooks.router import router as webhooks_router
@@ -32,6 +33,7 @@ for domain_router in (
     auth_router,
     users_router,
     onboarding_router,
+    files_router,
     api_clients_router,
     hierarchy_router,
     people_router,

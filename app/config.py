@@ -143,6 +143,22 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 64 * 1024 * 1024
     """Limit for import uploads (paths ending in /import)."""
 
+    max_file_bytes: int = 10 * 1024 * 1024
+    """Limit for one upload to ``POST /api/v1/files`` (photos, voice notes), enforced
+    while the body streams in: a larger one is cut off with 413."""
+
+    max_voice_bytes: int = 2 * 1024 * 1024
+    """Voice notes are short: about two minutes of AMR or AAC."""
+
+    max_image_pixels: int = 40_000_000
+    """Images that decode to more pixels than this are refused (decompression bombs)."""
+
+    file_link_ttl_seconds: int = 600
+    """Signed download links of files live this long."""
+
+    file_storage: Literal["disk"] = "disk"
+    """Where uploads are kept: ``disk`` (under ``REDGRID_DATA_DIR``/files)."""
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -83,6 +83,7 @@ def create_app(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        max_file_bytes=settings.max_file_bytes,
     )
     if settings.cors_origins:
         # Added last, so outermost: preflights are answered before anything else runs,

@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
+from app.files.models import StoredFile
 from app.governance.bodies.models import OfficeTerm, PartnerBody, PropertyContract
 from app.governance.deliberation.models import (
     Matter,
@@ -123,6 +124,7 @@ __all__ = [
     "ServiceOrder",
     "ServiceOrderEvent",
     "Station",
+    "StoredFile",
     "TimeLimitClass",
     "UserAccount",
     "UserIdentity",

@@ -209,6 +209,14 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
     result_photos: Mapped[list[str]] = mapped_column(
         ARRAY(String(500)), server_default=text("'{}'")
     )
+    attachment_file_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), server_default=text("'{}'")
+    )
+    """Uploaded files (``/files``) attached on submit."""
+    result_file_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), server_default=text("'{}'")
+    )
+    """办结 photos uploaded and attached on resolve."""
     feedback_resolved: Mapped[str | None] = mapped_column(String(8))
     """回访 question 1: yes / partly / no."""
     feedback_satisfaction: Mapped[str | None] = mapped_column(String(12))

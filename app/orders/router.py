@@ -19,7 +19,9 @@ from app.authz.permissions import (
     ORDERS_SUBMIT_FOR,
     ORDERS_WORK,
 )
+from app.config import Settings
 from app.db.session import DbSession
+from app.files.schemas import FileRead
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
 from app.kit.http import IfMatch, set_location, tagged
@@ -117,6 +119,25 @@ async def list_orders(
         q=q,
     )
     return await service.list_orders(session, principal, filters, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/{order_id}/files/{file_id}",
+    dependencies=[CanRead],
+    response_model=FileRead,
+    summary="A file of an order · 工单附件",
+)
+async def read_order_file(
+    order_id: IdParam,
+    file_id: IdParam,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> FileRead:
+    """A photo or voice note attached to the order (on submit, resolve or in a note),
+    with short-lived signed links to its bytes: for whoever may read the order."""
+    settings: Settings = request.app.state.settings
+    return await service.read_order_file(session, settings, principal, order_id, file_id)
 
 
 @router.get("/{order_id}", dependencies=[CanRead], summary="Read an order · 工单详情")

@@ -137,6 +137,9 @@ class OrderCreate(StrictModel):
     preferred_from: DateTime | None = None
     preferred_to: DateTime | None = None
     attachments: list[HttpsUrl] = Field(default_factory=list, max_length=9)
+    file_ids: list[Id] = Field(
+        default_factory=list, max_length=9, description="Photos or voice notes from /files"
+    )
     contact_name: Line | None = Field(default=None, max_length=50)
     contact_phone: Line | None = Field(
         default=None, max_length=20, pattern=r"^\+?[0-9][0-9 \-]{4,19}$"
@@ -230,6 +233,9 @@ class ContactIn(StrictModel):
 class NoteIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"text": "已购买配件"}]})
     text: Text = Field(min_length=1, max_length=1000)
+    file_ids: list[Id] = Field(
+        default_factory=list, max_length=9, description="Photos or voice notes from /files"
+    )
 
 
 class ResolveIn(StrictModel):
@@ -242,6 +248,9 @@ class ResolveIn(StrictModel):
     )
     result: Text = Field(min_length=1, max_length=2000)
     photos: list[HttpsUrl] = Field(default_factory=list, max_length=9)
+    photo_file_ids: list[Id] = Field(
+        default_factory=list, max_length=9, description="办结 photos uploaded to /files"
+    )
 
 
 class FeedbackIn(StrictModel):
@@ -320,6 +329,8 @@ _ORDER_EXAMPLE: dict[str, Any] = {
     "reject_reason": None,
     "result": None,
     "result_photos": [],
+    "attachment_file_ids": [],
+    "result_file_ids": [],
     "feedback": None,
     "rework_count": 0,
     "received_at": "2026-11-21T09:00:00+08:00",
@@ -356,6 +367,9 @@ class OrderRead(BaseModel):
     preferred_from: datetime | None
     preferred_to: datetime | None
     attachments: list[str]
+    attachment_file_ids: list[int] = Field(
+        description="Files attached on submit: GET /orders/{id}/files/{file_id}"
+    )
     contact_name: str | None
     contact_phone: str | None = Field(description="Masked unless resident, holder or pii")
     resident_person_id: int | None
@@ -370,6 +384,7 @@ class OrderRead(BaseModel):
     reject_reason: str | None
     result: str | None
     result_photos: list[str]
+    result_file_ids: list[int] = Field(description="办结 photos attached on resolve")
     feedback: FeedbackRead | None = Field(description="The latest 回访 answer")
     rework_count: int = Field(description="返工: reopened by unhappy answers")
     received_at: datetime

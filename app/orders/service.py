@@ -20,6 +20,9 @@ from app.audit import service as audit_service
 from app.authz.permissions import PII
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.config import Settings
+from app.files import service as files_service
+from app.files.schemas import FileRead
 from app.integrations.events import publish
 from app.kit.etag import check_version
 from app.kit.masking import mask_mobile
@@ -299,6 +302,14 @@ async def get_order(session: AsyncSession, principal: Principal, order_id: int) 
         session, order_id, visibility.readable(principal), holder=visibility.held(principal)
     )
     return present(principal, order, held=held)
+
+
+async def read_order_file(
+    session: AsyncSession, settings: Settings, principal: Principal, order_id: int, file_id: int
+) -> FileRead:
+    """A file attached to an order, for whoever may read the order (404 otherwise)."""
+    await find(session, order_id, visibility.readable(principal), holder=visibility.held(principal))
+    return await files_service.read_attached(session, settings, order_id, file_id)
 
 
 async def list_orders(

@@ -4,6 +4,7 @@ resident's 回访, which closes it or sends it back (返工)."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.principal import Principal
+from app.files import service as files_service
 from app.orders import visibility
 from app.orders.schemas import ContactIn, FeedbackIn, NoteIn, OrderRead, ResolveIn
 from app.orders.service import Actor, advance, find, present, utcnow
@@ -46,7 +47,16 @@ async def note(
     order, held = await find(
         session, order_id, visibility.held(principal), lock=True, if_match=if_match
     )
-    await advance(session, Actor.of(principal), order, OrderStep.note, now=utcnow(), note=data.text)
+    file_ids = await files_service.attach_to_order(session, principal, data.file_ids, order.id)
+    await advance(
+        session,
+        Actor.of(principal),
+        order,
+        OrderStep.note,
+        now=utcnow(),
+        note=data.text,
+        data={"file_ids": file_ids} if file_ids else None,
+    )
     return present(principal, order, held=held)
 
 
@@ -62,6 +72,9 @@ async def resolve(
         session, order_id, visibility.held(principal), lock=True, if_match=if_match
     )
     now = utcnow()
+    file_ids = await files_service.attach_to_order(
+        session, principal, data.photo_file_ids, order.id
+    )
     await advance(
         session,
         Actor.of(principal),
@@ -69,10 +82,11 @@ async def resolve(
         OrderStep.resolve,
         now=now,
         note=data.result[:1000],
-        data={"photos": data.photos},
+        data={"photos": data.photos, "file_ids": file_ids},
         resolved_at=now,
         result=data.result,
         result_photos=data.photos,
+        result_file_ids=file_ids,
     )
     return present(principal, order, held=held)
 

@@ -1,5 +1,5 @@
-"""resident onboarding: self-registrations, household invitation codes, the
-resident_pending role
+"""residents and files: self-registrations, household invitation codes, the
+resident_pending role; uploaded files and the orders' file references
 
 Revision ID: 20261128_0300
 Revises: 20261127_2200
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "20261128_0300"
 down_revision: str | None = "20261127_2200"
@@ -195,9 +196,63 @@ def upgrade() -> None:
     op.bulk_insert(
         permission, [{"role": PENDING_ROLE[0], "permission": p} for p in PENDING_PERMISSIONS]
     )
+    op.create_table(
+        "stored_file",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("owner_user_id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("media_type", sa.String(length=64), nullable=False),
+        sa.Column("byte_size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("thumbnail_key", sa.String(length=200), nullable=True),
+        sa.Column("width", sa.Integer(), nullable=True),
+        sa.Column("height", sa.Integer(), nullable=True),
+        sa.Column("order_id", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["service_order.id"], name=op.f("fk_stored_file_order_id_service_order")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_user_id"],
+            ["user_account.id"],
+            name=op.f("fk_stored_file_owner_user_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stored_file")),
+    )
+    op.create_index(op.f("ix_stored_file_order_id"), "stored_file", ["order_id"], unique=False)
+    op.create_index(
+        op.f("ix_stored_file_owner_user_id"), "stored_file", ["owner_user_id"], unique=False
+    )
+    for column in ("attachment_file_ids", "result_file_ids"):
+        op.add_column(
+            "service_order",
+            sa.Column(
+                column,
+                postgresql.ARRAY(sa.BigInteger()),
+                server_default=sa.text("'{}'"),
+                nullable=False,
+            ),
+        )
 
 
 def downgrade() -> None:
+    op.drop_column("service_order", "result_file_ids")
+    op.drop_column("service_order", "attachment_file_ids")
+    op.drop_index(op.f("ix_stored_file_owner_user_id"), table_name="stored_file")
+    op.drop_index(op.f("ix_stored_file_order_id"), table_name="stored_file")
+    op.drop_table("stored_file")
     op.execute("DELETE FROM role_grant WHERE role = 'resident_pending'")
     op.execute("DELETE FROM role_permission WHERE role = 'resident_pending'")
     op.execute("DELETE FROM role WHERE code = 'resident_pending'")
