@@ -132,6 +132,9 @@ class VolunteerTeamMember(Base):
 
 class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
     __tablename__ = "service_order"
+    terminal_statuses = frozenset({"closed", "rejected", "merged", "cancelled"})
+    """``workflow.TERMINAL`` (a test keeps them equal): any other order is open and keeps
+    its location's org units from being archived."""
     __table_args__ = (
         CheckConstraint(
             "status IN ('submitted', 'triaged', 'dispatched', 'pooled', 'in_progress', "

@@ -442,6 +442,7 @@ STRUCTURAL_FILTERS: set[tuple[str, str]] = {
     # Over every scoped table of the registry: a move's rewrite, archive's live count.
     ("db/scoped.py", "rewrite_ancestors"),
     ("db/scoped.py", "count_live_under"),
+    ("db/scoped.py", "count_open_under"),
     ("hierarchy/repository.py", "subtree_counts"),
     ("hierarchy/repository.py", "count_live_children"),
     # Natural keys, not visibility: a person's account in a town, a town's system
