@@ -225,6 +225,12 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
     feedback_satisfaction: Mapped[str | None] = mapped_column(String(12))
     """回访 question 2: satisfied / basically / not."""
     feedback_comment: Mapped[str | None] = mapped_column(String(500))
+    feedback_channel: Mapped[str | None] = mapped_column(String(8))
+    """How the latest 回访 answer was taken: self, phone, visit, sms."""
+    feedback_by_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("user_account.id")
+    )
+    """The staff member who took it (null: the resident themself)."""
     rework_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

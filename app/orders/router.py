@@ -44,6 +44,7 @@ from app.orders.schemas import (
     ReasonIn,
     ResolveIn,
     SecondRead,
+    StaffFeedbackIn,
     TriageIn,
 )
 from app.orders.steps import assignment, intake, submit, work
@@ -321,6 +322,29 @@ async def give_order_feedback(
     any other answer reopens it to the same holder (reopen, 返工)."""
     return tagged(
         response, await work.feedback(session, principal, order_id, body, if_match=if_match)
+    )
+
+
+@router.post(
+    "/{order_id}/staff-feedback",
+    dependencies=[CanDispatch, Idempotent],
+    responses=_STEP,
+    summary="Record a follow-up call · 代录回访",
+)
+async def record_staff_feedback(
+    order_id: IdParam,
+    body: StaffFeedbackIn,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> OrderRead:
+    """Staff record the resident's 回访 answers taken by phone, visit or SMS (with who
+    called): they close or reopen the order and count in the KPIs exactly as the
+    resident's own answers do; the report splits them by channel."""
+    return tagged(
+        response,
+        await work.staff_feedback(session, principal, order_id, body, if_match=if_match),
     )
 
 

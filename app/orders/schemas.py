@@ -294,11 +294,42 @@ class AssigneeRead(BaseModel):
     department_id: int | None
 
 
+class FeedbackChannel(enum.StrEnum):
+    """How a 回访 answer was taken: ``self`` 居民自评 (in the app), or by staff: ``phone``
+    电话回访, ``visit`` 上门回访, ``sms`` 短信回访."""
+
+    self_ = "self"
+    phone = "phone"
+    visit = "visit"
+    sms = "sms"
+
+
+class StaffFeedbackIn(FeedbackIn):
+    """回访 taken by staff (most residents are called back by phone): the resident's
+    answers as given, how they were taken; the caller is recorded as who called."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "resolved": "yes",
+                    "satisfied": "basically",
+                    "comment": "电话回访",
+                    "channel": "phone",
+                }
+            ]
+        }
+    )
+    channel: Literal["phone", "visit", "sms"]
+
+
 class FeedbackRead(BaseModel):
     resolved: ResolvedAnswer
     satisfied: SatisfiedAnswer
     comment: str | None
     answered_at: datetime
+    channel: FeedbackChannel = Field(description="`self`: the resident; otherwise staff")
+    taken_by_user_id: int | None = Field(description="The staff member who took it")
 
 
 _ORDER_EXAMPLE: dict[str, Any] = {

@@ -290,6 +290,8 @@ def _feedback(order: ServiceOrder) -> FeedbackRead | None:
             "satisfied": order.feedback_satisfaction,
             "comment": order.feedback_comment,
             "answered_at": order.feedback_at,
+            "channel": order.feedback_channel or "self",
+            "taken_by_user_id": order.feedback_by_user_id,
         }
     )
 

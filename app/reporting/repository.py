@@ -167,6 +167,46 @@ def _figures(q: ReportQuery) -> list[Any]:
     ]
 
 
+async def feedback_by_channel(session: AsyncSession, q: ReportQuery) -> list[RowMapping]:
+    """回访 answers per channel (the resident's own, ``self``, or staff's phone, visit,
+    sms), counted as the summary counts them: the split of its resolution and
+    satisfaction rates."""
+    excluded: ColumnElement[bool] = O.status.in_(list(q.excluded_statuses))
+    if q.exclude_flagged:
+        excluded = or_(excluded, O.is_excluded)
+    channel = func.coalesce(O.feedback_channel, "self")
+    res_answered = O.feedback_resolved.is_not(None)
+    sat_answered = O.feedback_satisfaction.is_not(None)
+    query = (
+        select(
+            channel.label("channel"),
+            func.count().filter(res_answered).label("resolution_answered"),
+            func.coalesce(
+                func.sum(_credit(O.feedback_resolved, q.resolution_credits)).filter(res_answered),
+                0,
+            ).label("resolution_credit"),
+            func.count().filter(sat_answered).label("satisfaction_answered"),
+            func.coalesce(
+                func.sum(_credit(O.feedback_satisfaction, q.satisfaction_credits)).filter(
+                    sat_answered
+                ),
+                0,
+            ).label("satisfaction_credit"),
+        )
+        .where(
+            q.visible.clause(O),
+            q.subtree.clause(O),
+            O.received_at >= q.start,
+            O.received_at < q.end,
+            not_(excluded),
+            or_(res_answered, sat_answered),
+        )
+        .group_by(channel)
+        .order_by(channel)
+    )
+    return list((await session.execute(query)).mappings())
+
+
 def _rate(numerator: Any, denominator: Any) -> ColumnElement[Any]:
     return cast(numerator, Numeric) / func.nullif(denominator, 0)
 

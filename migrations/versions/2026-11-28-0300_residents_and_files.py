@@ -1,5 +1,6 @@
 """residents and files: self-registrations, household invitation codes, the
-resident_pending role; uploaded files and the orders' file references
+resident_pending role; uploaded files and the orders' file references; how a 回访
+answer was taken and by whom
 
 Revision ID: 20261128_0300
 Revises: 20261127_2200
@@ -245,9 +246,25 @@ def upgrade() -> None:
                 nullable=False,
             ),
         )
+    op.add_column("service_order", sa.Column("feedback_channel", sa.String(length=8)))
+    op.add_column("service_order", sa.Column("feedback_by_user_id", sa.BigInteger()))
+    op.create_foreign_key(
+        op.f("fk_service_order_feedback_by_user_id_user_account"),
+        "service_order",
+        "user_account",
+        ["feedback_by_user_id"],
+        ["id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_constraint(
+        op.f("fk_service_order_feedback_by_user_id_user_account"),
+        "service_order",
+        type_="foreignkey",
+    )
+    op.drop_column("service_order", "feedback_by_user_id")
+    op.drop_column("service_order", "feedback_channel")
     op.drop_column("service_order", "result_file_ids")
     op.drop_column("service_order", "attachment_file_ids")
     op.drop_index(op.f("ix_stored_file_owner_user_id"), table_name="stored_file")

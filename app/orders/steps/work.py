@@ -6,7 +6,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.principal import Principal
 from app.files import service as files_service
 from app.orders import visibility
-from app.orders.schemas import ContactIn, FeedbackIn, NoteIn, OrderRead, ResolveIn
+from app.orders.models import ServiceOrder
+from app.orders.schemas import (
+    ContactIn,
+    FeedbackIn,
+    NoteIn,
+    OrderRead,
+    ResolveIn,
+    StaffFeedbackIn,
+)
 from app.orders.service import Actor, advance, find, present, utcnow
 from app.orders.workflow import OrderStep
 
@@ -104,8 +112,42 @@ async def feedback(
     order, held = await find(
         session, order_id, visibility.owned(principal), lock=True, if_match=if_match
     )
+    await _answer(session, principal, order, data, channel="self", taken_by=None)
+    return present(principal, order, held=held)
+
+
+async def staff_feedback(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    data: StaffFeedbackIn,
+    *,
+    if_match: str | None,
+) -> OrderRead:
+    """回访 taken by staff (电话回访): the same answers with the same effect on the order
+    and the KPIs as the resident's own, recorded with the channel and who called."""
+    order, held = await find(
+        session, order_id, visibility.dispatchable(principal), lock=True, if_match=if_match
+    )
+    await _answer(session, principal, order, data, channel=data.channel, taken_by=principal.user_id)
+    return present(principal, order, held=held)
+
+
+async def _answer(
+    session: AsyncSession,
+    principal: Principal,
+    order: ServiceOrder,
+    data: FeedbackIn,
+    *,
+    channel: str,
+    taken_by: int | None,
+) -> None:
     now = utcnow()
-    answers = {"resolved": data.resolved.value, "satisfied": data.satisfied.value}
+    answers = {
+        "resolved": data.resolved.value,
+        "satisfied": data.satisfied.value,
+        "channel": channel,
+    }
     step, outcome = (
         (OrderStep.confirm, {"closed_at": now})
         if data.is_happy
@@ -122,7 +164,8 @@ async def feedback(
         feedback_resolved=data.resolved.value,
         feedback_satisfaction=data.satisfied.value,
         feedback_comment=data.comment,
+        feedback_channel=channel,
+        feedback_by_user_id=taken_by,
         feedback_at=now,
         **outcome,
     )
-    return present(principal, order, held=held)
