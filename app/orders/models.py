@@ -156,6 +156,10 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
         Index("ix_service_order_community_id_received_at", "community_id", "received_at"),
         Index("ix_service_order_grid_id_received_at", "grid_id", "received_at"),
         Index("ix_service_order_resident_person_id_id", "resident_person_id", "id"),
+        # The list's sorts (GET /orders?sort=…), each a keyset on (key, id).
+        Index("ix_service_order_received_at_id", "received_at", "id"),
+        Index("ix_service_order_resolve_due_at_id", "resolve_due_at", "id"),
+        Index("ix_service_order_updated_at_id", "updated_at", "id"),
         Index("ix_service_order_assignee_person_id_id", "assignee_person_id", "id"),
         Index(
             "ix_service_order_open_deadlines",

@@ -27,10 +27,11 @@ from app.kit.etag import etag_for
 from app.kit.http import IfMatch, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
-from app.kit.types import BoolParam, IdParam, Line
+from app.kit.types import BoolParam, DateTime, IdParam, Line
 from app.orders import service
 from app.orders.schemas import (
     ArrivalRead,
+    Channel,
     ContactIn,
     DispatchIn,
     FeedbackIn,
@@ -41,6 +42,7 @@ from app.orders.schemas import (
     OrderFilters,
     OrderPage,
     OrderRead,
+    OrderSort,
     ReasonIn,
     ResolveIn,
     SecondRead,
@@ -57,6 +59,8 @@ router = APIRouter(
     route_class=IdempotentRoute,
 )
 
+_ONE_STATUS = "|".join(s.value for s in OrderStatus)
+_STATUS_SET = f"^({_ONE_STATUS})(,({_ONE_STATUS}))*$"
 CanSubmit = require_any(ORDERS_SUBMIT, ORDERS_SUBMIT_FOR)
 CanRead = require_any(ORDERS_READ, ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT)
 CanDispatch = require_any(ORDERS_DISPATCH)
@@ -94,7 +98,14 @@ async def create_order(
 async def list_orders(
     principal: CurrentPrincipal,
     session: DbSession,
-    status: OrderStatus | None = None,
+    status: Annotated[
+        str | None,
+        Query(
+            max_length=120,
+            pattern=_STATUS_SET,
+            description="One status or several, comma-separated: `triaged,pooled`",
+        ),
+    ] = None,
     category: Annotated[Line | None, Query(max_length=32)] = None,
     unit_id: Annotated[
         IdParam | None, Query(description="Only orders located in this subtree")
@@ -106,20 +117,48 @@ async def list_orders(
     q: Annotated[
         Line | None, Query(min_length=1, max_length=100, description="Title or number")
     ] = None,
+    overdue: Annotated[
+        BoolParam | None, Query(description="Past the 办结时限 and still being worked on")
+    ] = None,
+    escalated: Annotated[
+        BoolParam | None, Query(description="吹哨: escalated at least once")
+    ] = None,
+    assignee_person_id: Annotated[
+        IdParam | None, Query(description="Held by this party member")
+    ] = None,
+    channel: Channel | None = None,
+    received_from: Annotated[DateTime | None, Query(description="受理时间 ≥ this")] = None,
+    received_before: Annotated[DateTime | None, Query(description="受理时间 < this")] = None,
+    updated_since: Annotated[
+        DateTime | None, Query(description="Changed at or after this (sync)")
+    ] = None,
+    updated_before: Annotated[DateTime | None, Query(description="Changed before this")] = None,
+    sort: OrderSort = OrderSort.newest,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor | None = None,
 ) -> OrderPage:
-    """Orders the caller may see, newest first: residents their own, members what they
-    hold and the pools in their scope, departments theirs, staff their scope."""
+    """Orders the caller may see: residents their own, members what they hold and the
+    pools in their scope, departments theirs, staff their scope. Filters combine (AND);
+    every `sort` pages by keyset (pass `next_cursor` back with the same sort)."""
     filters = OrderFilters(
-        status=status,
+        status=tuple(OrderStatus(s) for s in status.split(",")) if status else (),
         category=category,
         unit_id=unit_id,
         assignee_me=assignee == "me",
         pool=pool,
         q=q,
+        overdue=overdue,
+        escalated=escalated,
+        assignee_person_id=assignee_person_id,
+        channel=channel,
+        received_from=received_from,
+        received_before=received_before,
+        updated_since=updated_since,
+        updated_before=updated_before,
     )
-    return await service.list_orders(session, principal, filters, limit=limit, cursor=cursor)
+    return await service.list_orders(
+        session, principal, filters, limit=limit, cursor=cursor, sort=sort
+    )
 
 
 @router.get(

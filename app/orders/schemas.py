@@ -275,13 +275,34 @@ class FeedbackIn(StrictModel):
 class OrderFilters:
     """Filters of the order list (query parameters)."""
 
-    status: OrderStatus | None = None
+    status: tuple[OrderStatus, ...] = ()
     category: str | None = None
     unit_id: int | None = None
     """The location's subtree."""
     assignee_me: bool = False
     pool: bool = False
     q: str | None = None
+    overdue: bool | None = None
+    escalated: bool | None = None
+    assignee_person_id: int | None = None
+    channel: Channel | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    updated_since: datetime | None = None
+    updated_before: datetime | None = None
+
+
+class OrderSort(enum.StrEnum):
+    """Order of the list; every one pages by keyset: ``-id`` newest first (default),
+    ``received_at`` / ``-received_at`` by 受理时间, ``deadline`` by 办结时限 (earliest first;
+    only orders that have one), ``updated_at`` oldest change first (for apps that sync
+    with ``updated_since``)."""
+
+    newest = "-id"
+    received = "received_at"
+    received_desc = "-received_at"
+    deadline = "deadline"
+    updated = "updated_at"
 
 
 # ---------------------------------------------------------------- responses

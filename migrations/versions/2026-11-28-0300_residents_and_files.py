@@ -22,6 +22,12 @@ depends_on: str | Sequence[str] | None = None
 # orders, and nothing more, until verified.
 PENDING_ROLE = ("resident_pending", "待核实居民", "Resident awaiting verification")
 PENDING_PERMISSIONS = ["orders.submit"]
+# GET /orders?sort=…: a keyset on (key, id) for each sort.
+LIST_INDEXES = {
+    "ix_service_order_received_at_id": ["received_at", "id"],
+    "ix_service_order_resolve_due_at_id": ["resolve_due_at", "id"],
+    "ix_service_order_updated_at_id": ["updated_at", "id"],
+}
 
 
 def upgrade() -> None:
@@ -255,9 +261,13 @@ def upgrade() -> None:
         ["feedback_by_user_id"],
         ["id"],
     )
+    for name, columns in LIST_INDEXES.items():
+        op.create_index(name, "service_order", columns)
 
 
 def downgrade() -> None:
+    for name in LIST_INDEXES:
+        op.drop_index(name, table_name="service_order")
     op.drop_constraint(
         op.f("fk_service_order_feedback_by_user_id_user_account"),
         "service_order",
