@@ -441,3 +441,12 @@ async def unanswered(
         .execution_options(populate_existing=True)
     )
     return rows.all()
+
+
+async def arrivals_of(session: AsyncSession, order_id: int) -> Sequence[DepartmentArrival]:
+    query = (
+        select(DepartmentArrival)
+        .where(DepartmentArrival.order_id == order_id)
+        .order_by(DepartmentArrival.id)
+    )
+    return (await session.scalars(query)).all()

@@ -506,6 +506,42 @@ async def resolve_order(
 
 
 @router.post(
+    "/{order_id}/whistle",
+    dependencies=[CanHandle, Idempotent],
+    responses=_STEP,
+    summary="Blow the whistle · 吹哨",
+)
+async def whistle_order(
+    order_id: IdParam,
+    body: ReasonIn,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> OrderRead:
+    """The holder escalates the order one level up by hand (社区吹哨, then 街道吹哨),
+    with a reason: the same `escalate` step the deadline job takes, marked `manual`."""
+    return tagged(
+        response, await work.whistle(session, principal, order_id, body, if_match=if_match)
+    )
+
+
+@router.get(
+    "/{order_id}/arrivals",
+    dependencies=[CanRead],
+    response_model=list[ArrivalRead],
+    responses=problem_responses(404),
+    summary="Department arrivals · 部门报到情况",
+)
+async def list_order_arrivals(
+    order_id: IdParam, principal: CurrentPrincipal, session: DbSession
+) -> list[ArrivalRead]:
+    """Every department whistled to the order (吹哨报到): when, by when it had to report,
+    when it did; `is_late` when after the limit (or still missing past it)."""
+    return await work.list_arrivals(session, principal, order_id)
+
+
+@router.post(
     "/{order_id}/arrive",
     dependencies=[IsDepartment, Idempotent],
     responses=_POST,

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
-from app.orders.models import KpiSetting, OrderCategory, ServiceOrder
+from app.orders.models import DepartmentArrival, KpiSetting, OrderCategory, ServiceOrder
 from app.orders.workflow import OrderStatus
 from app.reporting.rules import STILL_WORKING
 
@@ -165,6 +165,31 @@ def _figures(q: ReportQuery) -> list[Any]:
         .label("overdue"),
         count().filter(counted, O.escalation_level > 0).label("escalated"),
     ]
+
+
+async def arrival_counts(session: AsyncSession, q: ReportQuery) -> RowMapping:
+    """吹哨报到 双考核: the departments whistled to orders of the subtree and period, and
+    how they reported: in time, late, or not yet past the limit."""
+    A = DepartmentArrival
+    late = or_(A.arrived_at > A.due_at, and_(A.arrived_at.is_(None), A.due_at < q.as_of))
+    query = (
+        select(
+            func.count().label("whistled"),
+            func.count().filter(A.arrived_at <= A.due_at).label("on_time"),
+            func.count().filter(A.arrived_at > A.due_at).label("arrived_late"),
+            func.count().filter(A.arrived_at.is_(None), A.due_at < q.as_of).label("missing"),
+            func.count().filter(late).label("late"),
+        )
+        .select_from(A)
+        .join(O, O.id == A.order_id)
+        .where(
+            q.visible.clause(O),
+            q.subtree.clause(O),
+            O.received_at >= q.start,
+            O.received_at < q.end,
+        )
+    )
+    return (await session.execute(query)).mappings().one()
 
 
 async def feedback_by_channel(session: AsyncSession, q: ReportQuery) -> list[RowMapping]:

@@ -263,6 +263,16 @@ class ChildStats(BaseModel):
     figures: KpiFigures
 
 
+class ArrivalStats(BaseModel):
+    """吹哨报到 双考核: departments whistled to the orders, and how they reported (部门报到)."""
+
+    whistled: int
+    on_time: int
+    late: int = Field(description="Arrived after the limit, or still missing past it")
+    arrived_late: int
+    missing: int = Field(description="Not arrived, the limit passed")
+
+
 class ChannelStats(BaseModel):
     """The 回访 answers taken one way: ``self`` (the resident in the app) or by staff
     (``phone``, ``visit``, ``sms``)."""
@@ -308,6 +318,9 @@ class OrderStats(BaseModel):
     )
     by_child: list[ChildStats] = Field(
         description="Per node one level below, ranked (best first); empty for a household"
+    )
+    department_arrivals: ArrivalStats | None = Field(
+        default=None, description="部门报到 of the whistled departments (吹哨报到 双考核)"
     )
     by_feedback_channel: list[ChannelStats] = Field(
         default_factory=list,

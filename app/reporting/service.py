@@ -21,6 +21,7 @@ from app.orders.workflow import OrderStatus
 from app.reporting import repository, rules
 from app.reporting.errors import KpiSettingsInvalid
 from app.reporting.schemas import (
+    ArrivalStats,
     CategoryStats,
     ChannelStats,
     ChildStats,
@@ -58,6 +59,9 @@ async def order_stats(
         summary=_figures(_one(rows, lambda r: r["g_category"] == 1 and r["g_child"] == 1)),
         by_category=await _by_category(session, rows),
         by_child=_by_child(rows, children),
+        department_arrivals=ArrivalStats.model_validate(
+            dict(await repository.arrival_counts(session, query))
+        ),
         by_feedback_channel=[
             _channel(r) for r in await repository.feedback_by_channel(session, query)
         ],

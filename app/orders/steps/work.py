@@ -5,13 +5,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.principal import Principal
 from app.files import service as files_service
-from app.orders import visibility
+from app.orders import deadlines, repository, visibility
 from app.orders.models import ServiceOrder
 from app.orders.schemas import (
+    ArrivalRead,
     ContactIn,
     FeedbackIn,
     NoteIn,
     OrderRead,
+    ReasonIn,
     ResolveIn,
     StaffFeedbackIn,
 )
@@ -169,3 +171,62 @@ async def _answer(
         feedback_at=now,
         **outcome,
     )
+
+
+async def whistle(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    data: ReasonIn,
+    *,
+    if_match: str | None,
+) -> OrderRead:
+    """吹哨 by hand: the holder escalates the order one level up themself (the grid's
+    community, then the town), without waiting for a deadline to pass."""
+    order, held = await find(
+        session, order_id, visibility.held(principal), lock=True, if_match=if_match
+    )
+    level = order.escalation_level + 1
+    notify_level, notify_unit_id = deadlines.escalation_target(order, level)
+    await advance(
+        session,
+        Actor.of(principal),
+        order,
+        OrderStep.escalate,
+        now=utcnow(),
+        note=data.reason,
+        data={
+            "breach": "manual",
+            "due_at": None,
+            "level": level,
+            "notify": {"level": notify_level, "unit_id": notify_unit_id},
+            "holder": {
+                "kind": order.assignee_kind,
+                "person_id": order.assignee_person_id,
+                "team_id": order.assignee_team_id,
+                "department_id": order.assignee_department_id,
+                "location_unit_id": order.location_unit_id,
+            },
+        },
+        escalation_level=level,
+    )
+    return present(principal, order, held=held)
+
+
+async def list_arrivals(
+    session: AsyncSession, principal: Principal, order_id: int
+) -> list[ArrivalRead]:
+    """部门报到 on the order: every department whistled to it, and when it came."""
+    await find(session, order_id, visibility.readable(principal), holder=visibility.held(principal))
+    now = utcnow()
+    return [
+        ArrivalRead(
+            order_id=a.order_id,
+            department_id=a.department_id,
+            whistled_at=a.whistled_at,
+            due_at=a.due_at,
+            arrived_at=a.arrived_at,
+            is_late=(a.arrived_at or now) > a.due_at,
+        )
+        for a in await repository.arrivals_of(session, order_id)
+    ]
