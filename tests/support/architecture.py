@@ -450,6 +450,7 @@ STRUCTURAL_FILTERS: set[tuple[str, str]] = {
     ("points/repository.py", "member_account"),
     ("points/repository.py", "system_account_ids"),
     ("points/repository.py", "rules_in_force"),
+    ("points/repository.py", "rule_rows_in_force"),
     ("points/repository.py", "close_current_rule"),
     ("points/repository.py", "_RULE_COLUMNS"),  # selects whether a rule is a town's own
     # The demo seed places its own data; it acts as the system, not as a caller.
