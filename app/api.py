@@ -5,12 +5,14 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import clients_router as api_clients_router
 from app.auth.router import router as auth_router
+from app.files.router import router as files_router
 from app.governance.router import router as governance_router
 from app.hierarchy.router import router as hierarchy_router
 from app.integrations.webhooks.router import router as webhooks_router
 from app.integrations.wechat.router import router as wechat_router
 from app.kit.schemas import problem_responses
 from app.notifications.router import router as notifications_router
+from app.onboarding.router import router as onboarding_router
 from app.orders.config.router import router as order_config_router
 from app.orders.router import router as orders_router
 from app.participation.registrations.router import router as registrations_router
@@ -30,6 +32,8 @@ api_router = APIRouter(prefix="/api/v1", responses=problem_responses(413, 422, 5
 for domain_router in (
     auth_router,
     users_router,
+    onboarding_router,
+    files_router,
     api_clients_router,
     hierarchy_router,
     people_router,

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     def docs_enabled(self) -> bool:
         return self.docs if self.docs is not None else self.env != "production"
 
+    cors_origins: list[str] = []
+    """Browser origins (``https://h5.example.gov.cn``) allowed to call the API, as JSON:
+    ["https://a", "https://b"]. Empty: no cross-origin browser access at all."""
+
     max_body_bytes: int = 1024 * 1024
     """Request bodies above this answer 413."""
 
@@ -135,6 +139,10 @@ class Settings(BaseSettings):
     """Waits before retrying a subscribe message WeChat refused for a passing reason
     (rate limit, system busy); after the last, the message is failed."""
 
+    invitation_url: str = "https://redgrid.example/join"
+    """Household invitation codes are printed as a QR code of ``<this>?code=<code>``
+    (a mini-program page or URL-scheme link that opens the join page)."""
+
     outbox_retention_hours: float = 72
     """Published outbox events are purged this long after publication."""
 
@@ -177,6 +185,22 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 64 * 1024 * 1024
     """Limit for import uploads (paths ending in /import)."""
 
+    max_file_bytes: int = 10 * 1024 * 1024
+    """Limit for one upload to ``POST /api/v1/files`` (photos, voice notes), enforced
+    while the body streams in: a larger one is cut off with 413."""
+
+    max_voice_bytes: int = 2 * 1024 * 1024
+    """Voice notes are short: about two minutes of AMR or AAC."""
+
+    max_image_pixels: int = 40_000_000
+    """Images that decode to more pixels than this are refused (decompression bombs)."""
+
+    file_link_ttl_seconds: int = 600
+    """Signed download links of files live this long."""
+
+    file_storage: Literal["disk"] = "disk"
+    """Where uploads are kept: ``disk`` (under ``REDGRID_DATA_DIR``/files)."""
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -184,6 +208,8 @@ class Settings(BaseSettings):
     def _refuse_default_secrets(self) -> "Settings":
         if self.env == "production" and self.webhook_allow_private_urls:
             raise ValueError("REDGRID_WEBHOOK_ALLOW_PRIVATE_URLS is refused in production (SSRF)")
+        if "*" in self.cors_origins and self.env == "production":
+            raise ValueError("REDGRID_CORS_ORIGINS may not be * in production; name the origins")
         if self.audit_retention_days < 180:
             raise ValueError("REDGRID_AUDIT_RETENTION_DAYS must be at least 180 (等保 2.0)")
         if self.env != "development":

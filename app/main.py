@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from app.api import api_router
 from app.config import Settings, get_settings
@@ -29,6 +30,19 @@ from app.worker import run_worker as run_job_worker
 _NO_DATABASE = "postgresql://openapi@127.0.0.1:9/none"
 
 logger = logging.getLogger(__name__)
+
+# Bearer tokens, not cookies: no credentials mode, so a refused origin learns nothing.
+CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept-Language",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
+CORS_EXPOSED = ["ETag", "Location", "Retry-After", "X-Request-ID", "Content-Disposition"]
 
 DESCRIPTION = """
 党建引领网格化治理 API — residents order services (居民点单), staff dispatch them
@@ -78,7 +92,20 @@ def create_app(
         # HSTS (RFC 6797) wherever clients reach us over HTTPS: every environment but
         # development, and development too when the request came over https.
         hsts=settings.env != "development",
+        max_file_bytes=settings.max_file_bytes,
     )
+    if settings.cors_origins:
+        # Added last, so outermost: preflights are answered before anything else runs,
+        # and every response (413s and 500s from the inner middleware included) carries
+        # the CORS headers a browser needs to read the problem body.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_HEADERS,
+            expose_headers=CORS_EXPOSED,
+            max_age=600,
+        )
     register_exception_handlers(app)
     install(app)
     app.include_router(ops_router)

@@ -18,6 +18,7 @@ from app.observability import HTTP_LATENCY, HTTP_REQUESTS, set_client_ip, set_re
 from app.problems import STATUS_PROBLEMS, problem_response
 
 logger = logging.getLogger("redgrid.http")
+FILES_PATH = "/api/v1/files"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -30,13 +31,21 @@ class BodyTooLarge(HTTPException):
 
 class RequestContextMiddleware:
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int, hsts: bool = False
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_upload_bytes: int,
+        max_file_bytes: int = 10 * 1024 * 1024,
+        hsts: bool = False,
     ) -> None:
         self.app = app
         self.hsts = hsts
         self.max_body_bytes = max_body_bytes
         # Bulk imports (paths ending in /import) take files far larger than JSON bodies.
         self.max_upload_bytes = max_upload_bytes
+        # Photo and voice uploads (POST /api/v1/files, multipart).
+        self.max_file_bytes = max_file_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,9 +75,12 @@ class RequestContextMiddleware:
             await send(message)
 
         received = 0
+        path = scope.get("path", "")
         limit = (
             self.max_upload_bytes
-            if scope.get("path", "").endswith("/import")
+            if path.endswith("/import")
+            else self.max_file_bytes
+            if path == FILES_PATH
             else self.max_body_bytes
         )
 

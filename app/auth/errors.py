@@ -98,3 +98,28 @@ class ClientScopeEscalation(Forbidden):
     code = "api_client.scope_escalation"
     message_zh = "不能授予客户端您在该节点上并不具备的权限"
     message_en = "You cannot give a client permissions you do not hold over its node"
+
+
+class WechatTaken(AppError):
+    status = 409
+    code = "auth.wechat_taken"
+    message_zh = "该微信已绑定其他账号"
+    message_en = "This WeChat identity is linked to another account"
+
+
+class LastSignInMethod(BusinessRuleViolation):
+    code = "auth.last_sign_in_method"
+    message_zh = "账号未设置密码，解绑微信后将无法登录"
+    message_en = "The account has no password; unlinking WeChat would lock it out"
+
+
+class NotAnAccount(Forbidden):
+    code = "auth.not_an_account"
+    message_zh = "接入应用没有可绑定的账号"
+    message_en = "Integration clients have no account to link"
+
+
+class WechatLinkCodeInvalid(BusinessRuleViolation):
+    code = "auth.wechat_link_code_invalid"
+    message_zh = "微信登录凭证 code 无效或已使用"
+    message_en = "The WeChat login code is invalid or was already used"

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,8 @@ from app.auth.models import ApiClient, RefreshToken
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
 from app.users.models import UserAccount, UserIdentity
+
+WECHAT_PROVIDERS = ("wechat_openid", "wechat_unionid")
 
 _NOW = func.now()
 
@@ -193,3 +195,19 @@ async def get_visible_client(
         query = query.with_for_update(of=ApiClient)
     row = (await session.execute(query)).first()
     return (row[0], row[1]) if row else None
+
+
+async def unlink_wechat_identities(session: AsyncSession, user_id: int) -> int:
+    """Removes every WeChat identity (openids and unionid) of the account."""
+    statement = delete(UserIdentity).where(
+        UserIdentity.user_id == user_id, UserIdentity.provider.in_(WECHAT_PROVIDERS)
+    )
+    result = await session.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def wechat_identity_count(session: AsyncSession, user_id: int) -> int:
+    query = select(func.count()).where(
+        UserIdentity.user_id == user_id, UserIdentity.provider.in_(WECHAT_PROVIDERS)
+    )
+    return int((await session.execute(query)).scalar_one())

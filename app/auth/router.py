@@ -16,6 +16,7 @@ from app.auth.schemas import (
     Logout,
     TokenForm,
     TokenResponse,
+    WechatLinked,
     WechatSignIn,
 )
 from app.authz.deps import CurrentPrincipal, require
@@ -160,6 +161,32 @@ async def change_password(
 async def read_me(session: DbSession, principal: CurrentPrincipal) -> Me:
     """The caller: account, linked person (mobile masked), grants, effective permissions."""
     return await users_service.read_me(session, principal)
+
+
+@router.post(
+    "/me/wechat",
+    response_model=WechatLinked,
+    responses=problem_responses(403, 409, 502),
+    summary="Link WeChat to my account · 绑定微信",
+)
+async def link_wechat(
+    request: Request, session: DbSession, principal: CurrentPrincipal, body: WechatSignIn
+) -> WechatLinked:
+    """Send a fresh `wx.login()` code: afterwards `POST /auth/wechat` from that
+    mini-program signs in to this account. A WeChat identity of another account: 409."""
+    count = await service.link_wechat(session, _settings(request), principal, body)
+    return WechatLinked(wechat_identities=count)
+
+
+@router.delete(
+    "/me/wechat",
+    status_code=204,
+    responses=problem_responses(403),
+    summary="Unlink WeChat from my account · 解绑微信",
+)
+async def unlink_wechat(session: DbSession, principal: CurrentPrincipal) -> None:
+    """Refused (422) while the account has no password: it could not sign in again."""
+    await service.unlink_wechat(session, principal)
 
 
 Reader = Annotated[Principal, require(USERS_READ)]

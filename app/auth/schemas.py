@@ -184,3 +184,7 @@ class ApiClientSecret(ApiClientRead):
         json_schema_extra={"examples": [{**_CLIENT_EXAMPLE, "client_secret": "Zk3…"}]}
     )
     client_secret: str = Field(description="Shown only this once; only a hash is kept")
+
+
+class WechatLinked(BaseModel):
+    wechat_identities: int = Field(description="WeChat identities (openids, unionid) now linked")

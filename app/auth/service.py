@@ -26,6 +26,7 @@ from app.audit import service as audit_service
 from app.auth import errors, repository
 from app.auth.models import ApiClient
 from app.auth.schemas import TokenForm, TokenResponse, WechatSignIn
+from app.authz.principal import Principal
 from app.authz.tokens import issue_access_token
 from app.config import Settings
 from app.errors import AppError
@@ -363,3 +364,71 @@ async def logout(session: AsyncSession, refresh_token: str) -> None:
         place=await users_service.first_grant_place(session, token.user_id),
         actor_user_id=token.user_id,
     )
+
+
+async def link_wechat(
+    session: AsyncSession, settings: Settings, principal: Principal, body: WechatSignIn
+) -> int:
+    """A signed-in account (e.g. a password account of staff) links the WeChat identity
+    behind a ``wx.login()`` code, so it may sign in either way. Returns how many WeChat
+    identities the account now has. An identity of another account is refused."""
+    user_id = _account_id(principal)
+    secret = settings.wechat_apps.get(body.app_id)
+    if secret is None:
+        raise errors.WechatUnknownApp()
+    try:
+        found = await wechat.code2session(
+            settings.wechat_base_url,
+            app_id=body.app_id,
+            secret=secret,
+            code=body.code,
+            timeout_seconds=settings.wechat_timeout_seconds,
+        )
+    except wechat.WechatInvalidCode:
+        raise errors.WechatLinkCodeInvalid() from None
+    except wechat.WechatUnavailable:
+        raise errors.WechatUnavailable() from None
+    identities = [("wechat_openid", body.app_id, found.openid)]
+    if found.unionid:
+        identities.append(("wechat_unionid", "", found.unionid))
+    await repository.lock_identities(session, [":".join(i) for i in identities])
+    for identity in identities:
+        owner = await repository.identity_user(session, *identity)
+        if owner is not None and owner != user_id:
+            raise errors.WechatTaken()
+    for identity in identities:
+        await repository.link_identity(session, user_id, *identity)
+    await audit_service.record(
+        session,
+        principal,
+        "auth.wechat_link",
+        summary=f"账号 #{user_id} 绑定微信（{body.app_id}）",
+        target_type="user",
+        target_id=user_id,
+        place=await users_service.first_grant_place(session, user_id),
+    )
+    return await repository.wechat_identity_count(session, user_id)
+
+
+async def unlink_wechat(session: AsyncSession, principal: Principal) -> None:
+    """Removes the account's WeChat identities; refused while WeChat is its only way in."""
+    user_id = _account_id(principal)
+    account = await repository.active_user(session, user_id)
+    if account is None or account.password_hash is None:
+        raise errors.LastSignInMethod()
+    removed = await repository.unlink_wechat_identities(session, user_id)
+    await audit_service.record(
+        session,
+        principal,
+        "auth.wechat_unlink",
+        summary=f"账号 #{user_id} 解绑微信（{removed} 个标识）",
+        target_type="user",
+        target_id=user_id,
+        place=await users_service.first_grant_place(session, user_id),
+    )
+
+
+def _account_id(principal: Principal) -> int:
+    if principal.user_id is None:
+        raise errors.NotAnAccount()
+    return principal.user_id

@@ -110,5 +110,6 @@ ROLES: Final = (
     "department_staff",
     "member",
     "resident",
+    "resident_pending",
     "auditor",
 )

@@ -49,6 +49,11 @@ class ScopedMixin:
     being archived: a node with people placed under it stays. The table must have an
     ``is_archived`` column."""
 
+    terminal_statuses: ClassVar[frozenset[str] | None] = None
+    """Set on tables of work with a ``status`` column: rows in any other status are open
+    and keep the node they sit under from being archived (an org unit with open orders
+    stays)."""
+
     town_id: Mapped[int] = mapped_column(BigInteger, index=True, sort_order=90)
     community_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=91)
     grid_id: Mapped[int | None] = mapped_column(BigInteger, index=True, sort_order=92)

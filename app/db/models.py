@@ -5,6 +5,7 @@ from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
 from app.db.ratelimit import RateLimitCounter
+from app.files.models import StoredFile
 from app.governance.bodies.models import OfficeTerm, PartnerBody, PropertyContract
 from app.governance.deliberation.models import (
     Matter,
@@ -27,6 +28,7 @@ from app.integrations.models import IdempotencyRecord, OutboxEvent, RelayCounter
 from app.integrations.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.integrations.wechat.models import WechatAccessToken, WechatMessage, WechatSubscription
 from app.notifications.models import Notification, NotificationRule
+from app.onboarding.models import HouseholdInvitation, ResidentRegistration
 from app.orders.models import (
     CalendarOverride,
     Department,
@@ -79,6 +81,7 @@ __all__ = [
     "Evaluation",
     "EvaluationResponse",
     "HonourEntry",
+    "HouseholdInvitation",
     "IdempotencyRecord",
     "KpiSetting",
     "Matter",
@@ -115,6 +118,7 @@ __all__ = [
     "Redemption",
     "RefreshToken",
     "RelayCounter",
+    "ResidentRegistration",
     "Reward",
     "Role",
     "RoleGrant",
@@ -122,6 +126,7 @@ __all__ = [
     "ServiceOrder",
     "ServiceOrderEvent",
     "Station",
+    "StoredFile",
     "TimeLimitClass",
     "UserAccount",
     "UserIdentity",

@@ -77,6 +77,24 @@ async def rewrite_ancestors(
     return rewritten
 
 
+async def count_open_under(session: AsyncSession, column: str, node_id: int) -> int:
+    """Open rows (a status outside the table's ``terminal_statuses``) under the node,
+    summed over the tables that declare them: open orders keep a node from archiving."""
+    _check_column(column)
+    counts = [
+        select(func.count())
+        .select_from(table)
+        .where(table.c[column] == node_id, table.c.status.not_in(sorted(terminal)))
+        .scalar_subquery()
+        for cls in scoped_classes()
+        if (terminal := cls.terminal_statuses) is not None
+        for table in (_table(cls),)
+    ]
+    if not counts:
+        return 0
+    return int((await session.execute(select(functools.reduce(operator.add, counts)))).scalar_one())
+
+
 async def count_live_under(session: AsyncSession, column: str, node_id: int) -> int:
     """Live rows under the node whose own column is ``column``, summed over the tables
     whose class sets ``blocks_archive``: what keeps the node from being archived."""

@@ -59,6 +59,12 @@ class HasPeople(Conflict):
     message_en = "People still live in this org unit"
 
 
+class HasOpenOrders(Conflict):
+    code = "org_unit.has_open_orders"
+    message_zh = "组织下仍有未办结的工单"
+    message_en = "Open orders remain under this org unit"
+
+
 class SubtreeTooLarge(BusinessRuleViolation):
     code = "org_unit.subtree_too_large"
     message_zh = "子树节点过多，请减小深度或逐级查看下级"

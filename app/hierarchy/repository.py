@@ -233,6 +233,11 @@ async def count_live_people_under(session: AsyncSession, level: str, node_id: in
     return await scoped.count_live_under(session, ANCESTOR_COLUMNS[LEVELS.index(level)], node_id)
 
 
+async def count_open_work_under(session: AsyncSession, level: str, node_id: int) -> int:
+    """Open orders under a node, over the tables that declare ``terminal_statuses``."""
+    return await scoped.count_open_under(session, ANCESTOR_COLUMNS[LEVELS.index(level)], node_id)
+
+
 async def set_parent(session: AsyncSession, unit_id: int, parent_id: int) -> None:
     await session.execute(
         update(OrgUnit)

@@ -226,8 +226,9 @@ async def archive_org_unit(
     session: DbSession,
     if_match: IfMatchRequired = None,
 ) -> OrgUnitRead:
-    """Refused (409) while it has live children (`org_unit.has_live_children`) or people
-    (`org_unit.has_people`)."""
+    """Refused (409) while it has live children (`org_unit.has_live_children`), people
+    (`org_unit.has_people`) or open orders (`org_unit.has_open_orders`: any status but
+    closed, rejected, merged, cancelled)."""
     unit = await service.archive_unit(session, principal, unit_id, if_match)
     return _one(response, principal, unit)
 

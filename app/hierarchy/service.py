@@ -20,6 +20,7 @@ from app.hierarchy.errors import (
     CodeTaken,
     GridKindNotAllowed,
     HasLiveChildren,
+    HasOpenOrders,
     HasPeople,
     LevelMismatch,
     MoveIntoOwnSubtree,
@@ -264,7 +265,7 @@ async def move_unit(
 async def archive_unit(
     session: AsyncSession, principal: Principal, unit_id: int, if_match: str | None
 ) -> OrgUnit:
-    """归档: refused while live children or people remain (later: open orders)."""
+    """归档: refused while live children, people or open orders remain."""
     unit = await find(session, principal.scope(ORG_WRITE), unit_id, lock=True)
     check_version(if_match, unit.version)
     if unit.is_archived:
@@ -280,6 +281,13 @@ async def archive_unit(
     people = await repository.count_live_people_under(session, unit.level, unit.id)
     if people:
         raise HasPeople(f"仍有 {people} 名人员", f"{people} people remain", count=people)
+    open_orders = await repository.count_open_work_under(session, unit.level, unit.id)
+    if open_orders:
+        raise HasOpenOrders(
+            f"仍有 {open_orders} 个未办结工单",
+            f"{open_orders} open orders remain",
+            count=open_orders,
+        )
     unit.is_archived = True
     unit.version += 1
     await repository.flush(session)

@@ -133,6 +133,9 @@ class VolunteerTeamMember(Base):
 
 class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
     __tablename__ = "service_order"
+    terminal_statuses = frozenset({"closed", "rejected", "merged", "cancelled"})
+    """``workflow.TERMINAL`` (a test keeps them equal): any other order is open and keeps
+    its location's org units from being archived."""
     __table_args__ = (
         CheckConstraint(
             "status IN ('submitted', 'triaged', 'dispatched', 'pooled', 'in_progress', "
@@ -164,6 +167,10 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
         Index("ix_service_order_community_id_received_at", "community_id", "received_at"),
         Index("ix_service_order_grid_id_received_at", "grid_id", "received_at"),
         Index("ix_service_order_resident_person_id_id", "resident_person_id", "id"),
+        # The list's sorts (GET /orders?sort=…), each a keyset on (key, id).
+        Index("ix_service_order_received_at_id", "received_at", "id"),
+        Index("ix_service_order_resolve_due_at_id", "resolve_due_at", "id"),
+        Index("ix_service_order_updated_at_id", "updated_at", "id"),
         Index("ix_service_order_assignee_person_id_id", "assignee_person_id", "id"),
         Index(
             "ix_service_order_open_deadlines",
@@ -231,11 +238,25 @@ class ServiceOrder(IdMixin, ScopedMixin, TimestampMixin, Base):
     result_photos: Mapped[list[str]] = mapped_column(
         ARRAY(String(500)), server_default=text("'{}'")
     )
+    attachment_file_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), server_default=text("'{}'")
+    )
+    """Uploaded files (``/files``) attached on submit."""
+    result_file_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), server_default=text("'{}'")
+    )
+    """办结 photos uploaded and attached on resolve."""
     feedback_resolved: Mapped[str | None] = mapped_column(String(8))
     """回访 question 1: yes / partly / no."""
     feedback_satisfaction: Mapped[str | None] = mapped_column(String(12))
     """回访 question 2: satisfied / basically / not."""
     feedback_comment: Mapped[str | None] = mapped_column(String(500))
+    feedback_channel: Mapped[str | None] = mapped_column(String(8))
+    """How the latest 回访 answer was taken: self, phone, visit, sms."""
+    feedback_by_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("user_account.id")
+    )
+    """The staff member who took it (null: the resident themself)."""
     rework_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

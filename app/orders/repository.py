@@ -15,6 +15,7 @@ from sqlalchemy import (
     func,
     not_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -35,7 +36,7 @@ from app.orders.models import (
     TimeLimitClass,
     VolunteerTeam,
 )
-from app.orders.schemas import OrderFilters
+from app.orders.schemas import OrderFilters, OrderSort
 from app.orders.workflow import OrderStatus
 from app.people.models import PartyMember, Person
 
@@ -185,28 +186,70 @@ SUMMARY_COLUMNS = (
 )
 
 
+# Sort → (the key columns, descending?). Each sort pages by keyset on its key plus id.
+SORT_KEYS: dict[OrderSort, tuple[tuple[Any, ...], bool]] = {
+    OrderSort.newest: ((ServiceOrder.id,), True),
+    OrderSort.received: ((ServiceOrder.received_at, ServiceOrder.id), False),
+    OrderSort.received_desc: ((ServiceOrder.received_at, ServiceOrder.id), True),
+    OrderSort.deadline: ((ServiceOrder.resolve_due_at, ServiceOrder.id), False),
+    OrderSort.updated: ((ServiceOrder.updated_at, ServiceOrder.id), False),
+}
+_OPEN_FOR_DEADLINES = ("triaged", "dispatched", "pooled", "in_progress")
+
+
 async def list_orders(
     session: AsyncSession,
     where: Sequence[ColumnElement[bool]],
     filters: OrderFilters,
     *,
-    before_id: int | None,
+    sort: OrderSort = OrderSort.newest,
+    after: Any = None,
     limit: int,
 ) -> Sequence[Row[Any]]:
-    """Up to ``limit`` orders before ``before_id``, newest first (a keyset page)."""
-    query = select(*SUMMARY_COLUMNS).where(*where)
-    if filters.status is not None:
-        query = query.where(ServiceOrder.status == filters.status.value)
-    if filters.pool:
-        query = query.where(ServiceOrder.status == OrderStatus.pooled.value)
-    if filters.category is not None:
-        query = query.where(ServiceOrder.category == filters.category)
-    if filters.q:
-        query = query.where(_text_match(filters.q))
-    if before_id is not None:
-        query = query.where(ServiceOrder.id < before_id)
-    rows: Result[Any] = await session.execute(query.order_by(ServiceOrder.id.desc()).limit(limit))
+    """Up to ``limit`` orders after the key ``after`` in the order of ``sort`` (a keyset
+    page)."""
+    columns, descending = SORT_KEYS[sort]
+    query = select(*SUMMARY_COLUMNS, ServiceOrder.updated_at).where(*where, *_filters(filters))
+    if sort is OrderSort.deadline:
+        query = query.where(ServiceOrder.resolve_due_at.is_not(None))
+    if after is not None:
+        key = tuple_(*columns) if len(columns) > 1 else columns[0]
+        value = tuple_(*after) if len(columns) > 1 else after
+        query = query.where(key < value if descending else key > value)
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows: Result[Any] = await session.execute(query.order_by(*order).limit(limit))
     return rows.all()
+
+
+def _filters(filters: OrderFilters) -> list[ColumnElement[bool]]:
+    so = ServiceOrder
+    found: list[ColumnElement[bool]] = []
+    if filters.status:
+        found.append(so.status.in_([s.value for s in filters.status]))
+    if filters.pool:
+        found.append(so.status == OrderStatus.pooled.value)
+    if filters.category is not None:
+        found.append(so.category == filters.category)
+    if filters.q:
+        found.append(_text_match(filters.q))
+    if filters.overdue is not None:
+        late = and_(so.status.in_(_OPEN_FOR_DEADLINES), so.resolve_due_at < func.now())
+        found.append(late if filters.overdue else not_(late))
+    if filters.escalated is not None:
+        found.append(so.escalation_level > 0 if filters.escalated else so.escalation_level == 0)
+    if filters.assignee_person_id is not None:
+        found.append(so.assignee_person_id == filters.assignee_person_id)
+    if filters.channel is not None:
+        found.append(so.channel == filters.channel.value)
+    for column, low, high in (
+        (so.received_at, filters.received_from, filters.received_before),
+        (so.updated_at, filters.updated_since, filters.updated_before),
+    ):
+        if low is not None:
+            found.append(column >= low)
+        if high is not None:
+            found.append(column < high)
+    return found
 
 
 def _text_match(q: str) -> ColumnElement[bool]:
@@ -398,3 +441,12 @@ async def unanswered(
         .execution_options(populate_existing=True)
     )
     return rows.all()
+
+
+async def arrivals_of(session: AsyncSession, order_id: int) -> Sequence[DepartmentArrival]:
+    query = (
+        select(DepartmentArrival)
+        .where(DepartmentArrival.order_id == order_id)
+        .order_by(DepartmentArrival.id)
+    )
+    return (await session.scalars(query)).all()

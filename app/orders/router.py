@@ -19,16 +19,19 @@ from app.authz.permissions import (
     ORDERS_SUBMIT_FOR,
     ORDERS_WORK,
 )
+from app.config import Settings
 from app.db.session import DbSession
+from app.files.schemas import FileRead
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
 from app.kit.http import IfMatch, set_location, tagged
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.kit.schemas import problem_responses
-from app.kit.types import BoolParam, IdParam, Line
+from app.kit.types import BoolParam, DateTime, IdParam, Line
 from app.orders import service
 from app.orders.schemas import (
     ArrivalRead,
+    Channel,
     ContactIn,
     DispatchIn,
     FeedbackIn,
@@ -39,9 +42,11 @@ from app.orders.schemas import (
     OrderFilters,
     OrderPage,
     OrderRead,
+    OrderSort,
     ReasonIn,
     ResolveIn,
     SecondRead,
+    StaffFeedbackIn,
     TriageIn,
 )
 from app.orders.steps import assignment, intake, submit, work
@@ -54,6 +59,8 @@ router = APIRouter(
     route_class=IdempotentRoute,
 )
 
+_ONE_STATUS = "|".join(s.value for s in OrderStatus)
+_STATUS_SET = f"^({_ONE_STATUS})(,({_ONE_STATUS}))*$"
 CanSubmit = require_any(ORDERS_SUBMIT, ORDERS_SUBMIT_FOR)
 CanRead = require_any(ORDERS_READ, ORDERS_SUBMIT, ORDERS_WORK, ORDERS_DEPARTMENT)
 CanDispatch = require_any(ORDERS_DISPATCH)
@@ -91,7 +98,14 @@ async def create_order(
 async def list_orders(
     principal: CurrentPrincipal,
     session: DbSession,
-    status: OrderStatus | None = None,
+    status: Annotated[
+        str | None,
+        Query(
+            max_length=120,
+            pattern=_STATUS_SET,
+            description="One status or several, comma-separated: `triaged,pooled`",
+        ),
+    ] = None,
     category: Annotated[Line | None, Query(max_length=32)] = None,
     unit_id: Annotated[
         IdParam | None, Query(description="Only orders located in this subtree")
@@ -103,20 +117,67 @@ async def list_orders(
     q: Annotated[
         Line | None, Query(min_length=1, max_length=100, description="Title or number")
     ] = None,
+    overdue: Annotated[
+        BoolParam | None, Query(description="Past the 办结时限 and still being worked on")
+    ] = None,
+    escalated: Annotated[
+        BoolParam | None, Query(description="吹哨: escalated at least once")
+    ] = None,
+    assignee_person_id: Annotated[
+        IdParam | None, Query(description="Held by this party member")
+    ] = None,
+    channel: Channel | None = None,
+    received_from: Annotated[DateTime | None, Query(description="受理时间 ≥ this")] = None,
+    received_before: Annotated[DateTime | None, Query(description="受理时间 < this")] = None,
+    updated_since: Annotated[
+        DateTime | None, Query(description="Changed at or after this (sync)")
+    ] = None,
+    updated_before: Annotated[DateTime | None, Query(description="Changed before this")] = None,
+    sort: OrderSort = OrderSort.newest,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor | None = None,
 ) -> OrderPage:
-    """Orders the caller may see, newest first: residents their own, members what they
-    hold and the pools in their scope, departments theirs, staff their scope."""
+    """Orders the caller may see: residents their own, members what they hold and the
+    pools in their scope, departments theirs, staff their scope. Filters combine (AND);
+    every `sort` pages by keyset (pass `next_cursor` back with the same sort)."""
     filters = OrderFilters(
-        status=status,
+        status=tuple(OrderStatus(s) for s in status.split(",")) if status else (),
         category=category,
         unit_id=unit_id,
         assignee_me=assignee == "me",
         pool=pool,
         q=q,
+        overdue=overdue,
+        escalated=escalated,
+        assignee_person_id=assignee_person_id,
+        channel=channel,
+        received_from=received_from,
+        received_before=received_before,
+        updated_since=updated_since,
+        updated_before=updated_before,
     )
-    return await service.list_orders(session, principal, filters, limit=limit, cursor=cursor)
+    return await service.list_orders(
+        session, principal, filters, limit=limit, cursor=cursor, sort=sort
+    )
+
+
+@router.get(
+    "/{order_id}/files/{file_id}",
+    dependencies=[CanRead],
+    response_model=FileRead,
+    summary="A file of an order · 工单附件",
+)
+async def read_order_file(
+    order_id: IdParam,
+    file_id: IdParam,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> FileRead:
+    """A photo or voice note attached to the order (on submit, resolve or in a note),
+    with short-lived signed links to its bytes: for whoever may read the order."""
+    settings: Settings = request.app.state.settings
+    return await service.read_order_file(session, settings, principal, order_id, file_id)
 
 
 @router.get("/{order_id}", dependencies=[CanRead], summary="Read an order · 工单详情")
@@ -303,6 +364,29 @@ async def give_order_feedback(
     )
 
 
+@router.post(
+    "/{order_id}/staff-feedback",
+    dependencies=[CanDispatch, Idempotent],
+    responses=_STEP,
+    summary="Record a follow-up call · 代录回访",
+)
+async def record_staff_feedback(
+    order_id: IdParam,
+    body: StaffFeedbackIn,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> OrderRead:
+    """Staff record the resident's 回访 answers taken by phone, visit or SMS (with who
+    called): they close or reopen the order and count in the KPIs exactly as the
+    resident's own answers do; the report splits them by channel."""
+    return tagged(
+        response,
+        await work.staff_feedback(session, principal, order_id, body, if_match=if_match),
+    )
+
+
 # ---------------------------------------------------------------- members, teams, departments
 
 
@@ -419,6 +503,42 @@ async def resolve_order(
     return tagged(
         response, await work.resolve(session, principal, order_id, body, if_match=if_match)
     )
+
+
+@router.post(
+    "/{order_id}/whistle",
+    dependencies=[CanHandle, Idempotent],
+    responses=_STEP,
+    summary="Blow the whistle · 吹哨",
+)
+async def whistle_order(
+    order_id: IdParam,
+    body: ReasonIn,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> OrderRead:
+    """The holder escalates the order one level up by hand (社区吹哨, then 街道吹哨),
+    with a reason: the same `escalate` step the deadline job takes, marked `manual`."""
+    return tagged(
+        response, await work.whistle(session, principal, order_id, body, if_match=if_match)
+    )
+
+
+@router.get(
+    "/{order_id}/arrivals",
+    dependencies=[CanRead],
+    response_model=list[ArrivalRead],
+    responses=problem_responses(404),
+    summary="Department arrivals · 部门报到情况",
+)
+async def list_order_arrivals(
+    order_id: IdParam, principal: CurrentPrincipal, session: DbSession
+) -> list[ArrivalRead]:
+    """Every department whistled to the order (吹哨报到): when, by when it had to report,
+    when it did; `is_late` when after the limit (or still missing past it)."""
+    return await work.list_arrivals(session, principal, order_id)
 
 
 @router.post(

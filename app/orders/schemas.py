@@ -149,6 +149,9 @@ class OrderCreate(StrictModel):
     preferred_from: DateTime | None = None
     preferred_to: DateTime | None = None
     attachments: list[HttpsUrl] = Field(default_factory=list, max_length=9)
+    file_ids: list[Id] = Field(
+        default_factory=list, max_length=9, description="Photos or voice notes from /files"
+    )
     contact_name: Line | None = Field(default=None, max_length=50)
     contact_phone: Line | None = Field(
         default=None, max_length=20, pattern=r"^\+?[0-9][0-9 \-]{4,19}$"
@@ -248,6 +251,9 @@ class ContactIn(StrictModel):
 class NoteIn(StrictModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"text": "已购买配件"}]})
     text: Text = Field(min_length=1, max_length=1000)
+    file_ids: list[Id] = Field(
+        default_factory=list, max_length=9, description="Photos or voice notes from /files"
+    )
 
 
 class ResolveIn(StrictModel):
@@ -260,6 +266,9 @@ class ResolveIn(StrictModel):
     )
     result: Text = Field(min_length=1, max_length=2000)
     photos: list[HttpsUrl] = Field(default_factory=list, max_length=9)
+    photo_file_ids: list[Id] = Field(
+        default_factory=list, max_length=9, description="办结 photos uploaded to /files"
+    )
 
 
 class FeedbackIn(StrictModel):
@@ -284,13 +293,34 @@ class FeedbackIn(StrictModel):
 class OrderFilters:
     """Filters of the order list (query parameters)."""
 
-    status: OrderStatus | None = None
+    status: tuple[OrderStatus, ...] = ()
     category: str | None = None
     unit_id: int | None = None
     """The location's subtree."""
     assignee_me: bool = False
     pool: bool = False
     q: str | None = None
+    overdue: bool | None = None
+    escalated: bool | None = None
+    assignee_person_id: int | None = None
+    channel: Channel | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    updated_since: datetime | None = None
+    updated_before: datetime | None = None
+
+
+class OrderSort(enum.StrEnum):
+    """Order of the list; every one pages by keyset: ``-id`` newest first (default),
+    ``received_at`` / ``-received_at`` by 受理时间, ``deadline`` by 办结时限 (earliest first;
+    only orders that have one), ``updated_at`` oldest change first (for apps that sync
+    with ``updated_since``)."""
+
+    newest = "-id"
+    received = "received_at"
+    received_desc = "-received_at"
+    deadline = "deadline"
+    updated = "updated_at"
 
 
 # ---------------------------------------------------------------- responses
@@ -303,11 +333,42 @@ class AssigneeRead(BaseModel):
     department_id: int | None
 
 
+class FeedbackChannel(enum.StrEnum):
+    """How a 回访 answer was taken: ``self`` 居民自评 (in the app), or by staff: ``phone``
+    电话回访, ``visit`` 上门回访, ``sms`` 短信回访."""
+
+    self_ = "self"
+    phone = "phone"
+    visit = "visit"
+    sms = "sms"
+
+
+class StaffFeedbackIn(FeedbackIn):
+    """回访 taken by staff (most residents are called back by phone): the resident's
+    answers as given, how they were taken; the caller is recorded as who called."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "resolved": "yes",
+                    "satisfied": "basically",
+                    "comment": "电话回访",
+                    "channel": "phone",
+                }
+            ]
+        }
+    )
+    channel: Literal["phone", "visit", "sms"]
+
+
 class FeedbackRead(BaseModel):
     resolved: ResolvedAnswer
     satisfied: SatisfiedAnswer
     comment: str | None
     answered_at: datetime
+    channel: FeedbackChannel = Field(description="`self`: the resident; otherwise staff")
+    taken_by_user_id: int | None = Field(description="The staff member who took it")
 
 
 _ORDER_EXAMPLE: dict[str, Any] = {
@@ -338,6 +399,8 @@ _ORDER_EXAMPLE: dict[str, Any] = {
     "reject_reason": None,
     "result": None,
     "result_photos": [],
+    "attachment_file_ids": [],
+    "result_file_ids": [],
     "feedback": None,
     "rework_count": 0,
     "received_at": "2026-11-21T09:00:00+08:00",
@@ -377,6 +440,9 @@ class OrderRead(BaseModel):
     preferred_from: datetime | None
     preferred_to: datetime | None
     attachments: list[str]
+    attachment_file_ids: list[int] = Field(
+        description="Files attached on submit: GET /orders/{id}/files/{file_id}"
+    )
     contact_name: str | None
     contact_phone: str | None = Field(description="Masked unless resident, holder or pii")
     resident_person_id: int | None
@@ -391,6 +457,7 @@ class OrderRead(BaseModel):
     reject_reason: str | None
     result: str | None
     result_photos: list[str]
+    result_file_ids: list[int] = Field(description="办结 photos attached on resolve")
     feedback: FeedbackRead | None = Field(description="The latest 回访 answer")
     rework_count: int = Field(description="返工: reopened by unhappy answers")
     received_at: datetime

@@ -9,6 +9,7 @@ publishes ``order.<past tense of the step>`` to the outbox and writes an
 leaves neither history nor event nor audit record.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,10 +21,14 @@ from app.audit import service as audit_service
 from app.authz.permissions import PII
 from app.authz.principal import Principal
 from app.authz.scope import Scope
+from app.config import Settings
+from app.files import service as files_service
+from app.files.schemas import FileRead
 from app.integrations.events import publish
 from app.kit.etag import check_version
 from app.kit.masking import mask_mobile
-from app.kit.pagination import BY_ID, paginate
+from app.kit.pagination import BY_ID, Keyset, paginate
+from app.kit.types import DateTime, Id
 from app.orders import repository, visibility
 from app.orders.errors import (
     InvalidTransition,
@@ -38,6 +43,7 @@ from app.orders.schemas import (
     OrderFilters,
     OrderPage,
     OrderRead,
+    OrderSort,
     OrderSummary,
 )
 from app.orders.workflow import (
@@ -287,6 +293,8 @@ def _feedback(order: ServiceOrder) -> FeedbackRead | None:
             "satisfied": order.feedback_satisfaction,
             "comment": order.feedback_comment,
             "answered_at": order.feedback_at,
+            "channel": order.feedback_channel or "self",
+            "taken_by_user_id": order.feedback_by_user_id,
         }
     )
 
@@ -301,6 +309,24 @@ async def get_order(session: AsyncSession, principal: Principal, order_id: int) 
     return present(principal, order, held=held)
 
 
+async def read_order_file(
+    session: AsyncSession, settings: Settings, principal: Principal, order_id: int, file_id: int
+) -> FileRead:
+    """A file attached to an order, for whoever may read the order (404 otherwise)."""
+    await find(session, order_id, visibility.readable(principal), holder=visibility.held(principal))
+    return await files_service.read_attached(session, settings, order_id, file_id)
+
+
+BY_TIME: Keyset[tuple[datetime, int]] = Keyset(DateTime, Id)
+_SORT_KEYSETS: dict[OrderSort, tuple[Keyset[Any], Callable[[Any], Any]]] = {
+    OrderSort.newest: (BY_ID, lambda row: row.id),
+    OrderSort.received: (BY_TIME, lambda row: (row.received_at, row.id)),
+    OrderSort.received_desc: (BY_TIME, lambda row: (row.received_at, row.id)),
+    OrderSort.deadline: (BY_TIME, lambda row: (row.resolve_due_at, row.id)),
+    OrderSort.updated: (BY_TIME, lambda row: (row.updated_at, row.id)),
+}
+
+
 async def list_orders(
     session: AsyncSession,
     principal: Principal,
@@ -308,9 +334,11 @@ async def list_orders(
     *,
     limit: int,
     cursor: str | None,
+    sort: OrderSort = OrderSort.newest,
 ) -> OrderPage:
-    """Visible orders, newest first (keyset on id)."""
-    BY_ID.decode(cursor)  # a tampered cursor is a 400 even when the unit filter finds nothing
+    """Visible orders, filtered, in the order of ``sort`` (keyset on its key and id)."""
+    keyset, key = _SORT_KEYSETS[sort]
+    keyset.decode(cursor)  # a tampered cursor is a 400 even when the unit filter finds nothing
     where = [visibility.readable(principal)]
     if filters.unit_id is not None:
         unit = await repository.any_unit(session, filters.unit_id)
@@ -320,13 +348,13 @@ async def list_orders(
     if filters.assignee_me:
         where.append(visibility.held(principal))
     rows, next_cursor = await paginate(
-        BY_ID,
+        keyset,
         cursor,
         limit,
-        lambda before, n: repository.list_orders(
-            session, where, filters, before_id=before, limit=n
+        lambda after, n: repository.list_orders(
+            session, where, filters, sort=sort, after=after, limit=n
         ),
-        key=lambda row: row.id,
+        key=key,
     )
     return OrderPage(
         items=[OrderSummary.model_validate(row) for row in rows], next_cursor=next_cursor

@@ -5,6 +5,7 @@ the hierarchy asks of people (live people under a node, rewriting them when a
 subtree moves) runs over every scoped table in ``app.db.scoped``.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,3 +227,20 @@ async def membership_of(session: AsyncSession, person_id: int) -> int | None:
     return (
         await session.execute(select(PartyMember.id).where(PartyMember.person_id == person_id))
     ).scalar_one_or_none()
+
+
+async def live_people_with_mobile(session: AsyncSession, mobile: str) -> Sequence[Person]:
+    """Live people on record with this number, oldest first (the number is an index
+    lookup; a keyed hash replaces it once phone numbers are encrypted at rest)."""
+    query = (
+        select(Person)
+        .where(Person.mobile == mobile, Person.is_archived.is_(False))
+        .order_by(Person.id)
+        .limit(2)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def lock_person(session: AsyncSession, person_id: int) -> Person | None:
+    query = select(Person).where(Person.id == person_id).with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()

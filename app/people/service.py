@@ -318,3 +318,45 @@ async def export_people(
                 yield chunk
     async for chunk in writer.finish():
         yield chunk
+
+
+# ---------------------------------------------------------------- onboarding
+
+
+async def find_person_by_mobile(session: AsyncSession, mobile: str) -> Person | None:
+    """The one live person on record with this mainland mobile, locked; None when there
+    is none or several share it (a shared family number cannot pick one person, so the
+    resident registers and the grid worker decides)."""
+    found = await repository.live_people_with_mobile(session, mobile)
+    if len(found) != 1:
+        return None
+    return await repository.lock_person(session, found[0].id)
+
+
+async def register_resident(
+    session: AsyncSession,
+    unit: OrgUnit,
+    *,
+    name: str,
+    mobile: str | None,
+    address_room: str | None = None,
+) -> Person:
+    """A person a resident registered themself (自助登记) at their household, unverified
+    until the grid worker verifies them; audited by the caller's use case."""
+    if unit.level not in HOME_LEVELS or unit.is_archived:
+        raise InvalidHomeUnit()
+    person = Person(name=name, mobile=mobile, address_room=address_room)
+    _place(person, unit)
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def archive_registered(session: AsyncSession, person_id: int) -> None:
+    """A rejected self-registration: the person it made is archived (kept for the
+    orders that name it)."""
+    person = await repository.lock_person(session, person_id)
+    if person is not None and not person.is_archived:
+        person.is_archived = True
+        person.version += 1
+        await session.flush()

@@ -434,3 +434,18 @@ async def ranking(
         .order_by(ranked.c.earned.desc(), ranked.c.account_id.desc())
     )
     return rows.all()
+
+
+async def rule_rows_in_force(session: AsyncSession, town_id: int) -> Sequence[PointsRule]:
+    """The versions in force now for a town: its own and the defaults (structural, like
+    ``rules_in_force``), the town's first."""
+    query = (
+        select(PointsRule)
+        .where(
+            PointsRule.valid_from <= func.now(),
+            or_(PointsRule.valid_to.is_(None), PointsRule.valid_to > func.now()),
+            or_(PointsRule.town_id == town_id, PointsRule.town_id.is_(None)),
+        )
+        .order_by(PointsRule.kind, PointsRule.key, PointsRule.town_id.is_(None))
+    )
+    return (await session.scalars(query)).all()

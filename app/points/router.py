@@ -24,6 +24,7 @@ from app.points.schemas import (
     ReversalCreate,
     RuleChange,
     RuleChanged,
+    RuleRead,
     StatementPage,
     StatementQuery,
     TransactionRead,
@@ -154,6 +155,21 @@ async def reverse_points_transaction(
     """A new transaction negating the original, once (409 ``points.already_reversed``);
     refused (409) when a member no longer holds the points."""
     return await service.reverse_transaction(session, principal, transaction_id, body)
+
+
+@router.get(
+    "/rules",
+    response_model=list[RuleRead],
+    responses=problem_responses(403, 404),
+    summary="Earning rules in force · 现行积分规则",
+)
+async def list_points_rules(
+    principal: CanReadPoints,
+    session: DbSession,
+    town_id: Annotated[IdParam, Query(description="The town whose rules apply")],
+) -> list[RuleRead]:
+    """Per kind and key, the town's own version in force, else the default."""
+    return await service.rules_for_town(session, principal, town_id)
 
 
 @router.post(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.authz.permissions import POINTS_AWARD, POINTS_RULES
+from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
 from app.authz.principal import Principal
 from app.integrations.idempotency import KeyReused
 from app.kit.calendar import BUSINESS_TZ
@@ -517,3 +517,17 @@ async def change_rule(session: AsyncSession, principal: Principal, body: RuleCha
         place=unit,
     )
     return changed
+
+
+async def rules_for_town(
+    session: AsyncSession, principal: Principal, town_id: int
+) -> list[RuleRead]:
+    """The earning rules in force in a town: for each kind and key its own version if
+    it has one, else the default (``town_id`` null)."""
+    unit = await repository.get_unit(session, town_id, principal.scope(POINTS_READ))
+    if unit is None or unit.level != "town":
+        raise TownNotFound()
+    chosen: dict[tuple[str, str], RuleRead] = {}
+    for rule in await repository.rule_rows_in_force(session, town_id):
+        chosen.setdefault((rule.kind, rule.key), RuleRead.model_validate(rule))
+    return list(chosen.values())

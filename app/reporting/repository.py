@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
-from app.orders.models import KpiSetting, OrderCategory, ServiceOrder
+from app.orders.models import DepartmentArrival, KpiSetting, OrderCategory, ServiceOrder
 from app.orders.workflow import OrderStatus
 from app.reporting.rules import STILL_WORKING
 
@@ -165,6 +165,71 @@ def _figures(q: ReportQuery) -> list[Any]:
         .label("overdue"),
         count().filter(counted, O.escalation_level > 0).label("escalated"),
     ]
+
+
+async def arrival_counts(session: AsyncSession, q: ReportQuery) -> RowMapping:
+    """吹哨报到 双考核: the departments whistled to orders of the subtree and period, and
+    how they reported: in time, late, or not yet past the limit."""
+    A = DepartmentArrival
+    late = or_(A.arrived_at > A.due_at, and_(A.arrived_at.is_(None), A.due_at < q.as_of))
+    query = (
+        select(
+            func.count().label("whistled"),
+            func.count().filter(A.arrived_at <= A.due_at).label("on_time"),
+            func.count().filter(A.arrived_at > A.due_at).label("arrived_late"),
+            func.count().filter(A.arrived_at.is_(None), A.due_at < q.as_of).label("missing"),
+            func.count().filter(late).label("late"),
+        )
+        .select_from(A)
+        .join(O, O.id == A.order_id)
+        .where(
+            q.visible.clause(O),
+            q.subtree.clause(O),
+            O.received_at >= q.start,
+            O.received_at < q.end,
+        )
+    )
+    return (await session.execute(query)).mappings().one()
+
+
+async def feedback_by_channel(session: AsyncSession, q: ReportQuery) -> list[RowMapping]:
+    """回访 answers per channel (the resident's own, ``self``, or staff's phone, visit,
+    sms), counted as the summary counts them: the split of its resolution and
+    satisfaction rates."""
+    excluded: ColumnElement[bool] = O.status.in_(list(q.excluded_statuses))
+    if q.exclude_flagged:
+        excluded = or_(excluded, O.is_excluded)
+    channel = func.coalesce(O.feedback_channel, "self")
+    res_answered = O.feedback_resolved.is_not(None)
+    sat_answered = O.feedback_satisfaction.is_not(None)
+    query = (
+        select(
+            channel.label("channel"),
+            func.count().filter(res_answered).label("resolution_answered"),
+            func.coalesce(
+                func.sum(_credit(O.feedback_resolved, q.resolution_credits)).filter(res_answered),
+                0,
+            ).label("resolution_credit"),
+            func.count().filter(sat_answered).label("satisfaction_answered"),
+            func.coalesce(
+                func.sum(_credit(O.feedback_satisfaction, q.satisfaction_credits)).filter(
+                    sat_answered
+                ),
+                0,
+            ).label("satisfaction_credit"),
+        )
+        .where(
+            q.visible.clause(O),
+            q.subtree.clause(O),
+            O.received_at >= q.start,
+            O.received_at < q.end,
+            not_(excluded),
+            or_(res_answered, sat_answered),
+        )
+        .group_by(channel)
+        .order_by(channel)
+    )
+    return list((await session.execute(query)).mappings())
 
 
 def _rate(numerator: Any, denominator: Any) -> ColumnElement[Any]:

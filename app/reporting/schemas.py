@@ -263,6 +263,25 @@ class ChildStats(BaseModel):
     figures: KpiFigures
 
 
+class ArrivalStats(BaseModel):
+    """吹哨报到 双考核: departments whistled to the orders, and how they reported (部门报到)."""
+
+    whistled: int
+    on_time: int
+    late: int = Field(description="Arrived after the limit, or still missing past it")
+    arrived_late: int
+    missing: int = Field(description="Not arrived, the limit passed")
+
+
+class ChannelStats(BaseModel):
+    """The 回访 answers taken one way: ``self`` (the resident in the app) or by staff
+    (``phone``, ``visit``, ``sms``)."""
+
+    channel: str
+    resolution_rate: Rate
+    satisfaction_rate: Rate
+
+
 class OrderStats(BaseModel):
     """The 接诉即办 report of a subtree over a period (三率, times, overdue, escalations)."""
 
@@ -299,6 +318,13 @@ class OrderStats(BaseModel):
     )
     by_child: list[ChildStats] = Field(
         description="Per node one level below, ranked (best first); empty for a household"
+    )
+    department_arrivals: ArrivalStats | None = Field(
+        default=None, description="部门报到 of the whistled departments (吹哨报到 双考核)"
+    )
+    by_feedback_channel: list[ChannelStats] = Field(
+        default_factory=list,
+        description="回访 answers split by how they were taken; they add up to the summary's",
     )
     at_unit: KpiFigures | None = Field(
         description="Orders placed at the unit itself rather than under a child (null if none)"

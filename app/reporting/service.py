@@ -21,7 +21,9 @@ from app.orders.workflow import OrderStatus
 from app.reporting import repository, rules
 from app.reporting.errors import KpiSettingsInvalid
 from app.reporting.schemas import (
+    ArrivalStats,
     CategoryStats,
+    ChannelStats,
     ChildStats,
     Definitions,
     KpiFigures,
@@ -57,6 +59,12 @@ async def order_stats(
         summary=_figures(_one(rows, lambda r: r["g_category"] == 1 and r["g_child"] == 1)),
         by_category=await _by_category(session, rows),
         by_child=_by_child(rows, children),
+        department_arrivals=ArrivalStats.model_validate(
+            dict(await repository.arrival_counts(session, query))
+        ),
+        by_feedback_channel=[
+            _channel(r) for r in await repository.feedback_by_channel(session, query)
+        ],
         at_unit=_at_unit(rows),
         definitions=_definitions(settings, query),
     )
@@ -135,6 +143,19 @@ def _one(rows: list[Any], match: Any) -> Mapping[str, Any] | None:
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _channel(row: Mapping[str, Any]) -> ChannelStats:
+    def rate(credit: str, answered: str) -> Rate:
+        n = int(row[answered])
+        value = float(row[credit])
+        return Rate(rate=round(value / n, 4) if n else None, numerator=value, denominator=n)
+
+    return ChannelStats(
+        channel=row["channel"],
+        resolution_rate=rate("resolution_credit", "resolution_answered"),
+        satisfaction_rate=rate("satisfaction_credit", "satisfaction_answered"),
+    )
 
 
 def _figures(row: Mapping[str, Any] | None) -> KpiFigures:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, delete, exists, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -264,3 +264,16 @@ async def grant_with_unit(session: AsyncSession, grant_id: int) -> tuple[RoleGra
     )
     row = (await session.execute(query)).first()
     return (row[0], row[1]) if row else None
+
+
+async def lock_account(session: AsyncSession, user_id: int) -> UserAccount | None:
+    query = select(UserAccount).where(UserAccount.id == user_id).with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def delete_role_grants(session: AsyncSession, user_id: int, role: str) -> None:
+    await session.execute(
+        delete(RoleGrant)
+        .where(RoleGrant.user_id == user_id, RoleGrant.role == role)
+        .execution_options(synchronize_session=False)
+    )

@@ -35,6 +35,9 @@ class RoleCode(enum.StrEnum):
     """党员 · party member."""
     resident = "resident"
     """居民 · resident."""
+    resident_pending = "resident_pending"
+    """待核实居民 · self-registered resident awaiting the grid worker: files and follows
+    their own orders only."""
     auditor = "auditor"
     """审计员 · auditor (read-only, sees the audit log)."""
 

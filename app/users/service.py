@@ -390,3 +390,47 @@ async def _check_linkable_person(
 def _check_policy(password: str, username: str | None) -> None:
     if violations := check_password_policy(password, username):
         raise WeakPassword(violations=violations)
+
+
+# ---------------------------------------------------------------- resident onboarding
+
+
+async def lock_account(session: AsyncSession, user_id: int) -> UserAccount | None:
+    """The account, locked for the rest of the transaction (one onboarding at a time)."""
+    return await repository.lock_account(session, user_id)
+
+
+async def link_onboarded_person(
+    session: AsyncSession, account: UserAccount, person_id: int, role: str, unit_id: int
+) -> bool:
+    """Onboarding links the account to its person and grants ``role`` at the home unit,
+    by rule rather than by a member of staff (the callers audit it). False when another
+    account already acts as that person (the unique index decides a race)."""
+    if await repository.account_of_person(session, person_id) is not None:
+        return False
+    account.person_id = person_id
+    account.version += 1
+    await session.flush()
+    await repository.insert_grant(
+        session, user_id=account.id, role=role, org_unit_id=unit_id, granted_by=None
+    )
+    return True
+
+
+async def replace_role(
+    session: AsyncSession, user_id: int, old: str, new: str | None, unit_id: int
+) -> None:
+    """A pending resident verified (``new``) or rejected (``None``)."""
+    await repository.delete_role_grants(session, user_id, old)
+    if new is not None:
+        await repository.insert_grant(
+            session, user_id=user_id, role=new, org_unit_id=unit_id, granted_by=None
+        )
+
+
+async def unlink_person(session: AsyncSession, user_id: int) -> None:
+    account = await repository.lock_account(session, user_id)
+    if account is not None and account.person_id is not None:
+        account.person_id = None
+        account.version += 1
+        await session.flush()

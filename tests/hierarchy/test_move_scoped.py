@@ -19,6 +19,7 @@ from app.db.models import Base
 from app.db.scoped import scoped_tables
 from app.hierarchy.models import OrgUnit
 from app.integrations.webhooks.models import WebhookSubscription
+from app.onboarding.models import HouseholdInvitation, ResidentRegistration
 from app.orders.models import VolunteerTeam
 from app.participation.models import Activity
 from app.participation.registrations.models import DualRegistration
@@ -51,6 +52,8 @@ KNOWN_SCOPED = {
     "work_unit_commitment",
     "dual_registration",
     "micro_wish",
+    "resident_registration",
+    "household_invitation",
 }
 """Tables known to carry ancestor ids today; the registry holds at least these."""
 KEEPS_ITS_PLACE = {"audit_event", "outbox_event"}
@@ -192,6 +195,20 @@ async def _seed(
     )
     await db.flush()
     await seed_governance_rows(db, person, grid)
+    db.add_all(
+        [
+            ResidentRegistration(
+                user_id=user.id, person_id=person.id, household_unit_id=home.id, **_place(home)
+            ),
+            HouseholdInvitation(
+                code=f"MV{next(_pickup):06d}",
+                household_unit_id=home.id,
+                expires_at=starts,
+                **_place(home),
+            ),
+        ]
+    )
+    await db.flush()
 
 
 async def _snapshot(db: AsyncSession, table: Table) -> dict[tuple[Any, ...], dict[str, Any]]:

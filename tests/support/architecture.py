@@ -449,6 +449,7 @@ STRUCTURAL_FILTERS: set[tuple[str, str]] = {
     # Over every scoped table of the registry: a move's rewrite, archive's live count.
     ("db/scoped.py", "rewrite_ancestors"),
     ("db/scoped.py", "count_live_under"),
+    ("db/scoped.py", "count_open_under"),
     ("hierarchy/repository.py", "subtree_counts"),
     ("hierarchy/repository.py", "count_live_children"),
     # Natural keys, not visibility: a person's account in a town, a town's system
@@ -456,6 +457,7 @@ STRUCTURAL_FILTERS: set[tuple[str, str]] = {
     ("points/repository.py", "member_account"),
     ("points/repository.py", "system_account_ids"),
     ("points/repository.py", "rules_in_force"),
+    ("points/repository.py", "rule_rows_in_force"),
     ("points/repository.py", "close_current_rule"),
     ("points/repository.py", "_RULE_COLUMNS"),  # selects whether a rule is a town's own
     # The demo seed places its own data; it acts as the system, not as a caller.

@@ -10,7 +10,10 @@ with a JSON body (served as ``text/plain``, as WeChat does):
 - ``/cgi-bin/token``: a new ``access_token`` (7200 s) for a known appid and secret;
 - ``/cgi-bin/message/subscribe/send``: 40001 for an unknown token, 42001 for an
   expired one, 47003 for a malformed body, then any error scripted for the openid
-  (``fail_next``); otherwise the message is kept in ``sent``.
+  (``fail_next``); otherwise the message is kept in ``sent``;
+- ``/wxa/business/getuserphonenumber``: 40001 / 42001 for an unknown or expired token,
+  40029 for an unknown phone code, 40163 for one used twice; otherwise ``phone_info``
+  with the number registered by ``add_phone_code``.
 """
 
 import asyncio
@@ -43,6 +46,9 @@ class FakeWechat:
     """openid → errcodes its next sends answer, in turn."""
     sent: list[dict[str, Any]] = field(default_factory=list)
     send_attempts: list[dict[str, Any]] = field(default_factory=list)
+    phone_codes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """getPhoneNumber code → (number, country code)."""
+    phone_calls: list[dict[str, Any]] = field(default_factory=list)
     token_delay: float = 0.0
     """Seconds ``/cgi-bin/token`` takes to answer (to make refreshes overlap)."""
     _server: uvicorn.Server | None = None
@@ -59,6 +65,9 @@ class FakeWechat:
             body["unionid"] = unionid
         self.codes[code] = body
 
+    def add_phone_code(self, code: str, number: str, country: str = "86") -> None:
+        self.phone_codes[code] = (number, country)
+
     def add_error(self, code: str, errcode: int, errmsg: str) -> None:
         self.codes[code] = {"errcode": errcode, "errmsg": errmsg}
 
@@ -72,6 +81,8 @@ class FakeWechat:
         self.scripted.clear()
         self.sent.clear()
         self.send_attempts.clear()
+        self.phone_codes.clear()
+        self.phone_calls.clear()
 
     def expire_tokens(self) -> None:
         """Every token issued so far now answers 42001 (access_token expired)."""
@@ -113,6 +124,36 @@ class FakeWechat:
         self.sent.append(body)
         return _json({"errcode": 0, "errmsg": "ok", "msgid": len(self.sent)})
 
+    async def _phone(self, request: Request) -> Response:
+        token = request.query_params.get("access_token", "")
+        try:
+            code = json.loads(await request.body()).get("code", "")
+        except (ValueError, AttributeError):
+            code = ""
+        self.phone_calls.append({"token": token, "code": code})
+        if token not in self.tokens:
+            return _json({"errcode": 40001, "errmsg": "invalid credential"})
+        if token in self.expired:
+            return _json({"errcode": 42001, "errmsg": "access_token expired"})
+        if code in self.used:
+            return _json({"errcode": 40163, "errmsg": "code been used"})
+        if code not in self.phone_codes:
+            return _json({"errcode": 40029, "errmsg": "invalid code"})
+        self.used.add(code)
+        number, country = self.phone_codes[code]
+        return _json(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "phone_info": {
+                    "phoneNumber": number if country == "86" else f"+{country}{number}",
+                    "purePhoneNumber": number,
+                    "countryCode": country,
+                    "watermark": {"timestamp": int(time.time()), "appid": self.tokens[token]},
+                },
+            }
+        )
+
     async def _jscode2session(self, request: Request) -> Response:
         params = dict(request.query_params)
         self.calls.append(params)
@@ -139,6 +180,7 @@ class FakeWechat:
                 Route("/sns/jscode2session", self._jscode2session),
                 Route("/cgi-bin/token", self._token),
                 Route("/cgi-bin/message/subscribe/send", self._send, methods=["POST"]),
+                Route("/wxa/business/getuserphonenumber", self._phone, methods=["POST"]),
             ]
         )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.authz.principal import Principal
 from app.config import Settings
-from app.integrations.wechat import repository
+from app.integrations.wechat import phone, repository, tokens
+from app.integrations.wechat.client import WechatUnavailable
 from app.integrations.wechat.errors import NotSignedInWithWechat, NoWechatAccount, UnknownApp
 from app.integrations.wechat.schemas import (
     SubscribeResult,
@@ -48,3 +49,26 @@ async def record_subscriptions(
 async def list_subscriptions(session: AsyncSession, principal: Principal) -> SubscriptionList:
     rows = await repository.subscriptions_of(session, _user(principal))
     return SubscriptionList(items=[SubscriptionRead.model_validate(row) for row in rows])
+
+
+async def verified_phone_number(
+    session: AsyncSession, settings: Settings, app_id: str, code: str
+) -> str:
+    """The number WeChat verified behind a ``getPhoneNumber`` code. A token WeChat
+    refuses is refreshed once (another worker may have replaced it). Raises
+    ``client.WechatInvalidCode`` for a bad code, ``client.WechatUnavailable`` otherwise."""
+    if app_id not in settings.wechat_apps:
+        raise UnknownApp()
+    stale: str | None = None
+    for _ in range(2):
+        token = await tokens.current(session, settings, app_id, stale=stale)
+        try:
+            return await phone.get_phone_number(
+                settings.wechat_base_url,
+                access_token=token,
+                code=code,
+                timeout_seconds=settings.wechat_timeout_seconds,
+            )
+        except phone.WechatStaleToken:
+            stale = token
+    raise WechatUnavailable(None, "access token refused twice")

@@ -12,6 +12,7 @@ from app.authz.principal import Principal
 from app.authz.scope import Scope
 from app.db.base import ANCESTOR_COLUMNS
 from app.errors import Forbidden
+from app.files import service as files_service
 from app.hierarchy.models import OrgUnit
 from app.kit.calendar import BUSINESS_TZ
 from app.orders import repository
@@ -47,10 +48,19 @@ async def submit_order(session: AsyncSession, principal: Principal, data: OrderC
         **_fresh_columns(),
         **_place_of(unit),
         **data.model_dump(
-            exclude={"resident_person_id", "location_unit_id", "contact_name", "contact_phone"}
+            exclude={
+                "resident_person_id",
+                "location_unit_id",
+                "contact_name",
+                "contact_phone",
+                "file_ids",
+            }
         ),
     )
     await repository.add(session, order)
+    order.attachment_file_ids = await files_service.attach_to_order(
+        session, principal, data.file_ids, order.id
+    )
     await record(session, Actor.of(principal), order, SUBMIT, None, now=now)
     return present(principal, order)
 
@@ -64,6 +74,7 @@ def _fresh_columns() -> dict[str, Any]:
         "is_excluded": False,
         "rework_count": 0,
         "result_photos": [],
+        "result_file_ids": [],
         "version": 1,
     }
 
