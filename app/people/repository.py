@@ -69,11 +69,9 @@ async def get_person(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def id_number_holder(session: AsyncSession, id_number_hash: str) -> int | None:
-    """Who holds an ID number, anywhere: uniqueness is global, not per scope."""
-    return (
-        await session.execute(select(Person.id).where(Person.id_number_hash == id_number_hash))
-    ).scalar_one_or_none()
+async def id_number_holder_row(session: AsyncSession, id_number_hash: str) -> Person | None:
+    query = select(Person).where(Person.id_number_hash == id_number_hash)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -83,6 +81,8 @@ class PersonFilter:
     id_number_hash: str | None = None
     home_unit_id: int | None = None
     include_archived: bool = False
+    pii_scope: Scope | None = None
+    """Exact search by number: only people over whom the caller holds ``pii``."""
 
 
 def _people_where(
@@ -96,6 +96,8 @@ def _people_where(
         criteria.append(Person.mobile == where.mobile)
     if where.id_number_hash is not None:
         criteria.append(Person.id_number_hash == where.id_number_hash)
+    if where.pii_scope is not None:
+        criteria.append(where.pii_scope.clause(Person))
     if where.home_unit_id is not None:
         criteria.append(Person.home_unit_id == where.home_unit_id)
     if not where.include_archived:
