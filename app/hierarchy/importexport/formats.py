@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import IO, Any, Final
 
+from app.kit.cells import FORMULA_START, append_row, safe_row
+
 COLUMNS: Final = (
     "code",
     "name",
@@ -100,6 +102,8 @@ def _text(cell: Any) -> str | None:
         value = str(int(cell))
     else:
         value = str(cell)
+    if value[:1] == "'" and value[1:2] and value[1] in FORMULA_START:
+        value = value[1:]  # our exports' neutralised formula start: the file imports again
     value = value.strip()
     return value or None
 
@@ -163,20 +167,21 @@ class ExportWriter:
             # A BOM lets Excel open UTF-8 CSV with Chinese text correctly.
             self._text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
             self._csv = csv.writer(self._text)
-            self._csv.writerow(COLUMNS)
+            self._csv.writerow(safe_row(COLUMNS))
         else:
             from openpyxl import Workbook
 
             # write_only keeps memory flat: rows go to a temporary file as they come.
             self._workbook = Workbook(write_only=True)
             self._sheet = self._workbook.create_sheet("org_units")
-            self._sheet.append(list(COLUMNS))
+            append_row(self._sheet, COLUMNS)
 
     def write(self, row: RawRow) -> None:
+        # Names and phones come from users: cleaned and neutralised (app/kit/cells.py).
         if self._fmt is FileFormat.csv:
-            self._csv.writerow(["" if v is None else v for v in row])
+            self._csv.writerow(safe_row("" if v is None else v for v in row))
         else:
-            self._sheet.append(list(row))
+            append_row(self._sheet, row)
 
     def write_many(self, rows: Iterable[RawRow]) -> None:
         for row in rows:
