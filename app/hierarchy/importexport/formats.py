@@ -8,6 +8,7 @@ without BOM) or, failing that, as GB18030, which Excel in Chinese locales writes
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import IO, Any, Final
@@ -145,9 +146,33 @@ def _csv_cells(stream: IO[bytes]) -> Iterator[list[str]]:
         text.detach()
 
 
+# An xlsx is a zip: a 1.5 MB file can unpack to gigabytes (a "zip bomb" in its shared
+# strings). Its directory says how large each part unpacks, checked before parsing.
+MAX_XLSX_UNPACKED: Final = 512 * 1024 * 1024
+MAX_XLSX_RATIO: Final = 200
+"""Unpacked / packed per part; real sheets of repetitive rows stay well under 100."""
+MAX_XLSX_PARTS: Final = 1000
+
+
+def check_archive(stream: IO[bytes]) -> None:
+    """Raises :class:`HeaderProblem` ``archive_too_large`` for an xlsx whose parts
+    would unpack beyond the limits; reads only the zip's directory."""
+    with zipfile.ZipFile(stream) as archive:
+        parts = archive.infolist()
+    stream.seek(0)
+    total = sum(part.file_size for part in parts)
+    if (
+        len(parts) > MAX_XLSX_PARTS
+        or total > MAX_XLSX_UNPACKED
+        or any(p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1024) for p in parts)
+    ):
+        raise HeaderProblem("archive_too_large")
+
+
 def _xlsx_cells(stream: IO[bytes]) -> Iterator[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
+    check_archive(stream)
     # read_only streams the sheet XML instead of building every cell object.
     workbook = load_workbook(stream, read_only=True, data_only=True)
     try:
