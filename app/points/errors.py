@@ -18,6 +18,7 @@ __all__ = [
     "PersonNotFound",
     "ReverseRedemptionViaShop",
     "RuleKeyRequired",
+    "SelfAdjustment",
     "TownNotFound",
     "TransactionNotFound",
     "UnbalancedTransaction",
@@ -99,3 +100,12 @@ class RuleKeyRequired(BusinessRuleViolation):
     code = "points.rule_key_required"
     message_zh = "该类规则须指定类别或活动类型"
     message_en = "This kind of rule needs a key (order category or activity type)"
+
+
+class SelfAdjustment(Forbidden):
+    """Nobody awards points to, or deducts them from, the person their own account
+    acts as: another holder of ``points.award`` does."""
+
+    code = "points.self_adjustment"
+    message_zh = "不能为自己奖扣积分，请由其他管理员办理"
+    message_en = "You cannot award points to or deduct them from yourself"

@@ -30,6 +30,7 @@ from app.points.errors import (
     PersonNotFound,
     ReverseRedemptionViaShop,
     RuleKeyRequired,
+    SelfAdjustment,
     TownNotFound,
     TransactionNotFound,
 )
@@ -428,6 +429,8 @@ async def adjust(
     the route requires): the ledger key derived from it refuses a second posting even
     after the stored response has expired."""
     person = await _person_in_scope(session, principal, body.person_id)
+    if principal.person_id is not None and principal.person_id == person.id:
+        raise SelfAdjustment()
     account = await accounts.member_account(session, person.id)
     town = await accounts.town_accounts(session, account.town_id)
     award = body.amount > 0

@@ -29,6 +29,7 @@ from app.users.errors import (
     GrantRequired,
     OutranksCaller,
     PersonAlreadyLinked,
+    SelfDealing,
     UsernameTaken,
     UserNotFound,
     WeakPassword,
@@ -175,6 +176,10 @@ async def grant_role(
     session: AsyncSession, principal: Principal, user_id: int, body: GrantCreate
 ) -> GrantRead:
     account = await _visible(session, principal, user_id, USERS_WRITE)
+    if account.id == principal.user_id:
+        # Also for roles whose permissions the caller holds already: "own-capacity"
+        # roles (member, resident) would otherwise pass the escalation check.
+        raise SelfDealing()
     unit = await _grantable_unit(session, principal, body.role, body.org_unit_id)
     grant_id = await repository.insert_grant(
         session,
@@ -316,6 +321,8 @@ async def _apply_update(
         account.is_active = body.is_active
         changed.append("is_active")
     if "person_id" in body.model_fields_set and body.person_id != account.person_id:
+        if account.id == principal.user_id:
+            raise SelfDealing()
         if body.person_id is not None:
             await _check_linkable_person(session, principal, body.person_id, account.id)
         account.person_id = body.person_id
