@@ -69,6 +69,16 @@ async def get_person(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def people_by_mobile(session: AsyncSession, mobile: str, limit: int) -> list[Person]:
+    query = (
+        select(Person)
+        .where(Person.mobile == mobile, Person.is_archived.is_(False))
+        .order_by(Person.id)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
 async def id_number_holder_row(session: AsyncSession, id_number_hash: str) -> Person | None:
     query = select(Person).where(Person.id_number_hash == id_number_hash)
     return (await session.execute(query)).scalar_one_or_none()

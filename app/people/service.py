@@ -18,6 +18,7 @@ from app.db.base import ANCESTOR_COLUMNS
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
 from app.kit.pagination import BY_ID, paginate
+from app.kit.phone import normalize_mobile
 from app.people import export, repository
 from app.people.errors import (
     HomeUnitNotFound,
@@ -330,6 +331,23 @@ async def archive_person(
         place=person,
     )
     return present_person(person, principal.scope(PII), codec)
+
+
+# ---------------------------------------------------------------- matching
+
+
+async def find_person_by_mobile(session: AsyncSession, mobile: str) -> Person | None:
+    """The one live person registered with ``mobile`` (any spelling a user types or
+    WeChat gives: +86, spaces, dashes), for matching a verified phone number to a
+    person (WeChat getPhoneNumber). None when nobody, or more than one person, holds
+    it: an ambiguous number links nobody. No scope: the caller proved the number is
+    theirs; what it may then see is decided by the grants of its account."""
+    try:
+        normal = normalize_mobile(mobile)
+    except ValueError:
+        return None
+    found = await repository.people_by_mobile(session, normal, limit=2)
+    return found[0] if len(found) == 1 else None
 
 
 # ---------------------------------------------------------------- export
