@@ -14,8 +14,9 @@ from app.audit import service as audit_service
 from app.authz.permissions import PEOPLE_READ, USERS_READ, USERS_WRITE
 from app.authz.principal import Principal
 from app.authz.scope import Scope
-from app.errors import OrgUnitNotFound, PersonNotFound
+from app.errors import AppError, OrgUnitNotFound, PersonNotFound
 from app.hierarchy.models import OrgUnit
+from app.kit import ratelimit
 from app.kit.etag import check_version
 from app.kit.hashing import hash_password, verify_password
 from app.kit.masking import mask_mobile
@@ -260,16 +261,29 @@ async def read_me(session: AsyncSession, principal: Principal) -> Me:
 
 
 async def change_own_password(
-    session: AsyncSession, principal: Principal, body: PasswordChange
-) -> None:
+    session: AsyncSession,
+    principal: Principal,
+    body: PasswordChange,
+    limiter: ratelimit.RateLimiter,
+    max_failures: int,
+    window_minutes: int,
+) -> AppError | None:
     """The caller changes its own password with the current one; every other session
-    of the account ends (refresh tokens revoked, access tokens by their version)."""
+    of the account ends (refresh tokens revoked, access tokens by their version).
+    Wrong current passwords are throttled like sign-ins: a stolen access token must not
+    become a way to guess the password. A refusal is returned, not raised, so the
+    request commits (as a refused sign-in does)."""
     account = await repository.get_account(session, principal.user_id or 0, for_update=True)
     if account is None or account.password_hash is None:
         raise WrongCurrentPassword()
+    item = ratelimit.RateLimitItemPerMinute(max_failures, window_minutes)
+    decision = await limiter.peek(item, "password-change", str(account.id))
+    if not decision.allowed:
+        return ratelimit.RateLimited(decision)
     stored = account.password_hash
     if not await asyncio.to_thread(verify_password, stored, body.current_password):
-        raise WrongCurrentPassword()
+        await limiter.hit(item, "password-change", str(account.id))
+        return WrongCurrentPassword()
     _check_policy(body.new_password, account.username)
     account.password_hash = await asyncio.to_thread(hash_password, body.new_password)
     await repository.revoke_refresh_tokens(session, account.id)
@@ -277,6 +291,7 @@ async def change_own_password(
     account.version += 1
     await repository.save(session, account)
     await _audit_self(session, principal, account, "user.change_password", "success")
+    return None
 
 
 async def sign_out_everywhere(session: AsyncSession, principal: Principal) -> None:
