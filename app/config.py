@@ -101,6 +101,10 @@ class Settings(BaseSettings):
 
     login_failure_window_minutes: int = 15
 
+    points_approval_threshold: int = Field(default=500, ge=0)
+    """四眼原则: a manual award or deduction of more points than this (absolute value)
+    waits for a second holder of ``points.award`` to approve it."""
+
     redis_url: str | None = None
     """Shared state of the rate limits in Redis (``redis://…``); unset: in PostgreSQL."""
 

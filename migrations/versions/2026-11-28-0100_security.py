@@ -1,4 +1,4 @@
-"""security: token versions, rate-limit counters, encrypted phone numbers
+"""security: token versions, rate-limit counters, four-eyes points adjustments
 
 Revision ID: 20261128_0100
 Revises: 20261127_2200
@@ -14,6 +14,9 @@ revision: str = "20261128_0100"
 down_revision: str | None = "20261127_2200"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+ANCESTORS = ("town_id", "community_id", "grid_id", "building_id", "household_id")
+REQUEST = "points_adjustment_request"
 
 
 def upgrade() -> None:
@@ -33,9 +36,68 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_limit_counter")),
     )
     op.create_index("ix_rate_limit_counter_expires_at", "rate_limit_counter", ["expires_at"])
+    _adjustment_requests()
+
+
+def _adjustment_requests() -> None:
+    """四眼原则: adjustments above the threshold wait here for a second approver."""
+    op.create_table(
+        REQUEST,
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("person_id", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("status", sa.String(16), server_default=sa.text("'pending'"), nullable=False),
+        sa.Column("request_key", sa.String(200), nullable=False),
+        sa.Column("requested_by", sa.BigInteger(), nullable=True),
+        sa.Column("requester_subject", sa.String(100), nullable=False),
+        sa.Column(
+            "requested_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("decided_by", sa.BigInteger(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.String(500), nullable=True),
+        sa.Column("transaction_id", sa.BigInteger(), nullable=True),
+        sa.Column("town_id", sa.BigInteger(), nullable=False),
+        *(sa.Column(column, sa.BigInteger(), nullable=True) for column in ANCESTORS[1:]),
+        sa.CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected')", name=op.f(f"ck_{REQUEST}_status")
+        ),
+        sa.CheckConstraint("amount <> 0", name=op.f(f"ck_{REQUEST}_amount_not_zero")),
+        sa.CheckConstraint(
+            "(status = 'approved') = (transaction_id IS NOT NULL)",
+            name=op.f(f"ck_{REQUEST}_approved_has_transaction"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f(f"fk_{REQUEST}_person_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by"],
+            ["user_account.id"],
+            name=op.f(f"fk_{REQUEST}_requested_by_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by"], ["user_account.id"], name=op.f(f"fk_{REQUEST}_decided_by_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["points_transaction.id"],
+            name=op.f(f"fk_{REQUEST}_transaction_id_points_transaction"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{REQUEST}")),
+        sa.UniqueConstraint("request_key", name=op.f(f"uq_{REQUEST}_request_key")),
+        sa.UniqueConstraint("transaction_id", name=op.f(f"uq_{REQUEST}_transaction_id")),
+    )
+    for column in ("person_id", *ANCESTORS):
+        op.create_index(op.f(f"ix_{REQUEST}_{column}"), REQUEST, [column])
+    op.create_index(op.f(f"ix_{REQUEST}_status_id"), REQUEST, ["status", "id"])
 
 
 def downgrade() -> None:
+    op.drop_table(REQUEST)
     op.drop_table("rate_limit_counter")
     op.drop_column("user_account", "token_version")
     op.add_column(
