@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.config import Settings
+from app.db.sealed import attach_keyring
+from app.kit.crypto import KeyRing
 
 SessionFactory = Callable[[], AsyncSession]
 
@@ -57,7 +59,10 @@ def create_engine(settings: Settings, url: str, **overrides: Any) -> AsyncEngine
         },
     }
     options.update(overrides)
-    return create_async_engine(async_url(url), **options)
+    engine = create_async_engine(async_url(url), **options)
+    keys, active = settings.pii_keyring()
+    attach_keyring(engine.sync_engine.dialect, KeyRing(keys, active))
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

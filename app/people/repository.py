@@ -8,7 +8,17 @@ subtree moves) runs over every scoped table in ``app.db.scoped``.
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    Row,
+    Select,
+    exists,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,26 +79,29 @@ async def get_person(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def people_by_mobile(session: AsyncSession, mobile: str, limit: int) -> list[Person]:
+async def people_by_mobile(
+    session: AsyncSession, mobile_hashes: list[str], limit: int
+) -> list[Person]:
     query = (
         select(Person)
-        .where(Person.mobile == mobile, Person.is_archived.is_(False))
+        .where(Person.mobile_hash.in_(mobile_hashes), Person.is_archived.is_(False))
         .order_by(Person.id)
         .limit(limit)
     )
     return list((await session.scalars(query)).all())
 
 
-async def id_number_holder_row(session: AsyncSession, id_number_hash: str) -> Person | None:
-    query = select(Person).where(Person.id_number_hash == id_number_hash)
+async def id_number_holder_row(session: AsyncSession, id_number_hashes: list[str]) -> Person | None:
+    """The holder of an ID number, whichever key its row is still sealed under."""
+    query = select(Person).where(Person.id_number_hash.in_(id_number_hashes)).limit(1)
     return (await session.execute(query)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
 class PersonFilter:
     q: str | None = None
-    mobile: str | None = None
-    id_number_hash: str | None = None
+    mobile_hashes: list[str] | None = None
+    id_number_hashes: list[str] | None = None
     home_unit_id: int | None = None
     include_archived: bool = False
     pii_scope: Scope | None = None
@@ -102,10 +115,10 @@ def _people_where(
     criteria = [scope.clause(Person)]
     if where.q:
         criteria.append(contains(where.q, Person.name))
-    if where.mobile is not None:
-        criteria.append(Person.mobile == where.mobile)
-    if where.id_number_hash is not None:
-        criteria.append(Person.id_number_hash == where.id_number_hash)
+    if where.mobile_hashes is not None:
+        criteria.append(Person.mobile_hash.in_(where.mobile_hashes))
+    if where.id_number_hashes is not None:
+        criteria.append(Person.id_number_hash.in_(where.id_number_hashes))
     if where.pii_scope is not None:
         criteria.append(where.pii_scope.clause(Person))
     if where.home_unit_id is not None:
@@ -238,3 +251,43 @@ async def membership_of(session: AsyncSession, person_id: int) -> int | None:
     return (
         await session.execute(select(PartyMember.id).where(PartyMember.person_id == person_id))
     ).scalar_one_or_none()
+
+
+# ---------------------------------------------------------------- key rotation
+
+
+@dataclass(frozen=True)
+class SealedRow:
+    id: int
+    id_number_cipher: bytes | None
+    mobile_token: bytes | None
+    mobile_hash: str | None
+
+
+async def sealed_batch(session: AsyncSession, after_id: int, limit: int) -> list[SealedRow]:
+    """The next ``limit`` people after ``after_id`` with their raw tokens, locked so a
+    concurrent edit waits for the batch (or the batch for it) instead of being lost."""
+    query = (
+        select(
+            Person.id,
+            Person.id_number_cipher,
+            type_coerce(Person.mobile, LargeBinary).label("mobile_token"),
+            Person.mobile_hash,
+        )
+        .where(Person.id > after_id)
+        .order_by(Person.id)
+        .limit(limit)
+        .with_for_update(of=Person)
+    )
+    return [SealedRow(*row) for row in (await session.execute(query)).all()]
+
+
+async def reseal(session: AsyncSession, person_id: int, values: dict[str, Any]) -> None:
+    """Rewrite sealed columns only: ``updated_at`` and ``version`` stay, since the
+    person's data did not change (their ETags stay valid). ``mobile`` comes sealed
+    already (under the ring the caller rotates to), so it bypasses the column type."""
+    if "mobile" in values:
+        values = {**values, "mobile": type_coerce(values["mobile"], LargeBinary)}
+    await session.execute(
+        update(Person).where(Person.id == person_id).values(**values, updated_at=Person.updated_at)
+    )

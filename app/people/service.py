@@ -15,6 +15,7 @@ from app.authz.permissions import PEOPLE_READ, PEOPLE_WRITE, PII
 from app.authz.principal import Principal
 from app.authz.scope import Place, Scope
 from app.db.base import ANCESTOR_COLUMNS
+from app.db.sealed import keyring_of
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
 from app.kit.pagination import BY_ID, paginate
@@ -139,7 +140,7 @@ async def _set_id_number(
         person.birth_date = person.gender = None
         return
     sealed = codec.seal(id_number)
-    holder = await repository.id_number_holder_row(session, sealed.hash)
+    holder = await repository.id_number_holder_row(session, codec.indexes(id_number))
     if holder is not None and holder.id != person.id:
         raise _taken(principal, holder)
     person.id_number_cipher, person.id_number_hash = sealed.cipher, sealed.hash
@@ -217,8 +218,8 @@ def _filter(principal: Principal, query: PersonQuery, codec: PiiCodec) -> reposi
         raise PiiSearchForbidden()
     return repository.PersonFilter(
         q=query.q,
-        mobile=query.mobile,
-        id_number_hash=None if query.id_number is None else codec.index(query.id_number),
+        mobile_hashes=None if query.mobile is None else codec.indexes(query.mobile),
+        id_number_hashes=None if query.id_number is None else codec.indexes(query.id_number),
         home_unit_id=query.home_unit_id,
         include_archived=query.include_archived,
         pii_scope=principal.scope(PII) if _exact(query) else None,
@@ -346,7 +347,8 @@ async def find_person_by_mobile(session: AsyncSession, mobile: str) -> Person | 
         normal = normalize_mobile(mobile)
     except ValueError:
         return None
-    found = await repository.people_by_mobile(session, normal, limit=2)
+    ring = keyring_of(session)
+    found = await repository.people_by_mobile(session, ring.indexes(normal), limit=2)
     return found[0] if len(found) == 1 else None
 
 

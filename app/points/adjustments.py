@@ -52,7 +52,7 @@ class Adjustment:
     amount: int
     reason: str
     txn_key: str
-    data: dict[str, int]
+    data: dict[str, int | None]
 
 
 def request_ledger_key(request_id: int) -> str:

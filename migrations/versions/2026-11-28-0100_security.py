@@ -1,4 +1,5 @@
-"""security: token versions, rate-limit counters, four-eyes points adjustments
+"""security: token versions, rate-limit counters, four-eyes points adjustments,
+encrypted phone numbers
 
 Revision ID: 20261128_0100
 Revises: 20261127_2200
@@ -10,6 +11,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from app.config import get_settings
+from app.kit.crypto import KeyRing
+
 revision: str = "20261128_0100"
 down_revision: str | None = "20261127_2200"
 branch_labels: str | Sequence[str] | None = None
@@ -17,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 ANCESTORS = ("town_id", "community_id", "grid_id", "building_id", "household_id")
 REQUEST = "points_adjustment_request"
+MOBILE_AAD = b"person.mobile"  # app.people.models.MOBILE_AAD, frozen here
+BATCH = 1000
 
 
 def upgrade() -> None:
@@ -37,6 +43,78 @@ def upgrade() -> None:
     )
     op.create_index("ix_rate_limit_counter_expires_at", "rate_limit_counter", ["expires_at"])
     _adjustment_requests()
+    _encrypt_mobiles()
+
+
+def _ring() -> KeyRing:
+    keys, active = get_settings().pii_keyring()
+    return KeyRing(keys, active)
+
+
+def _encrypt_mobiles() -> None:
+    """PIPL: phone numbers encrypted at rest, under the settings' active PII key, in
+    batches (a data migration: the deployment's REDGRID_PII_KEY* must be set when it
+    runs), each with its blind index for lookup."""
+    op.drop_index("ix_person_mobile", table_name="person")
+    op.alter_column(
+        "person",
+        "mobile",
+        type_=sa.LargeBinary(),
+        postgresql_using="convert_to(mobile, 'UTF8')",
+        existing_nullable=True,
+    )
+    op.add_column("person", sa.Column("mobile_hash", sa.String(64), nullable=True))
+    op.create_index("ix_person_mobile_hash", "person", ["mobile_hash"])
+    ring, bind, after = _ring(), op.get_bind(), 0
+    select = sa.text(
+        "SELECT id, mobile FROM person WHERE id > :after AND mobile IS NOT NULL "
+        "AND mobile_hash IS NULL ORDER BY id LIMIT :n"
+    )
+    update = sa.text("UPDATE person SET mobile = :token, mobile_hash = :hash WHERE id = :id")
+    while rows := bind.execute(select, {"after": after, "n": BATCH}).all():
+        bind.execute(
+            update,
+            [
+                {
+                    "id": row.id,
+                    "token": ring.encrypt(bytes(row.mobile).decode(), associated_data=MOBILE_AAD),
+                    "hash": ring.index(bytes(row.mobile).decode()),
+                }
+                for row in rows
+            ],
+        )
+        after = rows[-1].id
+
+
+def _decrypt_mobiles() -> None:
+    ring, bind, after = _ring(), op.get_bind(), 0
+    select = sa.text(
+        "SELECT id, mobile FROM person WHERE id > :after AND mobile IS NOT NULL "
+        "ORDER BY id LIMIT :n"
+    )
+    update = sa.text("UPDATE person SET mobile = :plain WHERE id = :id")
+    while rows := bind.execute(select, {"after": after, "n": BATCH}).all():
+        bind.execute(
+            update,
+            [
+                {
+                    "id": row.id,
+                    "plain": ring.decrypt(bytes(row.mobile), associated_data=MOBILE_AAD).encode(),
+                }
+                for row in rows
+            ],
+        )
+        after = rows[-1].id
+    op.drop_index("ix_person_mobile_hash", table_name="person")
+    op.drop_column("person", "mobile_hash")
+    op.alter_column(
+        "person",
+        "mobile",
+        type_=sa.String(11),
+        postgresql_using="convert_from(mobile, 'UTF8')",
+        existing_nullable=True,
+    )
+    op.create_index("ix_person_mobile", "person", ["mobile"])
 
 
 def _adjustment_requests() -> None:
@@ -97,6 +175,7 @@ def _adjustment_requests() -> None:
 
 
 def downgrade() -> None:
+    _decrypt_mobiles()
     op.drop_table(REQUEST)
     op.drop_table("rate_limit_counter")
     op.drop_column("user_account", "token_version")
