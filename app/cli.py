@@ -225,6 +225,39 @@ def cmd_verify_ledger(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.clean else 1
 
 
+async def rotate_pii_keys(settings: Settings, url: str, batch_size: int = 500):  # type: ignore[no-untyped-def]
+    """Re-encrypt people's ID and mobile numbers under the active key, one transaction
+    per batch (the API keeps running; an interrupted run is simply run again)."""
+    import app.db.models  # noqa: F401  (every mapper must be configured before use)
+    from app.db.sealed import keyring_of_dialect
+    from app.db.session import create_engine, create_session_factory
+    from app.people.rotation import RotationCounts, rotate_batch
+
+    engine = create_engine(settings, url, pool_size=1, max_overflow=0)
+    ring = keyring_of_dialect(engine.sync_engine.dialect)
+    total = RotationCounts()
+    try:
+        while True:
+            async with create_session_factory(engine)() as session, session.begin():
+                batch = await rotate_batch(session, ring, total.last_id, batch_size)
+            total.add(batch)
+            if batch.scanned < batch_size:
+                return total
+    finally:
+        await engine.dispose()
+
+
+def cmd_rotate_pii_key(args: argparse.Namespace, settings: Settings) -> int:
+    counts = asyncio.run(rotate_pii_keys(settings, _database_url(settings), args.batch_size))
+    older = ", ".join(f"key {k}: {n}" for k, n in sorted(counts.by_key.items())) or "none"
+    print(
+        f"active key {settings.pii_key_id}: {counts.scanned} people scanned, "
+        f"{counts.id_numbers} ID numbers and {counts.mobiles} mobile numbers re-encrypted, "
+        f"{counts.hashes_filled} mobile indexes filled (values under older keys: {older})"
+    )
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from app.worker import open_queue, run_worker
 
@@ -286,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
         "verify-ledger", help="recompute the red points ledger and report every difference"
     )
     ledger.set_defaults(func=cmd_verify_ledger)
+
+    rotate = sub.add_parser(
+        "rotate-pii-key",
+        help="re-encrypt ID and mobile numbers under REDGRID_PII_KEY_ID, batch by batch",
+    )
+    rotate.add_argument("--batch-size", type=int, default=500)
+    rotate.set_defaults(func=cmd_rotate_pii_key)
 
     spec = sub.add_parser("openapi", help="print or write the OpenAPI document")
     spec.add_argument("--output", "-o", default="-")

@@ -52,7 +52,19 @@ class Settings(BaseSettings):
     """Signs access tokens."""
 
     pii_key: str = DEV_PII_KEY
-    """Derives the keys that encrypt and index personal data (PIPL)."""
+    """Derives the keys that encrypt and index personal data (PIPL): key id "1" of the
+    PII key ring. It also seals stored idempotent responses and webhook secrets."""
+
+    pii_keys: dict[str, str] = {}
+    """Further PII keys by id, as JSON: {"2": "…"}. Every ciphertext names its key id;
+    values under an older key stay readable until ``redgrid rotate-pii-key``."""
+
+    pii_key_id: str = "1"
+    """The key id new personal data is encrypted under (``1`` is ``REDGRID_PII_KEY``)."""
+
+    def pii_keyring(self) -> tuple[dict[str, str], str]:
+        """Key id → secret, and the active id."""
+        return {"1": self.pii_key, **self.pii_keys}, self.pii_key_id
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -117,6 +129,10 @@ class Settings(BaseSettings):
         if value:
             parse_rate(value)  # ValueError names the notation
         return value or None
+
+    points_approval_threshold: int = Field(default=500, ge=0)
+    """四眼原则: a manual award or deduction of more points than this (absolute value)
+    waits for a second holder of ``points.award`` to approve it."""
 
     redis_url: str | None = None
     """Shared state of the rate limits in Redis (``redis://…``); unset: in PostgreSQL."""
@@ -212,12 +228,20 @@ class Settings(BaseSettings):
             raise ValueError("REDGRID_CORS_ORIGINS may not be * in production; name the origins")
         if self.audit_retention_days < 180:
             raise ValueError("REDGRID_AUDIT_RETENTION_DAYS must be at least 180 (等保 2.0)")
+        if "1" in self.pii_keys:
+            raise ValueError('REDGRID_PII_KEYS may not define key id "1": it is REDGRID_PII_KEY')
+        if self.pii_key_id not in {"1", *self.pii_keys}:
+            raise ValueError(f"REDGRID_PII_KEY_ID {self.pii_key_id!r} is not among the keys")
         if self.env != "development":
             weak = [
                 name
                 for name, value, default in (
                     ("REDGRID_SECRET_KEY", self.secret_key, DEV_SECRET_KEY),
                     ("REDGRID_PII_KEY", self.pii_key, DEV_PII_KEY),
+                    *(
+                        (f"REDGRID_PII_KEYS[{key_id}]", value, DEV_PII_KEY)
+                        for key_id, value in self.pii_keys.items()
+                    ),
                 )
                 if value == default or len(value) < 32
             ]

@@ -5,7 +5,7 @@ message in Chinese (default) and English (``Accept-Language: en``). Nothing belo
 the routers raises ``HTTPException``; domains raise subclasses of :class:`AppError`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar, Literal
 
 Lang = Literal["zh", "en"]
@@ -32,6 +32,9 @@ class AppError(Exception):
         self.headers = dict(headers or {})
         # Extra members of the problem object (RFC 9457 §3.2), e.g. the current version.
         self.extra = extra
+        # Written in a transaction of its own after the request's is rolled back: the
+        # audit record of a refusal that must be seen (a probe for personal data).
+        self.audit_on_refusal: Callable[[Any], Awaitable[None]] | None = None
         super().__init__(self.code)
 
     def title(self, lang: Lang) -> str:

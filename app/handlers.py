@@ -102,6 +102,10 @@ def _field_errors(exc: RequestValidationError, lang: Lang) -> list[dict[str, Any
 
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    if exc.audit_on_refusal is not None:
+        # The request's transaction is already rolled back; this record stands alone.
+        async with request.app.state.session_factory() as session, session.begin():
+            await exc.audit_on_refusal(session)
     lang = _lang(request)
     return problem_response(
         status=exc.status,

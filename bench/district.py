@@ -40,6 +40,8 @@ import psycopg
 
 from app.config import Settings
 from app.db.session import libpq_url
+from app.kit.crypto import KeyRing
+from app.people.models import MOBILE_AAD
 from app.people.pii import PiiCodec
 from app.points.models import GENESIS_HASH
 
@@ -109,6 +111,8 @@ def _copy(conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows: 
 class District:
     def __init__(self, conn: psycopg.Connection, shape: Shape, codec: PiiCodec) -> None:
         self.conn, self.shape, self.codec = conn, shape, codec
+        # Phone numbers are sealed like the app seals them (``person.mobile``, ``Sealed``).
+        self.ring = KeyRing(*Settings.model_validate(BENCH_SETTINGS).pii_keyring())
         self.rng = random.Random(12)
         self.now = datetime.now(UTC).replace(microsecond=0)
         # household index -> (town, community, grid, building, household) ids
@@ -213,14 +217,16 @@ class District:
             for i in range(n):
                 town, comm, grid, bld, hh = self.households[self.person_place[i]]
                 sealed = self.codec.seal(_id_number(i))
+                mobile = f"139{i:08d}"
                 yield (
-                    i + 1, f"居民{i + 1}", f"139{i:08d}", sealed.cipher, sealed.hash,
+                    i + 1, f"居民{i + 1}", self.ring.encrypt(mobile, associated_data=MOBILE_AAD),
+                    self.ring.index(mobile), sealed.cipher, sealed.hash,
                     sealed.last4, sealed.gender, sealed.birth_date, hh, town, comm, grid, bld, hh,
                 )  # fmt: skip
 
-        cols = ("id", "name", "mobile", "id_number_cipher", "id_number_hash", "id_number_last4",
-                "gender", "birth_date", "home_unit_id", "town_id", "community_id", "grid_id",
-                "building_id", "household_id")  # fmt: skip
+        cols = ("id", "name", "mobile", "mobile_hash", "id_number_cipher", "id_number_hash",
+                "id_number_last4", "gender", "birth_date", "home_unit_id", "town_id",
+                "community_id", "grid_id", "building_id", "household_id")  # fmt: skip
         _copy(self.conn, "person", cols, rows())
         self._setval("person", n + 1)
         return n

@@ -148,13 +148,22 @@ async def logout_all(session: DbSession, principal: CurrentPrincipal) -> None:
     await users_service.sign_out_everywhere(session, principal)
 
 
-@router.post("/me/password", status_code=204, responses=problem_responses(400, 401))
+@router.post("/me/password", status_code=204, responses=problem_responses(401, 422, 429))
 async def change_password(
-    session: DbSession, principal: CurrentPrincipal, body: PasswordChange
-) -> None:
+    request: Request, session: DbSession, principal: CurrentPrincipal, body: PasswordChange
+) -> Response:
     """Changes the caller's own password, given the current one. Every session of the
     account ends, this one included: sign in again with the new password."""
-    await users_service.change_own_password(session, principal, body)
+    settings = _settings(request)
+    refusal = await users_service.change_own_password(
+        session,
+        principal,
+        body,
+        request.app.state.rate_limiter,
+        max_failures=settings.login_max_failures,
+        window_minutes=settings.login_failure_window_minutes,
+    )
+    return _refusal(request, refusal) if refusal else Response(status_code=204)
 
 
 @router.get("/me", response_model=Me, responses=problem_responses(401))

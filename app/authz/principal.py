@@ -7,6 +7,8 @@ from typing import Literal
 from app.authz.permissions import ALL
 from app.authz.scope import Scope
 
+LEVEL_ORDER = {"town": 0, "community": 1, "grid": 2, "building": 3, "household": 4}
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -47,6 +49,14 @@ class Principal:
 
     def has(self, permission: str) -> bool:
         return permission in self.permissions
+
+    def broadest_grant(self, permission: str) -> int | None:
+        """The node of the highest grant carrying ``permission`` (a town before a
+        community …): where an act over the caller's whole scope is filed for audit."""
+        held = [g for g in self.grants if permission in g.permissions]
+        if not held:
+            return None
+        return min(held, key=lambda g: LEVEL_ORDER.get(g.level, len(LEVEL_ORDER))).org_unit_id
 
     def scope(self, permission: str) -> Scope:
         """The subtrees this caller reaches with ``permission``."""

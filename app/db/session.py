@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.config import Settings
+from app.db.sealed import attach_keyring
+from app.kit.crypto import KeyRing
 
 SessionFactory = Callable[[], AsyncSession]
 
@@ -62,6 +64,8 @@ def create_engine(settings: Settings, url: str, **overrides: Any) -> AsyncEngine
     }
     options.update(overrides)
     engine = create_async_engine(async_url(url), **options)
+    keys, active = settings.pii_keyring()
+    attach_keyring(engine.sync_engine.dialect, KeyRing(keys, active))
     event.listen(engine.sync_engine, "checkout", _discard_closed)
     return engine
 

@@ -4,9 +4,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Annotated
 
-from fastapi import APIRouter, Query, Request, Response, UploadFile
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import Field
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import ORG_IMPORT, ORG_READ, ORG_WRITE
@@ -102,6 +104,22 @@ async def list_org_units(
     )
 
 
+# The upload is read by the handler, after the caller is known: a parameter of type
+# UploadFile would make FastAPI read the whole body (up to 64 MiB) before the 401.
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+}
+
+
 @router.post(
     "/import",
     status_code=201,
@@ -115,9 +133,10 @@ async def list_org_units(
         },
     },
     summary="Import a hierarchy from csv or xlsx · 批量导入组织",
+    openapi_extra={"requestBody": _UPLOAD_BODY},
 )
 async def import_org_units(
-    file: UploadFile, request: Request, principal: CurrentPrincipal, session: DbSession
+    request: Request, principal: CurrentPrincipal, session: DbSession
 ) -> ImportResult:
     """Columns ``code, name, level, parent_code, grid_kind, address, contact_name,
     contact_phone`` (or 编码, 名称, 层级, 上级编码, 网格类型, 地址, 联系人, 联系电话).
@@ -125,11 +144,27 @@ async def import_org_units(
     Parents are referenced by code: a row of the same file (before or after) or an
     existing unit within the caller's ``org.import`` scope. All or nothing.
     """
+    file = await _upload(request)
     fmt = detect_format(file.filename, file.content_type)
     if fmt is None:
         raise UnsupportedImportFormat()
     lang = negotiate_language(request.headers.get("accept-language"))
     return await importexport_service.import_units(session, principal, file.file, fmt, lang)
+
+
+async def _upload(request: Request) -> StarletteUpload:
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except (HTTPException, AssertionError, ValueError) as exc:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body",), "msg": "not multipart form data"}]
+        ) from exc
+    file = form.get("file")
+    if not isinstance(file, StarletteUpload):
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body", "file"), "msg": "Field required", "input": None}]
+        )
+    return file
 
 
 def _chunks(stream: IO[bytes]) -> Iterator[bytes]:

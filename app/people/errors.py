@@ -30,9 +30,18 @@ class InvalidHomeUnit(BusinessRuleViolation):
 
 
 class IdNumberTaken(Conflict):
+    """The same answer whether or not the holder lies within the caller's sight: it
+    never says who or where (issue 15: existence across scopes)."""
+
     code = "person.id_number_taken"
-    message_zh = "该身份证号已登记"
-    message_en = "This ID number is already registered"
+    message_zh = "该身份证号已登记，如需迁入请联系上级管理员"
+    message_en = "This ID number is already registered; ask a higher administrator to move it"
+
+
+class PiiSearchForbidden(Forbidden):
+    code = "person.pii_search_forbidden"
+    message_zh = "按手机号或身份证号精确查找需要个人信息（pii）权限"
+    message_en = "Searching by exact phone or ID number requires the pii permission"
 
 
 class PersonArchived(Conflict):

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import anyio
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app.db.base import ANCESTOR_COLUMNS
+from app.kit.cells import append_row, safe_cell, safe_row
 from app.people.schemas import ExportFormat
 
 PEOPLE_COLUMNS = (
@@ -38,7 +38,6 @@ MEDIA_TYPES = {
     ExportFormat.csv: "text/csv; charset=utf-8",
     ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_FORMULA_START = frozenset("=+-@\t\r")
 _CHUNK = 64 * 1024
 
 Cell = str | int | bool | None
@@ -52,7 +51,8 @@ def _safe(value: Any) -> Cell:
     if kind is not str:
         value = value.value if isinstance(value, enum.Enum) else value
         value = value.isoformat() if isinstance(value, date) else str(value)
-    return "'" + value if value[:1] in _FORMULA_START else value  # type: ignore[no-any-return]
+    # Cleaned first, then neutralised (app/kit/cells.py): "\x01=HYPERLINK(…)" too.
+    return safe_cell(value)  # type: ignore[no-any-return]
 
 
 def cells(values: Mapping[str, Any]) -> list[Cell]:
@@ -71,7 +71,7 @@ class CsvWriter:
 
     def _encode(self, rows: Sequence[Sequence[Cell]]) -> bytes:
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
+        csv.writer(buffer).writerows(safe_row(row) for row in rows)
         return buffer.getvalue().encode("utf-8")
 
     async def header(self, columns: Sequence[str]) -> bytes:
@@ -98,10 +98,7 @@ class XlsxWriter:
 
     def _append(self, rows: Sequence[Sequence[Cell]]) -> None:
         for row in rows:
-            # Control characters are illegal in the xlsx XML and would abort the file.
-            self._sheet.append(
-                [ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row]
-            )
+            append_row(self._sheet, row)
 
     async def header(self, columns: Sequence[str]) -> bytes:
         await anyio.to_thread.run_sync(self._append, [columns])

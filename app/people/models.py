@@ -1,6 +1,7 @@
 """People (人员) and party members (党员) with their dual registration (双报到)."""
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -11,11 +12,17 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    event,
+    inspect,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from app.db.base import ANCESTOR_COLUMNS, Base, IdMixin, ScopedMixin, TimestampMixin
+from app.db.sealed import Sealed, keyring_of_dialect
+
+MOBILE_AAD = b"person.mobile"
 
 
 class Person(IdMixin, ScopedMixin, TimestampMixin, Base):
@@ -37,8 +44,13 @@ class Person(IdMixin, ScopedMixin, TimestampMixin, Base):
     household_id: Mapped[int | None] = mapped_column(BigInteger, sort_order=94)
 
     name: Mapped[str] = mapped_column(String(50))
-    mobile: Mapped[str | None] = mapped_column(String(11), index=True)
-    """Mainland mobile number; masked (138****5678) for callers without ``pii``."""
+    mobile: Mapped[str | None] = mapped_column(Sealed(MOBILE_AAD))
+    """Mainland mobile number, encrypted at rest under the versioned PII keys (PIPL);
+    masked (138****5678) for callers without ``pii``."""
+
+    mobile_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Keyed HMAC of the mobile number under the key that sealed it: finds people by
+    number without decrypting. Kept in step by ``_index_mobile`` on every flush."""
 
     id_number_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
     """身份证号, AES-256-GCM encrypted at rest (PIPL)."""
@@ -57,6 +69,19 @@ class Person(IdMixin, ScopedMixin, TimestampMixin, Base):
     address_room: Mapped[str | None] = mapped_column(String(20))
     is_archived: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _index_mobile(_mapper: Mapper[Any], connection: Connection, person: Person) -> None:
+    """The blind index follows the number, whoever writes it (services, seeds, tests)."""
+    state = inspect(person)
+    if "mobile" in state.unloaded:
+        return
+    if state.persistent and not state.attrs.mobile.history.has_changes():
+        return
+    ring = keyring_of_dialect(connection.dialect)
+    person.mobile_hash = None if person.mobile is None else ring.index(person.mobile)
 
 
 class PartyMember(IdMixin, ScopedMixin, TimestampMixin, Base):

@@ -3,8 +3,12 @@
 The ID number (身份证号) is stored three ways: AES-256-GCM ciphertext (shown in full
 only to callers with ``pii`` over the person), an HMAC blind index (exact lookup and
 uniqueness without decrypting) and its last four characters (the masked form, so a
-caller without ``pii`` never causes a decryption). Keys are derived from
-``settings.pii_key`` per purpose, so the index key cannot decrypt and vice versa.
+caller without ``pii`` never causes a decryption). The mobile number is stored
+encrypted (``Person.mobile``, a ``Sealed`` column) with its own blind index
+(``mobile_hash``). Keys are versioned (``settings.pii_keyring``): every ciphertext names
+its key id, new values are sealed under the active key, and ``redgrid rotate-pii-key``
+re-encrypts the rest. Per key, the encryption and index keys are derived per purpose,
+so the index key cannot decrypt and vice versa.
 """
 
 from dataclasses import dataclass
@@ -15,7 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.config import Settings
-from app.kit.crypto import PII_ENCRYPTION, PII_INDEX, FieldCipher, derive_key, keyed_hash
+from app.kit.crypto import LEGACY_KEY_ID, KeyRing
 from app.kit.idcard import birth_date_of, gender_of
 from app.kit.masking import mask_mobile
 
@@ -37,17 +41,22 @@ class IdNumberFields:
 
 
 class PiiCodec:
-    def __init__(self, pii_key: str) -> None:
-        self._cipher = FieldCipher(derive_key(pii_key, PII_ENCRYPTION))
-        self._index_key = derive_key(pii_key, PII_INDEX)
+    def __init__(self, keys: str | KeyRing) -> None:
+        """``keys``: the ring, or one secret (read as key id "1", the form before keys
+        had ids: bench and old scripts pass ``settings.pii_key``)."""
+        self.ring = keys if isinstance(keys, KeyRing) else KeyRing({LEGACY_KEY_ID: keys}, "1")
 
-    def index(self, id_number: str) -> str:
-        """Blind index of a normalised ID number."""
-        return keyed_hash(self._index_key, id_number)
+    def index(self, value: str) -> str:
+        """Blind index of a normalised ID or mobile number under the active key."""
+        return self.ring.index(value)
+
+    def indexes(self, value: str) -> list[str]:
+        """Its blind index under every key: a lookup matches rows not yet re-encrypted."""
+        return self.ring.indexes(value)
 
     def seal(self, id_number: str) -> IdNumberFields:
         return IdNumberFields(
-            cipher=self._cipher.encrypt(id_number, associated_data=ID_NUMBER_AAD),
+            cipher=self.ring.encrypt(id_number, associated_data=ID_NUMBER_AAD),
             hash=self.index(id_number),
             last4=id_number[-4:],
             # Already validated against today's date; the derivations only re-parse.
@@ -56,16 +65,21 @@ class PiiCodec:
         )
 
     def open(self, cipher: bytes) -> str:
-        return self._cipher.decrypt(cipher, associated_data=ID_NUMBER_AAD)
+        return self.ring.decrypt(cipher, associated_data=ID_NUMBER_AAD)
 
 
 @lru_cache(maxsize=4)
+def _codec(keys: tuple[tuple[str, str], ...], active: str) -> PiiCodec:
+    return PiiCodec(KeyRing(dict(keys), active))
+
+
 def codec_for(pii_key: str) -> PiiCodec:
-    return PiiCodec(pii_key)
+    return _codec(((LEGACY_KEY_ID, pii_key),), LEGACY_KEY_ID)
 
 
 def codec_from_settings(settings: Settings) -> PiiCodec:
-    return codec_for(settings.pii_key)
+    keys, active = settings.pii_keyring()
+    return _codec(tuple(sorted(keys.items())), active)
 
 
 def masked_id_number(last4: str | None) -> str | None:

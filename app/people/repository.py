@@ -5,11 +5,20 @@ the hierarchy asks of people (live people under a node, rewriting them when a
 subtree moves) runs over every scoped table in ``app.db.scoped``.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    Row,
+    Select,
+    exists,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,20 +79,33 @@ async def get_person(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def id_number_holder(session: AsyncSession, id_number_hash: str) -> int | None:
-    """Who holds an ID number, anywhere: uniqueness is global, not per scope."""
-    return (
-        await session.execute(select(Person.id).where(Person.id_number_hash == id_number_hash))
-    ).scalar_one_or_none()
+async def people_by_mobile(
+    session: AsyncSession, mobile_hashes: list[str], limit: int
+) -> list[Person]:
+    query = (
+        select(Person)
+        .where(Person.mobile_hash.in_(mobile_hashes), Person.is_archived.is_(False))
+        .order_by(Person.id)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def id_number_holder_row(session: AsyncSession, id_number_hashes: list[str]) -> Person | None:
+    """The holder of an ID number, whichever key its row is still sealed under."""
+    query = select(Person).where(Person.id_number_hash.in_(id_number_hashes)).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
 class PersonFilter:
     q: str | None = None
-    mobile: str | None = None
-    id_number_hash: str | None = None
+    mobile_hashes: list[str] | None = None
+    id_number_hashes: list[str] | None = None
     home_unit_id: int | None = None
     include_archived: bool = False
+    pii_scope: Scope | None = None
+    """Exact search by number: only people over whom the caller holds ``pii``."""
 
 
 def _people_where(
@@ -93,10 +115,12 @@ def _people_where(
     criteria = [scope.clause(Person)]
     if where.q:
         criteria.append(contains(where.q, Person.name))
-    if where.mobile is not None:
-        criteria.append(Person.mobile == where.mobile)
-    if where.id_number_hash is not None:
-        criteria.append(Person.id_number_hash == where.id_number_hash)
+    if where.mobile_hashes is not None:
+        criteria.append(Person.mobile_hash.in_(where.mobile_hashes))
+    if where.id_number_hashes is not None:
+        criteria.append(Person.id_number_hash.in_(where.id_number_hashes))
+    if where.pii_scope is not None:
+        criteria.append(where.pii_scope.clause(Person))
     if where.home_unit_id is not None:
         criteria.append(Person.home_unit_id == where.home_unit_id)
     if not where.include_archived:
@@ -229,18 +253,46 @@ async def membership_of(session: AsyncSession, person_id: int) -> int | None:
     ).scalar_one_or_none()
 
 
-async def live_people_with_mobile(session: AsyncSession, mobile: str) -> Sequence[Person]:
-    """Live people on record with this number, oldest first (the number is an index
-    lookup; a keyed hash replaces it once phone numbers are encrypted at rest)."""
-    query = (
-        select(Person)
-        .where(Person.mobile == mobile, Person.is_archived.is_(False))
-        .order_by(Person.id)
-        .limit(2)
-    )
-    return (await session.execute(query)).scalars().all()
-
-
 async def lock_person(session: AsyncSession, person_id: int) -> Person | None:
     query = select(Person).where(Person.id == person_id).with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+# ---------------------------------------------------------------- key rotation
+
+
+@dataclass(frozen=True)
+class SealedRow:
+    id: int
+    id_number_cipher: bytes | None
+    mobile_token: bytes | None
+    mobile_hash: str | None
+
+
+async def sealed_batch(session: AsyncSession, after_id: int, limit: int) -> list[SealedRow]:
+    """The next ``limit`` people after ``after_id`` with their raw tokens, locked so a
+    concurrent edit waits for the batch (or the batch for it) instead of being lost."""
+    query = (
+        select(
+            Person.id,
+            Person.id_number_cipher,
+            type_coerce(Person.mobile, LargeBinary).label("mobile_token"),
+            Person.mobile_hash,
+        )
+        .where(Person.id > after_id)
+        .order_by(Person.id)
+        .limit(limit)
+        .with_for_update(of=Person)
+    )
+    return [SealedRow(*row) for row in (await session.execute(query)).all()]
+
+
+async def reseal(session: AsyncSession, person_id: int, values: dict[str, Any]) -> None:
+    """Rewrite sealed columns only: ``updated_at`` and ``version`` stay, since the
+    person's data did not change (their ETags stay valid). ``mobile`` comes sealed
+    already (under the ring the caller rotates to), so it bypasses the column type."""
+    if "mobile" in values:
+        values = {**values, "mobile": type_coerce(values["mobile"], LargeBinary)}
+    await session.execute(
+        update(Person).where(Person.id == person_id).values(**values, updated_at=Person.updated_at)
+    )

@@ -79,7 +79,7 @@ async def export_people(
     codec: Pii,
 ) -> StreamingResponse:
     """Export the people in scope as CSV or xlsx, masked like every response (导出人员)."""
-    await service.record_export(session, principal, query)
+    await service.record_export(session, principal, codec, query)
     body = service.export_people(request.app.state.session_factory, principal, codec, query)
     filename = f"people.{query.format.value}"
     return StreamingResponse(

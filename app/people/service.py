@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.authz.permissions import PEOPLE_READ, PEOPLE_WRITE, PII
 from app.authz.principal import Principal
-from app.authz.scope import Scope
+from app.authz.scope import Place, Scope
 from app.db.base import ANCESTOR_COLUMNS
+from app.db.sealed import keyring_of
 from app.hierarchy.models import OrgUnit
 from app.kit.etag import check_version
 from app.kit.pagination import BY_ID, paginate
+from app.kit.phone import normalize_mobile
 from app.people import export, repository
 from app.people.errors import (
     HomeUnitNotFound,
@@ -27,6 +29,7 @@ from app.people.errors import (
     PersonHasMembership,
     PersonNotFound,
     PersonReadOnly,
+    PiiSearchForbidden,
 )
 from app.people.members.schemas import PersonBrief
 from app.people.models import Person
@@ -99,17 +102,47 @@ def _place(person: Person, unit: OrgUnit) -> None:
         setattr(person, column, getattr(unit, column))
 
 
+def _taken(principal: Principal, holder: Person) -> IdNumberTaken:
+    """One answer whether the holder is in the caller's sight or not (it never says
+    who or where); the attempt is audited at the holder's place, so that place's
+    administrators and auditors see someone elsewhere registering their resident."""
+    error = IdNumberTaken()
+    in_sight = principal.scope(PEOPLE_READ).covers(holder)
+    place = Place(*(getattr(holder, column) for column in ANCESTOR_COLUMNS))
+    holder_id = holder.id
+
+    async def audit(session: AsyncSession) -> None:
+        await audit_service.record(
+            session,
+            principal,
+            "person.id_number_conflict",
+            summary=f"登记的身份证号与人员 #{holder_id} 重复"
+            + ("" if in_sight else "（该人员不在操作者可见范围内）"),
+            target_type="person",
+            target_id=holder_id,
+            place=place,
+            outcome="failure",
+        )
+
+    error.audit_on_refusal = audit
+    return error
+
+
 async def _set_id_number(
-    session: AsyncSession, person: Person, codec: PiiCodec, id_number: str | None
+    session: AsyncSession,
+    principal: Principal,
+    person: Person,
+    codec: PiiCodec,
+    id_number: str | None,
 ) -> None:
     if id_number is None:
         person.id_number_cipher = person.id_number_hash = person.id_number_last4 = None
         person.birth_date = person.gender = None
         return
     sealed = codec.seal(id_number)
-    holder = await repository.id_number_holder(session, sealed.hash)
-    if holder is not None and holder != person.id:
-        raise IdNumberTaken()
+    holder = await repository.id_number_holder_row(session, codec.indexes(id_number))
+    if holder is not None and holder.id != person.id:
+        raise _taken(principal, holder)
     person.id_number_cipher, person.id_number_hash = sealed.cipher, sealed.hash
     person.id_number_last4, person.birth_date = sealed.last4, sealed.birth_date
     person.gender = sealed.gender
@@ -149,7 +182,7 @@ async def create_person(
         address_room=body.address_room,
     )
     _place(person, unit)
-    await _set_id_number(session, person, codec, body.id_number)
+    await _set_id_number(session, principal, person, codec, body.id_number)
     session.add(person)
     await _flush_person(session)
     await session.refresh(person)
@@ -174,20 +207,55 @@ async def get_person(
     return present_person(person, principal.scope(PII), codec)
 
 
-def _filter(query: PersonQuery, codec: PiiCodec) -> repository.PersonFilter:
+def _exact(query: PersonQuery) -> bool:
+    return query.mobile is not None or query.id_number is not None
+
+
+def _filter(principal: Principal, query: PersonQuery, codec: PiiCodec) -> repository.PersonFilter:
+    """Exact search by phone or ID number finds only people over whom the caller holds
+    ``pii``: otherwise a masked number (138****0002) is 10⁴ guesses from its owner."""
+    if _exact(query) and not principal.has(PII):
+        raise PiiSearchForbidden()
     return repository.PersonFilter(
         q=query.q,
-        mobile=query.mobile,
-        id_number_hash=None if query.id_number is None else codec.index(query.id_number),
+        mobile_hashes=None if query.mobile is None else codec.indexes(query.mobile),
+        id_number_hashes=None if query.id_number is None else codec.indexes(query.id_number),
         home_unit_id=query.home_unit_id,
         include_archived=query.include_archived,
+        pii_scope=principal.scope(PII) if _exact(query) else None,
+    )
+
+
+async def _grant_place(
+    session: AsyncSession, principal: Principal, permission: str
+) -> OrgUnit | None:
+    unit_id = principal.broadest_grant(permission)
+    if unit_id is None:
+        return None
+    return await repository.get_unit_in_scope(session, unit_id, principal.scope(permission))
+
+
+async def _audit_exact_search(
+    session: AsyncSession, principal: Principal, query: PersonQuery, found: list[int]
+) -> None:
+    """Every search by number is audited (by which kind, never the number itself)."""
+    by = "手机号" if query.mobile is not None else "身份证号"
+    await audit_service.record(
+        session,
+        principal,
+        "person.search_pii",
+        summary=f"按{by}精确查找人员：{len(found)} 条"
+        + (f"（人员 #{', #'.join(map(str, found))}）" if found else ""),
+        target_type="person",
+        target_id=found[0] if len(found) == 1 else None,
+        place=await _grant_place(session, principal, PII),
     )
 
 
 async def list_people(
     session: AsyncSession, principal: Principal, codec: PiiCodec, query: PersonListQuery
 ) -> PersonPage:
-    scope, where = principal.scope(PEOPLE_READ), _filter(query, codec)
+    scope, where = principal.scope(PEOPLE_READ), _filter(principal, query, codec)
     page, next_cursor = await paginate(
         BY_ID,
         query.cursor,
@@ -195,6 +263,8 @@ async def list_people(
         lambda after, n: repository.list_people(session, scope, where, after_id=after, limit=n),
         key=lambda person: person.id,
     )
+    if _exact(query):
+        await _audit_exact_search(session, principal, query, [p.id for p in page])
     pii_scope = principal.scope(PII)
     return PersonPage(
         items=[present_person(p, pii_scope, codec) for p in page], next_cursor=next_cursor
@@ -217,7 +287,7 @@ async def update_person(
     if "home_unit_id" in changes:
         _place(person, await _home_unit(session, principal, changes.pop("home_unit_id")))
     if "id_number" in changes:
-        await _set_id_number(session, person, codec, changes.pop("id_number"))
+        await _set_id_number(session, principal, person, codec, changes.pop("id_number"))
     for field, value in changes.items():
         setattr(person, field, value)
     person.version += 1
@@ -264,20 +334,50 @@ async def archive_person(
     return present_person(person, principal.scope(PII), codec)
 
 
+# ---------------------------------------------------------------- matching
+
+
+async def find_person_by_mobile(session: AsyncSession, mobile: str) -> Person | None:
+    """The one live person registered with ``mobile`` (any spelling a user types or
+    WeChat gives: +86, spaces, dashes), for matching a verified phone number to a
+    person (WeChat getPhoneNumber). None when nobody, or more than one person, holds
+    it: an ambiguous number (a shared family phone) links nobody — the resident then
+    registers and the grid worker decides. The person comes locked. No scope: the
+    caller proved the number is theirs; what it may then see is decided by the grants
+    of its account."""
+    try:
+        normal = normalize_mobile(mobile)
+    except ValueError:
+        return None
+    ring = keyring_of(session)
+    found = await repository.people_by_mobile(session, ring.indexes(normal), limit=2)
+    if len(found) != 1:
+        return None
+    # Locked: linking the person and granting their role happen under the lock.
+    return await repository.lock_person(session, found[0].id)
+
+
 # ---------------------------------------------------------------- export
 
 
 async def record_export(
-    session: AsyncSession, principal: Principal, query: PersonExportQuery
+    session: AsyncSession, principal: Principal, codec: PiiCodec, query: PersonExportQuery
 ) -> None:
-    """Exporting personal data is itself audited (PIPL); the file streams afterwards."""
+    """Exporting personal data is itself audited (PIPL); the file streams afterwards.
+    Filed at the caller's broadest node, so that town's (or community's) auditors and
+    administrators see it."""
+    _filter(principal, query, codec)  # refused here, before the stream starts
     full = "with full numbers where the caller holds pii" if principal.has(PII) else "masked"
+    place = await _grant_place(session, principal, PEOPLE_READ)
     await audit_service.record(
         session,
         principal,
         "person.export",
-        summary=f"exported people as {query.format.value} ({full})",
-        target_type="person",
+        summary=f"exported people as {query.format.value} ({full})"
+        + (" by exact number" if _exact(query) else ""),
+        target_type="org_unit" if place else "person",
+        target_id=place.id if place else None,
+        place=place,
     )
 
 
@@ -302,7 +402,7 @@ async def export_people(
     memory bounded by one batch (plus the workbook's temporary file for xlsx).
     """
     scope, pii_scope = principal.scope(PEOPLE_READ), principal.scope(PII)
-    where = _filter(query, codec)
+    where = _filter(principal, query, codec)
     writer = export.writer_for(query.format)
     async with session_factory() as session:
         if head := await writer.header(export.PEOPLE_COLUMNS):
@@ -321,16 +421,6 @@ async def export_people(
 
 
 # ---------------------------------------------------------------- onboarding
-
-
-async def find_person_by_mobile(session: AsyncSession, mobile: str) -> Person | None:
-    """The one live person on record with this mainland mobile, locked; None when there
-    is none or several share it (a shared family number cannot pick one person, so the
-    resident registers and the grid worker decides)."""
-    found = await repository.live_people_with_mobile(session, mobile)
-    if len(found) != 1:
-        return None
-    return await repository.lock_person(session, found[0].id)
 
 
 async def register_resident(

@@ -9,15 +9,19 @@ from app.points.ledger import InsufficientPoints, UnbalancedTransaction
 
 __all__ = [
     "ActivityTypeUnknown",
+    "AdjustmentRequestNotFound",
+    "AlreadyDecided",
     "AlreadyReversed",
     "CapReached",
     "DefaultRulesNeedSuperuser",
     "InsufficientPoints",
     "NoLinkedPerson",
     "NotReversible",
+    "OwnRequest",
     "PersonNotFound",
     "ReverseRedemptionViaShop",
     "RuleKeyRequired",
+    "SelfAdjustment",
     "TownNotFound",
     "TransactionNotFound",
     "UnbalancedTransaction",
@@ -99,3 +103,32 @@ class RuleKeyRequired(BusinessRuleViolation):
     code = "points.rule_key_required"
     message_zh = "该类规则须指定类别或活动类型"
     message_en = "This kind of rule needs a key (order category or activity type)"
+
+
+class SelfAdjustment(Forbidden):
+    """Nobody awards points to, or deducts them from, the person their own account
+    acts as: another holder of ``points.award`` does."""
+
+    code = "points.self_adjustment"
+    message_zh = "不能为自己奖扣积分，请由其他管理员办理"
+    message_en = "You cannot award points to or deduct them from yourself"
+
+
+class AdjustmentRequestNotFound(NotFound):
+    code = "points.adjustment_request_not_found"
+    message_zh = "积分奖扣审批申请不存在"
+    message_en = "The points adjustment request does not exist"
+
+
+class OwnRequest(Forbidden):
+    """四眼原则: the second pair of eyes is never the first."""
+
+    code = "points.own_request"
+    message_zh = "不能审批自己提交的积分奖扣申请，请由其他管理员审批"
+    message_en = "You cannot approve or reject your own adjustment request"
+
+
+class AlreadyDecided(Conflict):
+    code = "points.request_decided"
+    message_zh = "该积分奖扣申请已被审批"
+    message_en = "This adjustment request has already been approved or rejected"

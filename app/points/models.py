@@ -216,3 +216,41 @@ class Redemption(IdMixin, ScopedMixin, Base):
     handed_over_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     handed_over_by: Mapped[int | None] = mapped_column(BigInteger)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PointsAdjustmentRequest(IdMixin, ScopedMixin, Base):
+    """A manual award or deduction above the approval threshold (四眼原则), waiting for a
+    second holder of ``points.award`` over the person. Placed like the person's account,
+    so the approvers who reach the person see it."""
+
+    __tablename__ = "points_adjustment_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint(
+            "(status = 'approved') = (transaction_id IS NOT NULL)", name="approved_has_transaction"
+        ),
+        Index("ix_points_adjustment_request_status_id", "status", "id"),
+    )
+
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    """Signed points: positive awards, negative deducts."""
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'pending'"))
+    """pending 待审批 · approved 已批准并入账 · rejected 已驳回."""
+    request_key: Mapped[str] = mapped_column(String(200), unique=True)
+    """``idem:<requester>:<Idempotency-Key>``: a retried request finds its first one."""
+    requested_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("user_account.id"))
+    requester_subject: Mapped[str] = mapped_column(String(100))
+    """Who asked (``user:5``): never the one who decides."""
+    requested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    transaction_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("points_transaction.id"), unique=True
+    )
+    """The posting an approval made (ledger key ``adjustment-request:<id>``)."""

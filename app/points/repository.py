@@ -26,6 +26,7 @@ from app.orders.models import ServiceOrder
 from app.people.models import Person
 from app.points.models import (
     PointsAccount,
+    PointsAdjustmentRequest,
     PointsPeriodTotal,
     PointsPosting,
     PointsRule,
@@ -448,4 +449,52 @@ async def rule_rows_in_force(session: AsyncSession, town_id: int) -> Sequence[Po
         )
         .order_by(PointsRule.kind, PointsRule.key, PointsRule.town_id.is_(None))
     )
+    return (await session.scalars(query)).all()
+
+
+# ---------------------------------------------------------------- adjustment requests (四眼原则)
+
+
+async def add_adjustment_request(
+    session: AsyncSession, request: PointsAdjustmentRequest
+) -> PointsAdjustmentRequest:
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def adjustment_request_by_key(
+    session: AsyncSession, request_key: str
+) -> PointsAdjustmentRequest | None:
+    return (
+        await session.execute(
+            select(PointsAdjustmentRequest).where(
+                PointsAdjustmentRequest.request_key == request_key
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def get_adjustment_request(
+    session: AsyncSession, request_id: int, scope: Scope, *, for_update: bool = False
+) -> PointsAdjustmentRequest | None:
+    """``for_update`` holds the row until the transaction ends, so two approvers at
+    once decide one after the other and the second sees the first's decision."""
+    query = select(PointsAdjustmentRequest).where(
+        PointsAdjustmentRequest.id == request_id, scope.clause(PointsAdjustmentRequest)
+    )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_adjustment_requests(
+    session: AsyncSession, scope: Scope, status: str | None, before_id: int | None, limit: int
+) -> Sequence[PointsAdjustmentRequest]:
+    query = select(PointsAdjustmentRequest).where(scope.clause(PointsAdjustmentRequest))
+    if status is not None:
+        query = query.where(PointsAdjustmentRequest.status == status)
+    if before_id is not None:
+        query = query.where(PointsAdjustmentRequest.id < before_id)
+    query = query.order_by(PointsAdjustmentRequest.id.desc()).limit(limit)
     return (await session.scalars(query)).all()

@@ -4,23 +4,28 @@ Handlers stay thin; the shop's ``/rewards`` endpoints live in ``router.py``."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
 from app.authz.principal import Principal
+from app.config import Settings
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute, RequiredKey
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
-from app.points import read_service, service
+from app.points import adjustments, read_service, service
 from app.points.schemas import (
     AccountSummary,
     ActivityAwardCreate,
     AdjustmentCreate,
+    AdjustmentRequestPage,
+    AdjustmentRequestQuery,
+    AdjustmentRequestRead,
     Leaderboard,
     PublicList,
     RankingQuery,
+    RejectionCreate,
     ReversalCreate,
     RuleChange,
     RuleChanged,
@@ -114,15 +119,82 @@ async def get_points_public_list(
 @router.post(
     "/adjustments",
     status_code=201,
-    responses={**_WRITE, **problem_responses(422)},
+    responses={
+        **_WRITE,
+        **problem_responses(422),
+        202: {
+            "model": AdjustmentRequestRead,
+            "description": "Above the approval threshold: pending a second approver (四眼原则)",
+        },
+    },
     summary="Manual award or deduction · 人工奖扣积分",
 )
 async def create_points_adjustment(
-    body: AdjustmentCreate, principal: CanAwardPoints, session: DbSession, key: RequiredKey
-) -> TransactionRead:
+    body: AdjustmentCreate,
+    request: Request,
+    response: Response,
+    principal: CanAwardPoints,
+    session: DbSession,
+    key: RequiredKey,
+) -> TransactionRead | AdjustmentRequestRead:
     """Award (amount > 0) or deduct (amount < 0) with a reason; needs ``points.award``
-    over the person and an ``Idempotency-Key`` (400 without). Audited."""
-    return await service.adjust(session, principal, body, key)
+    over the person and an ``Idempotency-Key`` (400 without). Audited. More points than
+    ``REDGRID_POINTS_APPROVAL_THRESHOLD`` (absolute) are not posted: the answer is 202
+    with a pending request that another holder of ``points.award`` approves."""
+    settings: Settings = request.app.state.settings
+    result = await service.adjust(session, principal, body, key, settings.points_approval_threshold)
+    if isinstance(result, AdjustmentRequestRead):
+        response.status_code = 202
+    return result
+
+
+@router.get(
+    "/adjustment-requests",
+    responses=problem_responses(400, 403),
+    summary="Adjustment requests · 积分奖扣审批列表",
+)
+async def list_adjustment_requests(
+    query: Annotated[AdjustmentRequestQuery, Query()], principal: CanAwardPoints, session: DbSession
+) -> AdjustmentRequestPage:
+    """Requests over people the caller holds ``points.award`` over, newest first;
+    pending ones unless ``status`` says otherwise."""
+    return await adjustments.list_requests(session, principal, query)
+
+
+@router.get(
+    "/adjustment-requests/{request_id}", responses=_READ, summary="An adjustment request · 审批申请"
+)
+async def get_adjustment_request(
+    request_id: IdParam, principal: CanAwardPoints, session: DbSession
+) -> AdjustmentRequestRead:
+    return await adjustments.get_request(session, principal, request_id)
+
+
+@router.post(
+    "/adjustment-requests/{request_id}/approve",
+    dependencies=[Idempotent],
+    responses=_WRITE,
+    summary="Approve an adjustment · 批准积分奖扣",
+)
+async def approve_adjustment_request(
+    request_id: IdParam, principal: CanAwardPoints, session: DbSession
+) -> AdjustmentRequestRead:
+    """Posts the request through the ledger once, as the approver. Not the requester's
+    own (403 ``points.own_request``); a decided request is 409 ``points.request_decided``."""
+    return await service.approve_adjustment(session, principal, request_id)
+
+
+@router.post(
+    "/adjustment-requests/{request_id}/reject",
+    dependencies=[Idempotent],
+    responses={**_WRITE, **problem_responses(422)},
+    summary="Reject an adjustment · 驳回积分奖扣",
+)
+async def reject_adjustment_request(
+    request_id: IdParam, body: RejectionCreate, principal: CanAwardPoints, session: DbSession
+) -> AdjustmentRequestRead:
+    """Nothing is posted; not the requester's own (403)."""
+    return await service.reject_adjustment(session, principal, request_id, body)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from app.kit.schemas import StrictModel
 from app.kit.types import Date, Id, IdParam, Int, Line, Text
 from app.points.rules import RuleKind, TxnKind
@@ -58,6 +58,29 @@ class AdjustmentCreate(StrictModel):
         if value == 0:
             raise ValueError("积分不能为 0 / the amount must not be 0")
         return value
+
+
+class AdjustmentStatus(enum.StrEnum):
+    """State of an adjustment above the approval threshold (四眼原则)."""
+
+    pending = "pending"
+    """待审批 · waiting for a second holder of points.award."""
+    approved = "approved"
+    """已批准 · approved and posted to the ledger."""
+    rejected = "rejected"
+    """已驳回 · rejected; nothing was posted."""
+
+
+class RejectionCreate(StrictModel):
+    reason: Reason
+
+
+class AdjustmentRequestQuery(StrictModel):
+    status: AdjustmentStatus | None = Field(
+        default=AdjustmentStatus.pending, description="Default: pending only"
+    )
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor | None = None
 
 
 class ActivityAwardCreate(StrictModel):
@@ -395,3 +418,46 @@ class PublicList(BaseModel):
     generated_at: datetime
     items: list[PublicListEntry]
     next_cursor: str | None = None
+
+
+class AdjustmentRequestRead(BaseModel):
+    """A manual adjustment above the threshold, pending or decided (四眼原则)."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "person_id": 42,
+                    "amount": 800,
+                    "reason": "抗洪抢险突出贡献",
+                    "status": "pending",
+                    "requested_by": 5,
+                    "requested_at": "2026-11-28T09:00:00+08:00",
+                    "decided_by": None,
+                    "decided_at": None,
+                    "decision_note": None,
+                    "transaction_id": None,
+                }
+            ]
+        },
+    )
+    id: int
+    person_id: int
+    amount: int
+    reason: str
+    status: AdjustmentStatus
+    requested_by: int | None
+    """User id of the requester."""
+    requested_at: datetime
+    decided_by: int | None
+    """User id of the approver or rejecter: never the requester."""
+    decided_at: datetime | None
+    decision_note: str | None
+    transaction_id: int | None
+    """The ledger transaction an approval posted."""
+
+
+class AdjustmentRequestPage(Page[AdjustmentRequestRead]):
+    """Adjustment requests in the caller's ``points.award`` scope, newest first."""

@@ -18,11 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
 from app.authz.principal import Principal
-from app.integrations.idempotency import KeyReused
 from app.kit.calendar import BUSINESS_TZ
 from app.orders.models import ServiceOrder
 from app.people.models import Person
-from app.points import accounts, events, repository, reversal
+from app.points import accounts, adjustments, events, repository, reversal
 from app.points.errors import (
     ActivityTypeUnknown,
     CapReached,
@@ -49,7 +48,9 @@ from app.points.rules import (
 from app.points.schemas import (
     ActivityAwardCreate,
     AdjustmentCreate,
+    AdjustmentRequestRead,
     LegRead,
+    RejectionCreate,
     ReversalCreate,
     RuleChange,
     RuleChanged,
@@ -390,43 +391,45 @@ async def reverse_award(
 
 
 async def adjust(
-    session: AsyncSession, principal: Principal, body: AdjustmentCreate, key: str
-) -> TransactionRead:
+    session: AsyncSession, principal: Principal, body: AdjustmentCreate, key: str, threshold: int
+) -> TransactionRead | AdjustmentRequestRead:
     """A manual award or deduction (人工奖扣) under the request's Idempotency-Key (which
     the route requires): the ledger key derived from it refuses a second posting even
-    after the stored response has expired."""
-    person = await _person_in_scope(session, principal, body.person_id)
-    account = await accounts.member_account(session, person.id)
-    town = await accounts.town_accounts(session, account.town_id)
-    award = body.amount > 0
-    data = {"person_id": person.id, "amount": body.amount}
-    posted = await post_transaction(
+    after the stored response has expired. Above ``threshold`` points (absolute) it is
+    recorded as a request a second holder of ``points.award`` approves (四眼原则)."""
+    person = await adjustments.person_in_scope(session, principal, body.person_id)
+    if abs(body.amount) > threshold:
+        pending = await adjustments.request(session, principal, person, body, key)
+        return AdjustmentRequestRead.model_validate(pending)
+    posted = await adjustments.post(
         session,
-        txn_key=idempotency_txn_key(principal, key),
-        kind=TxnKind.manual_award if award else TxnKind.manual_deduction,
-        town_id=account.town_id,
-        legs=[Leg(town.issuance_id, -body.amount), Leg(account.id, body.amount)],
-        bucket="earned",
-        reason=body.reason,
-        actor_user_id=principal.user_id,
-        data=data,
+        principal,
+        adjustments.Adjustment(
+            person=person,
+            amount=body.amount,
+            reason=body.reason,
+            txn_key=idempotency_txn_key(principal, key),
+            data={"person_id": person.id, "amount": body.amount},
+        ),
     )
-    txn = posted.transaction
-    if not posted.created and txn.data != data:
-        raise KeyReused()
-    if posted.created:
-        await events.publish_transaction(session, events.AWARDED if award else events.DEDUCTED, txn)
-        await audit_service.record(
-            session,
-            principal,
-            "points.award" if award else "points.deduct",
-            summary=f"{'awarded' if award else 'deducted'} {abs(body.amount)} points "
-            f"{'to' if award else 'from'} person #{person.id} (transaction #{txn.id})",
-            target_type="points_transaction",
-            target_id=txn.id,
-            place=person,
-        )
-    return await present_transaction(session, txn)
+    return await present_transaction(session, posted.transaction)
+
+
+async def approve_adjustment(
+    session: AsyncSession, principal: Principal, request_id: int
+) -> AdjustmentRequestRead:
+    """Approve another's request: it posts once, as a direct adjustment would."""
+    return AdjustmentRequestRead.model_validate(
+        await adjustments.approve(session, principal, request_id)
+    )
+
+
+async def reject_adjustment(
+    session: AsyncSession, principal: Principal, request_id: int, body: RejectionCreate
+) -> AdjustmentRequestRead:
+    return AdjustmentRequestRead.model_validate(
+        await adjustments.reject(session, principal, request_id, body)
+    )
 
 
 # ---------------------------------------------------------------- reversal

@@ -10,10 +10,10 @@ import json
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.kit.cells import append_row, safe_cell
 from app.orders.workflow import OrderStatus
 from app.reporting.schemas import KpiFigures, OrderStats, Rate
 
@@ -60,14 +60,12 @@ FIGURE_HEADERS = (
 )
 _PERCENT_COLUMNS = (3, 6, 9)
 """Offsets of the rates inside FIGURE_HEADERS."""
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | float | None
 
 
 def _text(value: str) -> str:
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return str(safe_cell(value))
 
 
 def _rate(rate: Rate) -> list[Cell]:
@@ -96,11 +94,11 @@ def _table(
     sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Cell]], first: int
 ) -> None:
     """Headers in bold, rates in percent; ``first`` = columns before the figures."""
-    sheet.append(list(headers))
+    append_row(sheet, list(headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+        append_row(sheet, [_text(v) if isinstance(v, str) else v for v in row])
         for offset in _PERCENT_COLUMNS:
             sheet.cell(row=sheet.max_row, column=first + offset + 1).number_format = "0.00%"
     sheet.freeze_panes = sheet.cell(row=2, column=first + 1)
@@ -115,22 +113,22 @@ def _overview(sheet: Worksheet, stats: OrderStats) -> None:
         ("统计期间", f"{period.from_date} 至 {period.to_date}（北京时间，按受理时间）"),
         ("统计时点", stats.as_of.isoformat(timespec="seconds")),
     ):
-        sheet.append([label, _text(value)])
-    sheet.append([])
+        append_row(sheet, [label, _text(value)])
+    append_row(sheet, [])
     rows: list[list[Cell]] = [["全部", *figure_cells(stats.summary)]]
     if stats.at_unit is not None:
         rows.append(["本级直属", *figure_cells(stats.at_unit)])
     _table(sheet, ("范围", *FIGURE_HEADERS), rows, 1)
     sheet.freeze_panes = None
-    sheet.append([])
-    sheet.append(["口径", "说明"])
+    append_row(sheet, [])
+    append_row(sheet, ["口径", "说明"])
     for formula in stats.definitions.formulas:
-        sheet.append([formula.name_zh, formula.formula_zh])
-    sheet.append(["排名", stats.definitions.ranking_zh])
-    sheet.append([])
-    sheet.append(["配置项 (kpi_setting)", "取值"])
+        append_row(sheet, [formula.name_zh, formula.formula_zh])
+    append_row(sheet, ["排名", stats.definitions.ranking_zh])
+    append_row(sheet, [])
+    append_row(sheet, ["配置项 (kpi_setting)", "取值"])
     for key, value in stats.definitions.settings.model_dump(mode="json").items():
-        sheet.append([key, json.dumps(value, ensure_ascii=False)])
+        append_row(sheet, [key, json.dumps(value, ensure_ascii=False)])
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 20
 

@@ -47,6 +47,15 @@ class GrantExists(Conflict):
     message_en = "The user already holds this role at this node"
 
 
+class SelfDealing(Forbidden):
+    """Nobody grants roles to their own account or links it to a person: another
+    administrator does (separation of duties, 等保 2.0 三权分立)."""
+
+    code = "user.self_dealing"
+    message_zh = "不能为自己的账号授予角色或关联人员，请由其他管理员办理"
+    message_en = "You cannot grant roles to or link a person to your own account"
+
+
 class GrantEscalation(Forbidden):
     """No privilege escalation: a role is granted only by someone holding all of it."""
 

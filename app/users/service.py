@@ -14,8 +14,9 @@ from app.audit import service as audit_service
 from app.authz.permissions import PEOPLE_READ, USERS_READ, USERS_WRITE
 from app.authz.principal import Principal
 from app.authz.scope import Scope
-from app.errors import OrgUnitNotFound, PersonNotFound
+from app.errors import AppError, OrgUnitNotFound, PersonNotFound
 from app.hierarchy.models import OrgUnit
+from app.kit import ratelimit
 from app.kit.etag import check_version
 from app.kit.hashing import hash_password, verify_password
 from app.kit.masking import mask_mobile
@@ -29,6 +30,7 @@ from app.users.errors import (
     GrantRequired,
     OutranksCaller,
     PersonAlreadyLinked,
+    SelfDealing,
     UsernameTaken,
     UserNotFound,
     WeakPassword,
@@ -175,6 +177,10 @@ async def grant_role(
     session: AsyncSession, principal: Principal, user_id: int, body: GrantCreate
 ) -> GrantRead:
     account = await _visible(session, principal, user_id, USERS_WRITE)
+    if account.id == principal.user_id:
+        # Also for roles whose permissions the caller holds already: "own-capacity"
+        # roles (member, resident) would otherwise pass the escalation check.
+        raise SelfDealing()
     unit = await _grantable_unit(session, principal, body.role, body.org_unit_id)
     grant_id = await repository.insert_grant(
         session,
@@ -255,16 +261,29 @@ async def read_me(session: AsyncSession, principal: Principal) -> Me:
 
 
 async def change_own_password(
-    session: AsyncSession, principal: Principal, body: PasswordChange
-) -> None:
+    session: AsyncSession,
+    principal: Principal,
+    body: PasswordChange,
+    limiter: ratelimit.RateLimiter,
+    max_failures: int,
+    window_minutes: int,
+) -> AppError | None:
     """The caller changes its own password with the current one; every other session
-    of the account ends (refresh tokens revoked, access tokens by their version)."""
+    of the account ends (refresh tokens revoked, access tokens by their version).
+    Wrong current passwords are throttled like sign-ins: a stolen access token must not
+    become a way to guess the password. A refusal is returned, not raised, so the
+    request commits (as a refused sign-in does)."""
     account = await repository.get_account(session, principal.user_id or 0, for_update=True)
     if account is None or account.password_hash is None:
         raise WrongCurrentPassword()
+    item = ratelimit.RateLimitItemPerMinute(max_failures, window_minutes)
+    decision = await limiter.peek(item, "password-change", str(account.id))
+    if not decision.allowed:
+        return ratelimit.RateLimited(decision)
     stored = account.password_hash
     if not await asyncio.to_thread(verify_password, stored, body.current_password):
-        raise WrongCurrentPassword()
+        await limiter.hit(item, "password-change", str(account.id))
+        return WrongCurrentPassword()
     _check_policy(body.new_password, account.username)
     account.password_hash = await asyncio.to_thread(hash_password, body.new_password)
     await repository.revoke_refresh_tokens(session, account.id)
@@ -272,6 +291,7 @@ async def change_own_password(
     account.version += 1
     await repository.save(session, account)
     await _audit_self(session, principal, account, "user.change_password", "success")
+    return None
 
 
 async def sign_out_everywhere(session: AsyncSession, principal: Principal) -> None:
@@ -316,6 +336,8 @@ async def _apply_update(
         account.is_active = body.is_active
         changed.append("is_active")
     if "person_id" in body.model_fields_set and body.person_id != account.person_id:
+        if account.id == principal.user_id:
+            raise SelfDealing()
         if body.person_id is not None:
             await _check_linkable_person(session, principal, body.person_id, account.id)
         account.person_id = body.person_id

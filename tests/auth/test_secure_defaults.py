@@ -181,3 +181,16 @@ class TestChangeOwnPassword:
         await _sign_in(client, world.target.username, "Lvshui#Qingshan8")
         (event,) = await audit_events(db, action="user.change_password")
         assert "Lvshui" not in event.summary and event.outcome == "success"
+
+
+async def test_wrong_current_passwords_are_throttled(
+    client: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    body = {"current_password": "Wrong#pass1", "new_password": "Lvshui#Qingshan8"}
+    for _ in range(settings.login_max_failures):
+        response = await client.post("/api/v1/me/password", json=body, headers=world.as_("target"))
+        assert_problem(response, 422, "user.wrong_current_password")
+    right = {**body, "current_password": PASSWORD}
+    throttled = await client.post("/api/v1/me/password", json=right, headers=world.as_("target"))
+    assert_problem(throttled, 429, "request.rate_limited")
+    assert int(throttled.headers["retry-after"]) > 0

@@ -27,6 +27,7 @@ from app.participation.units.models import WorkUnit, WorkUnitCommitment, WorkUni
 from app.participation.wishes.models import MicroWish
 from app.points.models import (
     PointsAccount,
+    PointsAdjustmentRequest,
     PointsPeriodTotal,
     PointsTransaction,
     Redemption,
@@ -46,6 +47,7 @@ KNOWN_SCOPED = {
     "reward",
     "redemption",
     "points_period_total",
+    "points_adjustment_request",
     "activity",
     "work_unit",
     "work_unit_pairing",
@@ -170,6 +172,15 @@ async def _seed(
                 period="month",
                 period_start=date(2026, 11, 1),
                 earned=10,
+                **_place(person),
+            ),
+            PointsAdjustmentRequest(
+                person_id=person.id,
+                amount=800,
+                reason="四眼原则",
+                request_key=f"test-move:{person.id}",
+                requested_by=user.id,
+                requester_subject=f"user:{user.id}",
                 **_place(person),
             ),
             Redemption(

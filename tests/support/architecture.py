@@ -359,6 +359,8 @@ OWN_TRANSACTIONS = {
     ("kit/ratelimit.py", "_run"),
     ("kit/ratelimit.py", "reset"),
     ("kit/ratelimit.py", "clear"),
+    # The audit record of a refusal, written after the request's rollback.
+    ("handlers.py", "_app_error"),
 }
 
 

@@ -6,7 +6,6 @@ import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -16,17 +15,16 @@ from app.governance.evaluations.schemas import (
     EvaluationRead,
     EvaluationTrend,
 )
+from app.kit.cells import append_row, safe_cell
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TARGET_ZH = {"property_company": "物业服务企业", "owners_committee": "业主委员会"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | float | None
 
 
 def _text(value: str) -> str:
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return str(safe_cell(value))
 
 
 def _num(value: object) -> float | None:
@@ -34,11 +32,11 @@ def _num(value: object) -> float | None:
 
 
 def _rows(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    sheet.append(list(headers))
+    append_row(sheet, list(headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+        append_row(sheet, [_text(v) if isinstance(v, str) else v for v in row])
 
 
 def _overview(sheet: Worksheet, evaluation: EvaluationRead) -> None:
@@ -52,14 +50,15 @@ def _overview(sheet: Worksheet, evaluation: EvaluationRead) -> None:
         ("截止", evaluation.closes_at.isoformat(timespec="minutes")),
         ("状态", "已结束" if evaluation.status == "closed" else "进行中"),
     ):
-        sheet.append([label, _text(value)])
-    sheet.append(["应参评户数", evaluation.eligible_households])
-    sheet.append(["参评户数", scores.responses])
-    sheet.append(["综合得分", _num(scores.overall)])
-    sheet.append(["重新选聘线", evaluation.retender_below])
-    sheet.append([])
-    sheet.append(
-        ["口径", "每户每题 1–5 分；单项得分 = 平均分 × 20；综合得分 = 单项得分按权重加权平均"]
+        append_row(sheet, [label, _text(value)])
+    append_row(sheet, ["应参评户数", evaluation.eligible_households])
+    append_row(sheet, ["参评户数", scores.responses])
+    append_row(sheet, ["综合得分", _num(scores.overall)])
+    append_row(sheet, ["重新选聘线", evaluation.retender_below])
+    append_row(sheet, [])
+    append_row(
+        sheet,
+        ["口径", "每户每题 1–5 分；单项得分 = 平均分 × 20；综合得分 = 单项得分按权重加权平均"],
     )
     sheet.column_dimensions["A"].width = 14
     sheet.column_dimensions["B"].width = 40
@@ -107,7 +106,7 @@ def _trend(sheet: Worksheet, trend: EvaluationTrend) -> None:
 
 def _ranking(sheet: Worksheet, ranking: EvaluationRanking) -> None:
     rows = ranking.rows
-    sheet.append([_text(f"{ranking.unit_name} {ranking.period} 排名")])
+    append_row(sheet, [_text(f"{ranking.unit_name} {ranking.period} 排名")])
     _rows(
         sheet,
         ("排名", "小区", "评议对象", "参评户数", "应参评户数", "综合得分"),

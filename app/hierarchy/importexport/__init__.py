@@ -5,7 +5,7 @@ computes its rows without touching the database. The service runs the database
 steps in between (existing codes, existing parents, id allocation, COPY).
 """
 
-import zipfile
+import logging
 from typing import IO
 
 from app.hierarchy.importexport.formats import (
@@ -17,6 +17,8 @@ from app.hierarchy.importexport.formats import (
     read_rows,
 )
 from app.hierarchy.importexport.plan import MAX_REPORTED, MAX_ROWS, ExistingParent, ImportPlan
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "COLUMNS",
@@ -44,8 +46,11 @@ def parse(stream: IO[bytes], fmt: FileFormat) -> ImportPlan:
             problem.problem_code,
             problem.column,
         )
-    except (UnicodeDecodeError, ValueError, KeyError, OSError, zipfile.BadZipFile):
-        # A truncated or mislabelled file: no parser detail reaches the client.
+    except Exception as error:
+        # A truncated, mislabelled or hostile file (ParseError of an entity bomb,
+        # csv.Error of a field over the limit, BadZipFile …): a 422 report, never a 500,
+        # and no parser detail reaches the client.
+        logger.info("import file unreadable: %s", type(error).__name__)
         plan.problem(1, None, "unreadable")
     plan.finish_parsing()
     return plan

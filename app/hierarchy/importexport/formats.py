@@ -8,9 +8,12 @@ without BOM) or, failing that, as GB18030, which Excel in Chinese locales writes
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import IO, Any, Final
+
+from app.kit.cells import FORMULA_START, append_row, safe_row
 
 COLUMNS: Final = (
     "code",
@@ -100,6 +103,8 @@ def _text(cell: Any) -> str | None:
         value = str(int(cell))
     else:
         value = str(cell)
+    if value[:1] == "'" and value[1:2] and value[1] in FORMULA_START:
+        value = value[1:]  # our exports' neutralised formula start: the file imports again
     value = value.strip()
     return value or None
 
@@ -141,9 +146,33 @@ def _csv_cells(stream: IO[bytes]) -> Iterator[list[str]]:
         text.detach()
 
 
+# An xlsx is a zip: a 1.5 MB file can unpack to gigabytes (a "zip bomb" in its shared
+# strings). Its directory says how large each part unpacks, checked before parsing.
+MAX_XLSX_UNPACKED: Final = 512 * 1024 * 1024
+MAX_XLSX_RATIO: Final = 200
+"""Unpacked / packed per part; real sheets of repetitive rows stay well under 100."""
+MAX_XLSX_PARTS: Final = 1000
+
+
+def check_archive(stream: IO[bytes]) -> None:
+    """Raises :class:`HeaderProblem` ``archive_too_large`` for an xlsx whose parts
+    would unpack beyond the limits; reads only the zip's directory."""
+    with zipfile.ZipFile(stream) as archive:
+        parts = archive.infolist()
+    stream.seek(0)
+    total = sum(part.file_size for part in parts)
+    if (
+        len(parts) > MAX_XLSX_PARTS
+        or total > MAX_XLSX_UNPACKED
+        or any(p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1024) for p in parts)
+    ):
+        raise HeaderProblem("archive_too_large")
+
+
 def _xlsx_cells(stream: IO[bytes]) -> Iterator[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
+    check_archive(stream)
     # read_only streams the sheet XML instead of building every cell object.
     workbook = load_workbook(stream, read_only=True, data_only=True)
     try:
@@ -163,20 +192,21 @@ class ExportWriter:
             # A BOM lets Excel open UTF-8 CSV with Chinese text correctly.
             self._text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
             self._csv = csv.writer(self._text)
-            self._csv.writerow(COLUMNS)
+            self._csv.writerow(safe_row(COLUMNS))
         else:
             from openpyxl import Workbook
 
             # write_only keeps memory flat: rows go to a temporary file as they come.
             self._workbook = Workbook(write_only=True)
             self._sheet = self._workbook.create_sheet("org_units")
-            self._sheet.append(list(COLUMNS))
+            append_row(self._sheet, COLUMNS)
 
     def write(self, row: RawRow) -> None:
+        # Names and phones come from users: cleaned and neutralised (app/kit/cells.py).
         if self._fmt is FileFormat.csv:
-            self._csv.writerow(["" if v is None else v for v in row])
+            self._csv.writerow(safe_row("" if v is None else v for v in row))
         else:
-            self._sheet.append(list(row))
+            append_row(self._sheet, row)
 
     def write_many(self, rows: Iterable[RawRow]) -> None:
         for row in rows:

@@ -58,6 +58,10 @@ _COL: Final = {name: i for i, name in enumerate(COLUMNS)}
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "empty_file": ("文件为空，缺少表头", "The file is empty; a header row is required"),
     "unreadable": ("无法读取文件内容", "The file cannot be read"),
+    "archive_too_large": (
+        "xlsx 文件解压后过大或压缩比异常，请拆分后再导入",
+        "The xlsx file unpacks too large or at a suspicious ratio; split it",
+    ),
     "unknown_column": ("未知的列「{value}」", "Unknown column '{value}'"),
     "duplicate_column": ("列「{column}」重复", "Column '{column}' appears twice"),
     "missing_column": ("缺少列「{column}」", "Column '{column}' is missing"),

@@ -110,13 +110,18 @@ async def export_units(
         target.close()
         raise
     target.seek(0)
+    # Without a root, the export is the caller's whole sight: filed at their broadest
+    # node, so that town's auditors and administrators see it.
+    place = root
+    if place is None and (unit_id := principal.broadest_grant(ORG_READ)) is not None:
+        place = await find(session, scope, unit_id)
     await audit_service.record(
         session,
         principal,
         "org_unit.export",
         summary=f"导出组织 {written} 个（{fmt.value}）",
         target_type="org_unit",
-        target_id=root.id if root else None,
-        place=root,
+        target_id=place.id if place else None,
+        place=place,
     )
     return target

@@ -6,10 +6,10 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.kit.cells import append_row, safe_cell
 from app.participation.reports.schemas import (
     DualEvaluation,
     HoursFigures,
@@ -20,23 +20,21 @@ from app.participation.reports.schemas import (
 from app.reporting.schemas import Rate, UnitRef
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GROUP_ZH = {"person": "人员", "team": "志愿服务队", "node": "下级组织"}
 
 Cell = str | int | float | None
 
 
 def _text(value: str) -> str:
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return str(safe_cell(value))
 
 
 def _table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
-    sheet.append(list(headers))
+    append_row(sheet, list(headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+        append_row(sheet, [_text(v) if isinstance(v, str) else v for v in row])
 
 
 def _heading(sheet: Worksheet, title: str, unit: UnitRef, period: str) -> None:
@@ -46,8 +44,8 @@ def _heading(sheet: Worksheet, title: str, unit: UnitRef, period: str) -> None:
         ("编码", unit.code),
         ("期间", period),
     ):
-        sheet.append([label, _text(value)])
-    sheet.append([])
+        append_row(sheet, [label, _text(value)])
+    append_row(sheet, [])
 
 
 def _rate(rate: Rate) -> list[Cell]:
@@ -171,11 +169,11 @@ def render_record(record: VolunteerRecord) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "服务记录"
-    sheet.append(["姓名", _text(record.name)])
-    sheet.append(["期间", f"{record.period.from_date} 至 {record.period.to_date}"])
-    sheet.append(["服务时长(小时)", record.hours])
-    sheet.append(["积分", record.points])
-    sheet.append([])
+    append_row(sheet, ["姓名", _text(record.name)])
+    append_row(sheet, ["期间", f"{record.period.from_date} 至 {record.period.to_date}"])
+    append_row(sheet, ["服务时长(小时)", record.hours])
+    append_row(sheet, ["积分", record.points])
+    append_row(sheet, [])
     _table(
         sheet,
         ("类型", "编号", "名称", "时间", "服务时长(分钟)", "积分", "已作废"),
