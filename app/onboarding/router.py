@@ -148,6 +148,7 @@ async def list_resident_registrations(
 @router.post(
     "/resident-registrations/{registration_id}/verify",
     response_model=RegistrationRead,
+    dependencies=[Idempotent],
     responses=problem_responses(404, 409),
     summary="Verify a resident · 核实居民",
 )
@@ -160,6 +161,7 @@ async def verify_resident_registration(
 @router.post(
     "/resident-registrations/{registration_id}/reject",
     response_model=RegistrationRead,
+    dependencies=[Idempotent],
     responses=problem_responses(404, 409),
     summary="Reject a registration · 驳回登记",
 )

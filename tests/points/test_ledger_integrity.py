@@ -178,7 +178,7 @@ async def _seed(settings: Settings, url: str, *, unbalanced: bool) -> None:
                     body = AdjustmentCreate(
                         person_id=built.people["p1"].id, amount=amount, reason="cli"
                     )
-                    await service.adjust(session, root, body, f"cli-{amount}")
+                    await service.adjust(session, root, body, f"cli-{amount}", threshold=10_000)
             else:
                 # INSERT is allowed (the ledger is append-only), so a bad row can be added.
                 await session.execute(

@@ -249,7 +249,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     async def _adjust(self, person: int, amount: int) -> int:
         change = AdjustmentCreate(person_id=self.people[person], amount=amount, reason="性质测试")
-        return (await service.adjust(self.session, self.staff, change, f"k{next(_keys)}")).id
+        return (
+            await service.adjust(
+                self.session, self.staff, change, f"k{next(_keys)}", threshold=10**9
+            )
+        ).id
 
     async def _reverse(self, txn: Txn) -> int:
         reversal = await service.reverse_transaction(
