@@ -32,7 +32,6 @@ import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_PASSWORD = "Redgrid@2026"
 
 
 @dataclass(frozen=True)
@@ -165,6 +164,8 @@ def _measure(
 
 
 def _token(base: str, username: str) -> str:
+    from app.demo.town import DEMO_PASSWORD
+
     response = httpx.post(
         f"{base}/api/v1/auth/token",
         data={"username": username, "password": DEMO_PASSWORD, "grant_type": "password"},
