@@ -62,7 +62,10 @@ def _free_port() -> int:
 
 
 def _pinned(cpu: int) -> list[str]:
-    return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and os.cpu_count() else []
+    """Pinned to one CPU when there are two to share and ``taskset`` is there."""
+    return (
+        ["taskset", "-c", str(cpu)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+    )
 
 
 def _start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, func, literal, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Row, and_, func, literal, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -142,14 +142,17 @@ async def rules_in_force(
     """Versions valid at ``at`` (default: this transaction's now()) that are the
     town's own or the default (structural: matches the town, not a visibility rule)."""
     moment: Any = func.now() if at is None else literal(at)
-    rows = await session.execute(
-        select(*_RULE_COLUMNS).where(
-            PointsRule.valid_from <= moment,
-            or_(PointsRule.valid_to.is_(None), PointsRule.valid_to > moment),
-            or_(PointsRule.town_id == town_id, PointsRule.town_id.is_(None)),
-        )
-    )
+    rows = await session.execute(select(*_RULE_COLUMNS).where(*_in_force(town_id, moment)))
     return [RuleVersion(r.id, r.kind, r.key, r.points, r.town_specific) for r in rows]
+
+
+def _in_force(town_id: int, moment: Any) -> tuple[ColumnElement[bool], ...]:
+    """Valid at ``moment`` and the town's own or the default."""
+    return (
+        PointsRule.valid_from <= moment,
+        or_(PointsRule.valid_to.is_(None), PointsRule.valid_to > moment),
+        or_(PointsRule.town_id == town_id, PointsRule.town_id.is_(None)),
+    )
 
 
 async def lock_rule_key(session: AsyncSession, kind: str, key: str, town_id: int | None) -> None:
@@ -442,11 +445,7 @@ async def rule_rows_in_force(session: AsyncSession, town_id: int) -> Sequence[Po
     ``rules_in_force``), the town's first."""
     query = (
         select(PointsRule)
-        .where(
-            PointsRule.valid_from <= func.now(),
-            or_(PointsRule.valid_to.is_(None), PointsRule.valid_to > func.now()),
-            or_(PointsRule.town_id == town_id, PointsRule.town_id.is_(None)),
-        )
+        .where(*_in_force(town_id, func.now()))
         .order_by(PointsRule.kind, PointsRule.key, PointsRule.town_id.is_(None))
     )
     return (await session.scalars(query)).all()

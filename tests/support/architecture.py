@@ -458,8 +458,8 @@ STRUCTURAL_FILTERS: set[tuple[str, str]] = {
     # accounts, and the rules in force for a town (its own, else the default).
     ("points/repository.py", "member_account"),
     ("points/repository.py", "system_account_ids"),
-    ("points/repository.py", "rules_in_force"),
-    ("points/repository.py", "rule_rows_in_force"),
+    ("points/repository.py", "_in_force"),  # rules in force: the town's own or the default
+    ("points/repository.py", "rule_rows_in_force"),  # orders the town's own first
     ("points/repository.py", "close_current_rule"),
     ("points/repository.py", "_RULE_COLUMNS"),  # selects whether a rule is a town's own
     # The demo seed places its own data; it acts as the system, not as a caller.
