@@ -214,8 +214,35 @@ class Settings(BaseSettings):
     file_link_ttl_seconds: int = 600
     """Signed download links of files live this long."""
 
-    file_storage: Literal["disk"] = "disk"
-    """Where uploads are kept: ``disk`` (under ``REDGRID_DATA_DIR``/files)."""
+    max_voice_seconds: float = 60.0
+    """Voice notes longer than this (read from their frames, not their size) are
+    refused with 422 ``file.voice_too_long``."""
+
+    orphan_file_hours: float = 24.0
+    """Uploads not attached to an order (on submit, resolve or in a note) within this
+    many hours are deleted, row and bytes, by the hourly ``files.purge_orphans`` job."""
+
+    file_storage: Literal["disk", "s3"] = "disk"
+    """Where uploads are kept: ``disk`` (under ``REDGRID_DATA_DIR``/files) or ``s3``,
+    an S3-compatible object store (``REDGRID_S3_*``)."""
+
+    s3_bucket: str | None = None
+    """The bucket uploads go to (``REDGRID_FILE_STORAGE=s3``); it must exist."""
+
+    s3_endpoint_url: str | None = None
+    """The store's URL for anything but AWS (MinIO, Aliyun OSS, Tencent COS …)."""
+
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    """Unset: boto3's own chain (environment, instance role)."""
+
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = ""
+    """Prepended to every object key (``redgrid/``), to share a bucket."""
+
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    """``path`` (bucket in the path) suits MinIO and most self-hosted stores;
+    Aliyun OSS wants ``virtual``."""
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -226,6 +253,8 @@ class Settings(BaseSettings):
             raise ValueError("REDGRID_WEBHOOK_ALLOW_PRIVATE_URLS is refused in production (SSRF)")
         if "*" in self.cors_origins and self.env == "production":
             raise ValueError("REDGRID_CORS_ORIGINS may not be * in production; name the origins")
+        if self.file_storage == "s3" and not self.s3_bucket:
+            raise ValueError("REDGRID_FILE_STORAGE=s3 needs REDGRID_S3_BUCKET")
         if self.audit_retention_days < 180:
             raise ValueError("REDGRID_AUDIT_RETENTION_DAYS must be at least 180 (等保 2.0)")
         if "1" in self.pii_keys:

@@ -17,6 +17,7 @@ from procrastinate import builtin_tasks
 from procrastinate.exceptions import ConnectorException
 
 import app.audit.tasks
+import app.files.tasks
 import app.integrations.relay.tasks
 import app.integrations.tasks
 import app.integrations.webhooks.handlers

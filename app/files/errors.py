@@ -26,10 +26,26 @@ class DecompressionBomb(BusinessRuleViolation):
 
 
 class VoiceTooLarge(AppError):
+    """Over ``REDGRID_MAX_VOICE_BYTES``: the file's size."""
+
     status = 413
     code = "file.voice_too_large"
-    message_zh = "语音过长"
-    message_en = "The voice note is too long"
+    message_zh = "语音文件过大"
+    message_en = "The voice note file is too large"
+
+
+class VoiceTooLong(BusinessRuleViolation):
+    """Over ``REDGRID_MAX_VOICE_SECONDS``: how long it plays, read from its frames."""
+
+    code = "file.voice_too_long"
+    message_zh = "语音时长超过上限"
+    message_en = "The voice note plays for longer than allowed"
+
+
+class UnreadableVoice(BusinessRuleViolation):
+    code = "file.unreadable_voice"
+    message_zh = "语音已损坏或无法解析"
+    message_en = "The voice note is damaged or cannot be parsed"
 
 
 class FileNotFound(NotFound):

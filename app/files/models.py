@@ -2,7 +2,7 @@
 what it is attached to. Not scoped itself: a file is read through the object it is
 attached to (an order) or by whoever uploaded it."""
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
@@ -10,6 +10,15 @@ from app.db.base import Base, IdMixin, TimestampMixin
 
 class StoredFile(IdMixin, TimestampMixin, Base):
     __tablename__ = "stored_file"
+    __table_args__ = (
+        # The orphan sweep's range (``files.purge_orphans``): only unattached rows, a
+        # small set however many attached files accumulate.
+        Index(
+            "ix_stored_file_unattached_created_at",
+            "created_at",
+            postgresql_where=text("order_id IS NULL"),
+        ),
+    )
 
     owner_user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("user_account.id"), index=True
@@ -25,6 +34,8 @@ class StoredFile(IdMixin, TimestampMixin, Base):
     thumbnail_key: Mapped[str | None] = mapped_column(String(200))
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    """How long a voice note plays, read from its frames; none for an image."""
     order_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("service_order.id"), index=True
     )

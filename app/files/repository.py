@@ -1,7 +1,9 @@
 """SQL of uploaded files."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import delete as delete_rows
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,3 +42,25 @@ async def attach(
 async def of_order(session: AsyncSession, order_id: int, file_id: int) -> StoredFile | None:
     query = select(StoredFile).where(StoredFile.id == file_id, StoredFile.order_id == order_id)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def lock_orphans(
+    session: AsyncSession, created_before: datetime, limit: int
+) -> Sequence[StoredFile]:
+    """Unattached files created before the cutoff, oldest first, locked; rows another
+    transaction holds (an attach in progress) are skipped, not waited for."""
+    query = (
+        select(StoredFile)
+        .where(StoredFile.order_id.is_(None), StoredFile.created_at < created_before)
+        .order_by(StoredFile.created_at, StoredFile.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def delete(session: AsyncSession, file_ids: Sequence[int]) -> None:
+    statement = delete_rows(StoredFile).where(
+        StoredFile.id.in_(file_ids), StoredFile.order_id.is_(None)
+    )
+    await session.execute(statement.execution_options(synchronize_session=False))

@@ -4,7 +4,7 @@ signed link."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from app.authz.deps import CurrentPrincipal
 from app.config import Settings
@@ -62,7 +62,7 @@ async def read_file(
 
 @router.get(
     "/{file_id}/content",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={
         200: {"content": {"image/jpeg": {}, "application/octet-stream": {}}},
         **problem_responses(403, 404),
@@ -76,14 +76,20 @@ async def read_file_content(
     expires: Expires,
     signature: Signature,
     variant: Literal["original", "thumbnail"] = "original",
-) -> FileResponse:
+) -> StreamingResponse:
     """No bearer token: the link itself, signed and short-lived, is the permission
-    (`url` and `thumbnail_url` of a file). An altered or expired link is 403."""
-    path, media_type = await service.signed_content(
+    (`url` and `thumbnail_url` of a file). An altered or expired link is 403. The bytes
+    stream through the API from whichever storage holds them (disk or the object
+    store), so the store needs no public access."""
+    blob, media_type = await service.signed_content(
         session, _settings(request), file_id, variant, expires, signature
     )
-    return FileResponse(
-        path,
+    return StreamingResponse(
+        blob.chunks,
         media_type=media_type,
-        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Content-Length": str(blob.size),
+            "Cache-Control": "private, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+        },
     )

@@ -15,6 +15,9 @@ class FileRead(BaseModel):
     byte_size: int
     width: int | None = None
     height: int | None = None
+    duration_seconds: float | None = Field(
+        default=None, description="How long a voice note plays, read from its frames"
+    )
     order_id: int | None = Field(default=None, description="The order it is attached to")
     url: str
     thumbnail_url: str | None = None

@@ -1,5 +1,6 @@
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from tests.conftest import make_settings
 from tests.orders.conftest import World, build_world
+from tests.support.s3 import S3Server
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 1_000_000
@@ -23,9 +25,49 @@ def files_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-async def files_app(files_dir: Path, database_url: str) -> AsyncIterator[FastAPI]:
+def s3_server() -> Iterator[S3Server]:
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Backend:
+    """Where the app under test keeps uploads, and what it holds there now."""
+
+    name: str
+    settings: dict[str, object]
+    files_dir: Path
+    s3: S3Server | None = None
+
+    def keys(self) -> set[str]:
+        if self.s3 is not None:
+            bucket, prefix = str(self.settings["s3_bucket"]), str(self.settings["s3_prefix"])
+            return {key.removeprefix(prefix) for key in self.s3.keys(bucket)}
+        root = self.files_dir / "files"
+        if not root.exists():
+            return set()
+        return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="session", params=["disk", "s3"])
+def backend(request: pytest.FixtureRequest, files_dir: Path) -> Backend:
+    """Every test of the files API runs against both storages: the disk, and an
+    S3-compatible bucket on a real S3 HTTP server on loopback."""
+    if request.param == "disk":
+        return Backend("disk", {}, files_dir)
+    server: S3Server = request.getfixturevalue("s3_server")
+    bucket = server.create_bucket("redgrid-files")
+    return Backend("s3", server.settings(bucket, prefix="uploads/"), files_dir, server)
+
+
+@pytest.fixture(scope="session")
+async def files_app(backend: Backend, database_url: str) -> AsyncIterator[FastAPI]:
     settings = make_settings(
-        data_dir=files_dir, max_file_bytes=MAX_FILE_BYTES, max_image_pixels=MAX_PIXELS
+        data_dir=backend.files_dir,
+        max_file_bytes=MAX_FILE_BYTES,
+        max_image_pixels=MAX_PIXELS,
+        **backend.settings,
     )
     application = create_app(settings, database_url=database_url)
     yield application
@@ -45,14 +87,6 @@ async def http(
 @pytest.fixture
 async def world(db: AsyncSession, settings: Settings) -> World:
     return await build_world(db, settings)
-
-
-def stored(files_dir: Path) -> set[Path]:
-    return (
-        {p for p in (files_dir / "files").rglob("*") if p.is_file()}
-        if (files_dir / "files").exists()
-        else set()
-    )
 
 
 def photo_with_gps(size: tuple[int, int] = (800, 600), fmt: str = "JPEG") -> bytes:

@@ -4,7 +4,6 @@ order a file is attached to."""
 
 import io
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -13,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.files.models import StoredFile
-from tests.files.conftest import MAX_FILE_BYTES, photo_with_gps, stored
+from tests.files import voice
+from tests.files.conftest import MAX_FILE_BYTES, Backend, photo_with_gps
 from tests.orders.conftest import World, ok, order_in, submit
 from tests.support.problems import assert_problem
 from tests.users.helpers import audit_events
@@ -81,7 +81,7 @@ class TestUpload:
     async def test_voice_note_by_its_magic_number(
         self, http: httpx.AsyncClient, world: World
     ) -> None:
-        amr = b"#!AMR\n" + bytes(range(256)) * 20
+        amr = voice.amr(3.0)
         response = await upload(http, world, amr, name="voice.jpg", content_type="image/jpeg")
         assert response.status_code == 201, response.text
         body = response.json()
@@ -90,16 +90,17 @@ class TestUpload:
             "audio/amr",
             None,
         )
+        assert body["duration_seconds"] == 3.0
         assert (await http.get(body["url"])).content == amr
 
     async def test_type_comes_from_content_not_name(
-        self, http: httpx.AsyncClient, world: World, db: AsyncSession, files_dir: Path
+        self, http: httpx.AsyncClient, world: World, db: AsyncSession, backend: Backend
     ) -> None:
-        before = stored(files_dir)
+        before = backend.keys()
         for data in (b"<?php system($_GET['c']); ?>", b"%PDF-1.7\n" + b"x" * 100, b""):
             response = await upload(http, world, data, name="photo.jpg")
             assert_problem(response, 415, "file.unsupported_type")
-        assert await file_count(db) == 0 and stored(files_dir) == before
+        assert await file_count(db) == 0 and backend.keys() == before
 
     async def test_truncated_image_is_422(self, http: httpx.AsyncClient, world: World) -> None:
         data = photo_with_gps()
@@ -107,18 +108,18 @@ class TestUpload:
         assert_problem(response, 422, "file.unreadable_image")
 
     async def test_decompression_bomb_is_422(
-        self, http: httpx.AsyncClient, world: World, db: AsyncSession, files_dir: Path
+        self, http: httpx.AsyncClient, world: World, db: AsyncSession, backend: Backend
     ) -> None:
-        before = stored(files_dir)
+        before = backend.keys()
         out = io.BytesIO()
         Image.new("L", (1500, 1500)).save(out, "PNG")  # 2.25 M pixels in a few KB
         assert len(out.getvalue()) < 20_000
         response = await upload(http, world, out.getvalue(), name="bomb.png")
         assert_problem(response, 422, "file.decompression_bomb")
-        assert await file_count(db) == 0 and stored(files_dir) == before
+        assert await file_count(db) == 0 and backend.keys() == before
 
     async def test_too_large_is_cut_off_while_streaming(
-        self, http: httpx.AsyncClient, world: World, db: AsyncSession, files_dir: Path
+        self, http: httpx.AsyncClient, world: World, db: AsyncSession, backend: Backend
     ) -> None:
         sent = 0
         chunk = b"\xff" * 65536
@@ -136,7 +137,7 @@ class TestUpload:
                 yield chunk
             yield f"\r\n--{boundary}--\r\n".encode()
 
-        before = stored(files_dir)
+        before = backend.keys()
         response = await http.post(
             URL,
             content=body(),
@@ -145,7 +146,7 @@ class TestUpload:
         )
         assert_problem(response, 413, "request.too_large")
         assert sent <= MAX_FILE_BYTES + 2 * len(chunk)  # refused long before the end
-        assert await file_count(db) == 0 and stored(files_dir) == before
+        assert await file_count(db) == 0 and backend.keys() == before
 
 
 class TestOrderPhotos:
