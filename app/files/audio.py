@@ -5,8 +5,9 @@ state a length). CPU-bound and bounded by the voice size limit: the service runs
 a thread."""
 
 import io
+import math
+from typing import Any
 
-from mutagen import MutagenError
 from mutagen.aac import AAC
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
@@ -67,14 +68,16 @@ def _silk(data: bytes) -> float:
 
 
 def _mutagen(media_type: str, data: bytes) -> float:
-    reader = {"audio/mpeg": MP3, "audio/aac": AAC, "audio/mp4": MP4}.get(media_type)
+    reader: Any = {"audio/mpeg": MP3, "audio/aac": AAC, "audio/mp4": MP4}.get(media_type)
     if reader is None:
         raise UnreadableVoice()
     try:
         info = reader(io.BytesIO(data)).info
-    except (MutagenError, ValueError, OverflowError, EOFError):
+    except Exception:
         raise UnreadableVoice() from None
+    if info is None:
+        raise UnreadableVoice()
     length = float(info.length or 0.0)
-    if length != length or length < 0:  # NaN from a broken header
+    if not math.isfinite(length) or length < 0:  # NaN or infinity from a broken header
         raise UnreadableVoice()
     return length

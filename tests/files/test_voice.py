@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,6 +116,23 @@ class TestDurationParsers:
         assert voice_type(voice.silk(1.0)[:16]) == "audio/silk"
         assert audio.duration("audio/silk", voice.silk(3.0)) == pytest.approx(3.0)
         assert audio.duration("audio/silk", voice.silk(3.0, wechat=False)) == pytest.approx(3.0)
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        magic=st.sampled_from([b"#!AMR\n", b"\x02#!SILK_V3", b"ID3", b"\xff\xfb", b"\xff\xf1"]),
+        tail=st.binary(max_size=2048),
+    )
+    def test_hostile_bytes_give_a_length_or_unreadable_never_a_crash(
+        self, magic: bytes, tail: bytes
+    ) -> None:
+        data = magic + tail
+        media_type = voice_type(data[:16])
+        assert media_type is not None
+        try:
+            seconds = audio.duration(media_type, data)
+        except UnreadableVoice:
+            return
+        assert seconds >= 0
 
     def test_unknown_media_type_is_unreadable(self) -> None:
         with pytest.raises(UnreadableVoice):
