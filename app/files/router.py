@@ -40,8 +40,11 @@ async def upload_file(
     WebP images (re-encoded: EXIF, GPS and camera data removed; a thumbnail made) and
     AMR, SILK, MP3 or AAC voice notes; anything else 415. Over
     `REDGRID_MAX_FILE_BYTES` the upload is cut off while it streams (413); an image
-    that decodes to too many pixels is a decompression bomb (422). Attach it by id when
-    submitting or resolving an order, or in a note."""
+    that decodes to too many pixels is a decompression bomb (422). A voice note over
+    `REDGRID_MAX_VOICE_BYTES` is 413 `file.voice_too_large`, one that plays longer than
+    `REDGRID_MAX_VOICE_SECONDS` (read from its frames) 422 `file.voice_too_long`.
+    Attach it by id when submitting or resolving an order, or in a note, within
+    `REDGRID_ORPHAN_FILE_HOURS`: unattached uploads are deleted after that."""
     data = await file.read()
     return await service.upload(session, _settings(request), principal, data)
 
