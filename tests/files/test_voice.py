@@ -29,6 +29,7 @@ FORMATS: dict[str, tuple[Callable[[float], bytes], str, float]] = {
     "silk": (voice.silk, "audio/silk", 0.0),
     "mp3": (voice.mp3, "audio/mpeg", 0.036),  # one frame
     "aac": (voice.adts, "audio/aac", 0.064),  # one frame
+    "m4a": (voice.m4a, "audio/mp4", 0.0),
 }
 
 
