@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from fastapi import FastAPI
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.files import service as files_service
 from app.files.models import StoredFile
 from tests.files import voice
 from tests.files.conftest import MAX_FILE_BYTES, Backend, photo_with_gps
@@ -174,6 +176,18 @@ class TestOrderPhotos:
             assert_problem(
                 await http.get(f"{URL}/{first['id']}", headers=world[who]), 404, "file.not_found"
             )
+
+    async def test_bytes_gone_from_storage_is_404_not_500(
+        self, http: httpx.AsyncClient, world: World, db: AsyncSession, files_app: FastAPI
+    ) -> None:
+        mine = await uploaded(http, world)
+        row = await db.get(StoredFile, mine["id"])
+        assert row is not None
+        before = await http.get(mine["url"])
+        assert before.status_code == 200
+        assert before.headers["content-length"] == str(row.byte_size)
+        await files_service.storage(files_app.state.settings).delete(row.storage_key)
+        assert_problem(await http.get(mine["url"]), 404, "file.not_found")
 
     async def test_a_link_cannot_be_altered(self, http: httpx.AsyncClient, world: World) -> None:
         mine = await uploaded(http, world)
