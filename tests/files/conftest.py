@@ -40,7 +40,7 @@ class Backend:
     files_dir: Path
     s3: S3Server | None = None
 
-    def keys(self) -> set[str]:
+    def stored(self) -> set[str]:
         if self.s3 is not None:
             bucket, prefix = str(self.settings["s3_bucket"]), str(self.settings["s3_prefix"])
             return {key.removeprefix(prefix) for key in self.s3.keys(bucket)}

@@ -138,14 +138,14 @@ class TestSweep:
         orphan = await add_file(engine, files_settings, made, age_hours=HOURS + 1)
         young = await add_file(engine, files_settings, made, age_hours=HOURS - 1)
         attached = await add_file(engine, files_settings, made, age_hours=HOURS * 10, attached=True)
-        assert keys(orphan) | keys(young) | keys(attached) <= backend.keys()
+        assert keys(orphan) | keys(young) | keys(attached) <= backend.stored()
 
         assert await sweep(engine, files_settings) == 1
 
         assert not await exists(engine, orphan.id)
-        assert not keys(orphan) & backend.keys()  # the photo and its thumbnail
+        assert not keys(orphan) & backend.stored()  # the photo and its thumbnail
         for kept in (young, attached):
-            assert await exists(engine, kept.id) and keys(kept) <= backend.keys()
+            assert await exists(engine, kept.id) and keys(kept) <= backend.stored()
         async with AsyncSession(engine) as session:
             events = (
                 await session.scalars(
@@ -179,7 +179,7 @@ class TestSweep:
         counts += [await sweep(engine, files_settings)]
         assert sum(counts) == 6  # each file deleted exactly once
         for row in rows:
-            assert not await exists(engine, row.id) and not keys(row) & backend.keys()
+            assert not await exists(engine, row.id) and not keys(row) & backend.stored()
 
 
 class TestAttachDuringSweep:
@@ -204,7 +204,7 @@ class TestAttachDuringSweep:
         async with AsyncSession(engine) as session:
             kept = await session.get(StoredFile, row.id)
         assert kept is not None and kept.order_id == made.order_id
-        assert keys(row) <= backend.keys()
+        assert keys(row) <= backend.stored()
 
     async def test_an_attach_after_the_sweep_locked_the_file_is_refused(
         self, engine: AsyncEngine, files_settings: Settings, made: Made, backend: Backend
@@ -244,7 +244,7 @@ class TestAttachDuringSweep:
         with pytest.raises(FileNotUsable):
             await attaching
         assert not await exists(engine, row.id)
-        assert not keys(row) & backend.keys()
+        assert not keys(row) & backend.stored()
         async with AsyncSession(engine) as session:
             order = await session.get(ServiceOrder, made.order_id)
             assert order is not None and row.id not in (order.attachment_file_ids or [])
@@ -281,5 +281,5 @@ class TestJob:
         finally:
             get_settings.cache_clear()
 
-        assert not await exists(engine, orphan.id) and not keys(orphan) & backend.keys()
-        assert await exists(engine, attached.id) and keys(attached) <= backend.keys()
+        assert not await exists(engine, orphan.id) and not keys(orphan) & backend.stored()
+        assert await exists(engine, attached.id) and keys(attached) <= backend.stored()

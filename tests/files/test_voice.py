@@ -65,13 +65,13 @@ class TestDuration:
         self, name: str, http: httpx.AsyncClient, world: World, db: AsyncSession, backend: Backend
     ) -> None:
         build, _, _ = FORMATS[name]
-        before = backend.keys()
+        before = backend.stored()
         response = await _upload(http, world, build(LIMIT + 1.2), **{"Accept-Language": "en"})
         body = assert_problem(response, 422, "file.voice_too_long")
         assert body["max_seconds"] == LIMIT
         assert body["duration_seconds"] == pytest.approx(LIMIT + 1.2, abs=0.1)
         assert "61.2 s" in body["detail"] and "60 s" in body["detail"]
-        assert await _files(db) == 0 and backend.keys() == before
+        assert await _files(db) == 0 and backend.stored() == before
 
     async def test_just_under_the_limit_is_taken(
         self, name: str, http: httpx.AsyncClient, world: World
@@ -85,11 +85,11 @@ class TestUnreadable:
     async def test_reserved_amr_frame_type_is_422(
         self, http: httpx.AsyncClient, world: World, db: AsyncSession, backend: Backend
     ) -> None:
-        before = backend.keys()
+        before = backend.stored()
         data = voice.amr(1.0) + bytes([13 << 3]) + b"\x00" * 31  # frame type 13 is reserved
         response = await _upload(http, world, data)
         assert_problem(response, 422, "file.unreadable_voice")
-        assert await _files(db) == 0 and backend.keys() == before
+        assert await _files(db) == 0 and backend.stored() == before
 
     async def test_mp3_magic_without_frames_is_422(
         self, http: httpx.AsyncClient, world: World
