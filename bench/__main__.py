@@ -1,4 +1,4 @@
-"""``python -m bench [import|http|points|lag|district|scale ...]``: run benchmarks.
+"""``python -m bench [import|http|points|lag|district|district-http|scale ...]``: run benchmarks.
 
 Against BENCH_DATABASE_URL.
 
@@ -23,11 +23,15 @@ def server_url() -> str:
 
 
 def main() -> None:
-    if sys.argv[1:2] in (["district"], ["scale"]):
+    if sys.argv[1:2] in (["district"], ["scale"], ["district-http"]):
         # `python -m bench district --scale 0.01`: district scale, by request only.
-        from bench import district, scale
+        from bench import district, district_http, scale
 
-        chosen_main = district.main if sys.argv[1] == "district" else scale.main
+        chosen_main = {
+            "district": district.main,
+            "scale": scale.main,
+            "district-http": district_http.main,
+        }[sys.argv[1]]
         chosen_main(sys.argv[2:])
         return
     if sys.argv[1:2] in (["lag"], ["http"]) and len(sys.argv) > 2:
