@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import httpx
@@ -69,9 +70,9 @@ class Reports(BaseHTTPRequestHandler):
     """The platform's report URL: verifies each report's signature."""
 
     secret = ""
-    received: list[tuple[bool, dict[str, object]]] = []
+    received: ClassVar[list[tuple[bool, dict[str, object]]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802  (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         text = canonical(
             "POST",
@@ -159,9 +160,8 @@ def main() -> None:
         print(f"ten minutes old                {stale.status_code} {stale.json()['code']}")
         order_id = filed.json()["id"]
         triaged, _, _ = post(f"/orders/{order_id}/triage", {"priority": 2})
-        print(
-            f"signed POST /orders/{order_id}/triage {triaged.status_code} {triaged.json()['status']}"
-        )
+        status = triaged.json()["status"]
+        print(f"signed POST /orders/{order_id}/triage {triaged.status_code} {status}")
 
         if key["report_url"]:
             deadline = time.monotonic() + 30
