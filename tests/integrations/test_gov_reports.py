@@ -259,3 +259,22 @@ async def test_a_platform_files_by_signed_request_and_hears_the_steps(
         ("order.submitted", CASE),
         ("order.triaged", CASE),
     ]
+
+
+async def test_finished_reports_are_purged_after_the_retention(
+    db: AsyncSession, world: World, receiver: WebhookReceiver, clients: sender.Clients
+) -> None:
+    gov = await platform(db, world.units["town"], receiver.url_for("gov"))
+    verifying(receiver, gov)
+    order = await make_order(db, world.units["g1"], channel="gov_api", external_ref=CASE)
+    await steps(db, order, "triage", "claim")
+    await relay_all(db)
+    await deliver_all(db, clients)
+    old, recent = await outbound.reports_of_order(db, order.id)
+    await db.execute(
+        update(GovReport)
+        .where(GovReport.id == old.id)
+        .values(finished_at=datetime.now(UTC) - timedelta(days=31))
+    )
+    assert await outbound.purge_finished(db, 30, limit=100) == 1
+    assert [r.id for r in await outbound.reports_of_order(db, order.id)] == [recent.id]

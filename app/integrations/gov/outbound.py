@@ -176,3 +176,9 @@ async def next_due(session: AsyncSession) -> datetime | None:
 
 async def reports_of_order(session: AsyncSession, order_id: int) -> Sequence[GovReport]:
     return await repository.reports_of_order(session, order_id)
+
+
+async def purge_finished(session: AsyncSession, retention_days: int, *, limit: int) -> int:
+    """Reports that succeeded or failed more than ``retention_days`` ago."""
+    before = datetime.now(UTC) - timedelta(days=retention_days)
+    return await repository.purge_finished(session, before, limit=limit)

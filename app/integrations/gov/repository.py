@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, func, select
+from sqlalchemy import ColumnElement, Row, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -108,3 +108,13 @@ async def reports_of_order(session: AsyncSession, order_id: int) -> Sequence[Gov
         select(GovReport).where(GovReport.order_id == order_id).order_by(GovReport.id)
     )
     return rows.scalars().all()
+
+
+async def purge_finished(session: AsyncSession, before: datetime, *, limit: int) -> int:
+    doomed = (
+        select(GovReport.id)
+        .where(GovReport.status != PENDING, GovReport.finished_at < before)
+        .limit(limit)
+    )
+    result = await session.execute(delete(GovReport).where(GovReport.id.in_(doomed)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
