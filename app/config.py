@@ -130,6 +130,11 @@ class Settings(BaseSettings):
             parse_rate(value)  # ValueError names the notation
         return value or None
 
+    signature_window_seconds: int = Field(default=300, ge=30, le=3600)
+    """Signed requests of integration clients: how far ``X-Redgrid-Timestamp`` may lie
+    from our clock, either way (±5 minutes by default); nonces are remembered twice as
+    long."""
+
     points_approval_threshold: int = Field(default=500, ge=0)
     """四眼原则: a manual award or deduction of more points than this (absolute value)
     waits for a second holder of ``points.award`` to approve it."""

@@ -14,7 +14,10 @@ from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_session_factory
 from app.docs import mount_docs
 from app.handlers import register_exception_handlers
+from app.kit.nonces import PostgresNonces
 from app.kit.ratelimit import RateLimiter, create_storage
+from app.kit.signing import HEADERS as SIGNATURE_HEADERS
+from app.kit.signing import CaptureSignedBody
 from app.middleware import RequestContextMiddleware
 from app.observability import POOL_COLLECTOR
 from app.openapi import OPENAPI_TAGS, install, render, unique_id
@@ -41,6 +44,7 @@ CORS_HEADERS = [
     "If-None-Match",
     "Idempotency-Key",
     "X-Request-ID",
+    *SIGNATURE_HEADERS,
 ]
 CORS_EXPOSED = ["ETag", "Location", "Retry-After", "X-Request-ID", "Content-Disposition"]
 
@@ -83,8 +87,11 @@ def create_app(
     app.state.rate_limiter = RateLimiter(
         create_storage(lambda: app.state.session_factory, settings.redis_url)
     )
+    app.state.nonce_store = PostgresNonces(lambda: app.state.session_factory)
     app.state.run_worker = run_worker
 
+    # Inside the body limit: keeps the body of a signed request for its verification.
+    app.add_middleware(CaptureSignedBody)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -17,7 +17,9 @@ states what the server really does:
   document (the server still answers 428 / 400 itself rather than a 422);
 - **security**: one ``OAuth2`` scheme with the password and ``client_credentials``
   flows, every permission a scope, and each operation's permission guard
-  (``app.authz.deps.require_any``) as its scopes;
+  (``app.authz.deps.require_any``) as its scopes; and, as the other way in, the four
+  headers of a signed request (``X-Redgrid-Key``, ``-Timestamp``, ``-Nonce``,
+  ``-Signature``: ``apiKey`` schemes required together) for integration clients;
 - **files**: spreadsheet and CSV downloads are ``format: binary`` strings;
 - **schema names**: no ``app__points__schemas__Period``; a name two modules share is
   prefixed by its module (``PointsPeriod``, ``ReportingPeriod``), FastAPI's
@@ -38,10 +40,24 @@ from fastapi.routing import APIRoute
 
 from app.authz import permissions as catalogue
 from app.authz.deps import get_principal
+from app.kit import signing
 from app.kit.http import REQUIRED_HEADER
 
 API_PREFIX = "/api/v1"
 SECURITY_SCHEME = "OAuth2"
+SIGNATURE_SCHEMES = {
+    "SignedKey": (signing.KEY_HEADER, "The integration client's `client_id` (app key)"),
+    "SignedTimestamp": (signing.TIMESTAMP_HEADER, "Unix seconds; within ±5 minutes"),
+    "SignedNonce": (signing.NONCE_HEADER, "16–64 of `A-Z a-z 0-9 - _`, never reused"),
+    "SignedSignature": (
+        signing.SIGNATURE_HEADER,
+        "Hex HMAC-SHA256 or HMAC-SM3 (the client's algorithm) of the canonical request: "
+        "METHOD, path, sorted query, timestamp, nonce and the hex digest of the body, "
+        "one per line (README, 'Signed requests')",
+    ),
+}
+"""Signed requests (``app.authz.signed``): all four headers together admit a client
+with every scope it holds."""
 
 _FILE_MEDIA = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -147,7 +163,13 @@ def refine(app: FastAPI, spec: dict[str, Any]) -> dict[str, Any]:
     }
     bodies: dict[str, str] = {}
     components = spec.setdefault("components", {})
-    components["securitySchemes"] = {SECURITY_SCHEME: _security_scheme()}
+    components["securitySchemes"] = {
+        SECURITY_SCHEME: _security_scheme(),
+        **{
+            name: {"type": "apiKey", "in": "header", "name": header, "description": text}
+            for name, (header, text) in SIGNATURE_SCHEMES.items()
+        },
+    }
     components["headers"] = {**components.get("headers", {}), **_HEADER_COMPONENTS}
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
@@ -190,9 +212,10 @@ def _refine_operation(operation: dict[str, Any], route: Any) -> None:
     if signed_in:
         # 429: an integration client over ``client_rate_limit``.
         statuses |= {401, 429}
-        operation["security"] = (
-            [{SECURITY_SCHEME: [scope]} for scope in scopes] if scopes else [{SECURITY_SCHEME: []}]
-        )
+        operation["security"] = [
+            *([{SECURITY_SCHEME: [scope]} for scope in scopes] or [{SECURITY_SCHEME: []}]),
+            {name: [] for name in SIGNATURE_SCHEMES},
+        ]
         if scopes:
             statuses.add(403)
     else:

@@ -18,6 +18,8 @@ from procrastinate.exceptions import ConnectorException
 
 import app.audit.tasks
 import app.files.tasks
+import app.integrations.gov.handlers
+import app.integrations.gov.tasks
 import app.integrations.relay.tasks
 import app.integrations.tasks
 import app.integrations.webhooks.handlers
@@ -35,6 +37,7 @@ DRAIN_JOBS = {
     app.integrations.relay.tasks.CHANNEL: app.integrations.relay.tasks.RELAY_TASK,
     app.integrations.webhooks.tasks.CHANNEL: app.integrations.webhooks.tasks.DELIVER_TASK,
     app.integrations.wechat.tasks.CHANNEL: app.integrations.wechat.tasks.SEND_TASK,
+    app.integrations.gov.tasks.CHANNEL: app.integrations.gov.tasks.REPORT_TASK,
 }
 """Channel NOTIFYed when rows commit → the job that drains them (``listener``)."""
 

@@ -121,10 +121,19 @@ def test_security_scheme_has_both_flows_and_scopes_are_permissions() -> None:
     scopes = set(scheme["flows"]["clientCredentials"]["scopes"])
     assert "orders.dispatch" in scopes
     claim = _spec()["paths"]["/api/v1/orders/{order_id}/claim"]["post"]
-    assert claim["security"] == [{"OAuth2": ["orders.work"]}]
+    signed = {"SignedKey": [], "SignedTimestamp": [], "SignedNonce": [], "SignedSignature": []}
+    assert claim["security"] == [{"OAuth2": ["orders.work"]}, signed]
+    for name, header in [
+        ("SignedKey", "X-Redgrid-Key"),
+        ("SignedTimestamp", "X-Redgrid-Timestamp"),
+        ("SignedNonce", "X-Redgrid-Nonce"),
+        ("SignedSignature", "X-Redgrid-Signature"),
+    ]:
+        scheme = _spec()["components"]["securitySchemes"][name]
+        assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", header)
     for _, _, operation in _operations():
         for requirement in operation.get("security", []):
-            assert set(requirement["OAuth2"]) <= scopes
+            assert requirement == signed or set(requirement["OAuth2"]) <= scopes
 
 
 def test_files_are_binary() -> None:

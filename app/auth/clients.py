@@ -11,15 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.auth import repository
-from app.auth.errors import ApiClientNotFound, ClientScopeEscalation
+from app.auth.errors import ApiClientNotFound, ClientScopeEscalation, UnsafeReportUrl
 from app.auth.models import ApiClient
-from app.auth.schemas import ApiClientCreate, ApiClientRead, ApiClientSecret
+from app.auth.schemas import (
+    ApiClientCreate,
+    ApiClientRead,
+    ApiClientSecret,
+    SigningAlgorithm,
+    SigningKey,
+    SigningKeyIssue,
+)
 from app.authz.permissions import USERS_READ, USERS_WRITE
 from app.authz.principal import Principal
 from app.errors import OrgUnitNotFound
 from app.hierarchy.models import OrgUnit
+from app.integrations.webhooks import targets
 from app.kit.hashing import hash_password
 from app.kit.pagination import BY_ID, Page, paginate
+from app.kit.signing import new_signing_secret
 from app.users.rules import escalates
 
 
@@ -79,6 +88,46 @@ async def rotate_api_client_secret(
     await repository.save_client(session, client)
     await _audit(session, principal, "api_client.rotate_secret", client, unit, "更换密钥")
     return _with_secret(client, secret)
+
+
+async def issue_signing_key(
+    session: AsyncSession,
+    principal: Principal,
+    api_client_id: int,
+    body: SigningKeyIssue,
+    *,
+    allow_private_urls: bool,
+) -> SigningKey:
+    """A new signing key (签名密钥) in the chosen algorithm, and where step reports go.
+    The old key stops working at once; like the secret, it needs all the client's
+    scopes, since whoever holds it signs as the client."""
+    client, unit = await _visible(session, principal, api_client_id, USERS_WRITE)
+    if escalates(principal, unit, client.scopes):
+        raise ClientScopeEscalation()
+    if body.report_url is not None:
+        try:
+            await targets.resolve(body.report_url, allow_private=allow_private_urls)
+        except targets.UnsafeUrl as unsafe:
+            raise UnsafeReportUrl(reason=unsafe.reason) from None
+    secret = new_signing_secret()
+    client.signing_secret = secret
+    client.signing_algorithm = body.algorithm.value
+    client.report_url = body.report_url
+    await repository.save_client(session, client)
+    await _audit(
+        session,
+        principal,
+        "api_client.issue_signing_key",
+        client,
+        unit,
+        f"签名密钥（{body.algorithm.value}）；回传：{'有' if body.report_url else '无'}",
+    )
+    return SigningKey(
+        client_id=client.client_id,
+        algorithm=SigningAlgorithm(client.signing_algorithm),
+        report_url=client.report_url,
+        signing_secret=secret,
+    )
 
 
 async def deactivate_api_client(

@@ -100,6 +100,17 @@ class ClientScopeEscalation(Forbidden):
     message_en = "You cannot give a client permissions you do not hold over its node"
 
 
+class UnsafeReportUrl(BusinessRuleViolation):
+    """OWASP API7 (SSRF): the report URL may not be called from our servers."""
+
+    code = "api_client.unsafe_report_url"
+    message_zh = "回传地址须为 https，且不能指向内网、回环或链路本地地址"
+    message_en = (
+        "The report URL must be https and must not resolve to a private, loopback "
+        "or link-local address"
+    )
+
+
 class WechatTaken(AppError):
     status = 409
     code = "auth.wechat_taken"

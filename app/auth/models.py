@@ -8,6 +8,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
+from app.db.sealed import Sealed
+
+SIGNING_SECRET_AAD = b"api_client.signing_secret"
 
 
 class RefreshToken(IdMixin, Base):
@@ -46,3 +49,11 @@ class ApiClient(IdMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     allowed_ips: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default=text("'{}'"))
     """Networks (CIDR) the client may call from; empty: anywhere."""
+    signing_secret: Mapped[str | None] = mapped_column(Sealed(SIGNING_SECRET_AAD))
+    """The key of its signed requests (签名密钥), encrypted at rest under the PII key ring;
+    null until one is issued (``POST /api-clients/{id}/signing-key``)."""
+    signing_algorithm: Mapped[str | None] = mapped_column(String(16))
+    """``hmac-sha256`` or ``hmac-sm3`` (国密 SM3), for its requests and our reports to it."""
+    report_url: Mapped[str | None] = mapped_column(String(2000))
+    """Where the platform hears the steps of its 12345 orders (``gov_api`` channel),
+    signed with the same key; null: no reports."""

@@ -14,6 +14,8 @@ from app.auth.schemas import (
     ApiClientRead,
     ApiClientSecret,
     Logout,
+    SigningKey,
+    SigningKeyIssue,
     TokenForm,
     TokenResponse,
     WechatLinked,
@@ -255,6 +257,33 @@ async def rotate_api_client_secret(
 ) -> ApiClientSecret:
     """Issues a new secret; the old one stops working at once."""
     return await clients.rotate_api_client_secret(session, principal, api_client_id)
+
+
+@clients_router.post(
+    "/{api_client_id}/signing-key",
+    response_model=SigningKey,
+    dependencies=[Idempotent],
+    responses=problem_responses(404, 422),
+)
+async def issue_api_client_signing_key(
+    session: DbSession,
+    principal: Writer,
+    api_client_id: ApiClientId,
+    body: SigningKeyIssue,
+    request: Request,
+) -> SigningKey:
+    """Issues a signing key for signed requests (签名请求: X-Redgrid-Key, -Timestamp,
+    -Nonce, -Signature; see README, "Signed requests") in the chosen algorithm, and
+    sets where the steps of its 12345 orders are reported. The key is in this response
+    only (and in a replay under the same Idempotency-Key); the previous one stops
+    working at once."""
+    return await clients.issue_signing_key(
+        session,
+        principal,
+        api_client_id,
+        body,
+        allow_private_urls=_settings(request).webhook_allow_private_urls,
+    )
 
 
 @clients_router.delete("/{api_client_id}", status_code=204, responses=problem_responses(404))

@@ -1,5 +1,6 @@
 """Sign-in (OAuth 2.0, RFC 6749) and integration clients on the wire."""
 
+import enum
 import ipaddress
 from datetime import datetime
 from typing import Annotated, Literal
@@ -175,6 +176,14 @@ class ApiClientRead(BaseModel):
     allowed_ips: list[str] = Field(default_factory=list, max_length=20)
     is_active: bool
     created_at: datetime
+    signing_algorithm: str | None = Field(
+        default=None,
+        max_length=16,
+        description="签名算法 of its signed requests and our reports to it; null: no key yet",
+    )
+    report_url: str | None = Field(
+        default=None, max_length=2000, description="Where its 12345 orders' steps are reported"
+    )
 
 
 class ApiClientSecret(ApiClientRead):
@@ -184,6 +193,70 @@ class ApiClientSecret(ApiClientRead):
         json_schema_extra={"examples": [{**_CLIENT_EXAMPLE, "client_secret": "Zk3…"}]}
     )
     client_secret: str = Field(description="Shown only this once; only a hash is kept")
+
+
+class SigningAlgorithm(enum.StrEnum):
+    """签名算法 · how signed requests and step reports are signed: ``hmac-sha256``, or
+    ``hmac-sm3`` (国密 SM3, GB/T 32905-2016) where a platform requires the national
+    algorithm."""
+
+    hmac_sha256 = "hmac-sha256"
+    """HMAC-SHA256, SHA-256 body digest."""
+    hmac_sm3 = "hmac-sm3"
+    """HMAC-SM3, SM3 body digest."""
+
+
+ReportUrl = Annotated[
+    Line,
+    Field(
+        min_length=8,
+        max_length=2000,
+        # Replaces Line's pattern, so it refuses control characters itself.
+        pattern=r"^[hH][tT][tT][pP][sS]?://[^\s\x00-\x1f\x7f-\x9f]+$",
+        description="回传地址 · where the platform hears the steps of its 12345 orders: "
+        "https; public addresses only (checked after DNS, as webhook URLs)",
+    ),
+]
+
+
+class SigningKeyIssue(StrictModel):
+    """Issue (or replace) the client's signing key (签名密钥)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"algorithm": "hmac-sm3", "report_url": "https://12345.example.gov.cn/redgrid"}
+            ]
+        }
+    )
+    algorithm: SigningAlgorithm = SigningAlgorithm.hmac_sha256
+    report_url: ReportUrl | None = Field(
+        default=None, description="Where step reports go; null or omitted: no reports"
+    )
+
+
+class SigningKey(BaseModel):
+    """Returned once, when a signing key is issued; store it now (kept encrypted, never
+    shown again)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "client_id": "cli_3f9a1c0d5e7b2a64",
+                    "algorithm": "hmac-sm3",
+                    "report_url": "https://12345.example.gov.cn/redgrid",
+                    "signing_secret": "9f2c…",
+                }
+            ]
+        }
+    )
+    client_id: str = Field(max_length=64, description="The app key (X-Redgrid-Key)")
+    algorithm: SigningAlgorithm
+    report_url: str | None = Field(default=None, max_length=2000)
+    signing_secret: str = Field(
+        max_length=64, description="Shown only this once; 64 hex digits, used as UTF-8 text"
+    )
 
 
 class WechatLinked(BaseModel):

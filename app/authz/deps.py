@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 
-from app.authz import principals
+from app.authz import principals, signed
 from app.authz.principal import Principal
 from app.authz.tokens import decode_access_token
 from app.db.session import DbSession
@@ -28,6 +28,9 @@ async def get_principal(
     session: DbSession,
     token: Annotated[str | None, Depends(_bearer)],
 ) -> Principal:
+    if not token and signed.presented(request):
+        principal = await signed.authenticate(request, session)
+        return await _admit(request, response, principal)
     if not token:
         raise Unauthenticated(headers=_CHALLENGE)
     claims = decode_access_token(request.app.state.settings, token)
@@ -47,6 +50,12 @@ async def get_principal(
         raise Unauthenticated(
             "账号不存在或已停用", "The account is unknown or disabled", headers=_CHALLENGE
         )
+    return await _admit(request, response, principal)
+
+
+async def _admit(request: Request, response: Response, principal: Principal) -> Principal:
+    """An integration client (by token or signature) only from its networks, within
+    its rate limit."""
     request.state.principal = principal
     if principal.kind == "client":
         if not principal.calls_from(current_client_ip()):

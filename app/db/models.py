@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiClient, RefreshToken
 from app.authz.models import Role, RoleGrant, RolePermission
 from app.db.base import Base
+from app.db.nonces import RequestNonce
 from app.db.ratelimit import RateLimitCounter
 from app.files.models import StoredFile
 from app.governance.bodies.models import OfficeTerm, PartnerBody, PropertyContract
@@ -24,6 +25,7 @@ from app.governance.meetings.models import (
 )
 from app.governance.stations.models import DutyAssignment, DutyShift, HonourEntry, Station
 from app.hierarchy.models import OrgUnit
+from app.integrations.gov.models import GovReport
 from app.integrations.models import IdempotencyRecord, OutboxEvent, RelayCounter
 from app.integrations.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.integrations.wechat.models import WechatAccessToken, WechatMessage, WechatSubscription
@@ -80,6 +82,7 @@ __all__ = [
     "DutyShift",
     "Evaluation",
     "EvaluationResponse",
+    "GovReport",
     "HonourEntry",
     "HouseholdInvitation",
     "IdempotencyRecord",
@@ -118,6 +121,7 @@ __all__ = [
     "Redemption",
     "RefreshToken",
     "RelayCounter",
+    "RequestNonce",
     "ResidentRegistration",
     "Reward",
     "Role",

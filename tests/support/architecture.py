@@ -359,6 +359,8 @@ OWN_TRANSACTIONS = {
     ("kit/ratelimit.py", "_run"),
     ("kit/ratelimit.py", "reset"),
     ("kit/ratelimit.py", "clear"),
+    # A signed request's nonce stays spent even when the request fails afterwards.
+    ("kit/nonces.py", "claim"),
     # The audit record of a refusal, written after the request's rollback.
     ("handlers.py", "_app_error"),
 }

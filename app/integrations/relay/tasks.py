@@ -5,7 +5,7 @@
   listener in ``app.integrations.relay.listener`` hears the outbox's NOTIFY), and
   every minute by ``outbox.sweep`` in case a wake-up was missed (worker down, database
   restarted). Any number may run at once: they take different events.
-- The senders (``webhooks.deliver``, ``wechat.send``) are woken the same way: their
+- The senders (``webhooks.deliver``, ``wechat.send``, ``gov.report``) are woken the same way: their
   tables NOTIFY on insert, so a batch that made deliveries wakes them as it commits.
 - ``outbox.purge`` deletes published events after ``outbox_retention_hours``.
 """
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 RELAY_TASK = "outbox.relay"
 CHANNEL = "redgrid_outbox"
 """NOTIFYed by a statement trigger on ``outbox_event`` inserts (delivered on commit)."""
-SWEPT_TASKS = ("outbox.relay", "webhooks.deliver", "wechat.send")
+SWEPT_TASKS = ("outbox.relay", "webhooks.deliver", "wechat.send", "gov.report")
 """What the sweep wakes every minute: each drains whatever is due and stops."""
 FINISHED_JOBS_KEPT_MINUTES = 10
 
