@@ -16,7 +16,7 @@ from app.docs import mount_docs
 from app.handlers import register_exception_handlers
 from app.kit.ratelimit import RateLimiter, create_storage
 from app.middleware import RequestContextMiddleware
-from app.observability import POOL_COLLECTOR
+from app.observability import POOL_COLLECTOR, configure_logging
 from app.openapi import OPENAPI_TAGS, install, render, unique_id
 from app.ops.router import router as ops_router
 from app.orders.open311.router import router as open311_router
@@ -141,6 +141,15 @@ async def _stop(task: "asyncio.Task[None]") -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def create_served_app() -> FastAPI:
+    """The app of one API process under ``redgrid serve --workers N``: a fresh
+    interpreter, so it reads its settings (and ``DATABASE_URL``) from the environment
+    and sets up its own logging."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json_format=settings.log_json)
+    return create_app(settings)
 
 
 def render_openapi() -> str:
