@@ -12,31 +12,26 @@ import itertools
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
-from app.hierarchy.models import OrgUnit
 from app.integrations.models import OutboxEvent
 from app.integrations.webhooks import signing
 from app.integrations.webhooks.models import WebhookSubscription
-from app.kit.calendar import BUSINESS_TZ
-from app.orders.models import OrderNumberCounter, ServiceOrder, ServiceOrderEvent
-from app.points import accounts, ledger
+from app.orders.models import ServiceOrder, ServiceOrderEvent
 from app.points.models import PointsAccount, Redemption, Reward
 from tests.conftest import make_settings
 from tests.integrations.live import wait_until
-from tests.support.cleanup import purge_world
 from tests.support.cli import redgrid
 from tests.support.cluster import ApiCluster
-from tests.support.factory import bearer, make_order, make_person, make_tree, make_user
+from tests.support.factory import make_order
 from tests.support.receiver import WebhookReceiver
+from tests.support.town import World, committed_world
 from tests.support.workers import WorkerProcess
 
 PRICE = 7
@@ -68,73 +63,10 @@ def cluster(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         api.stop()
 
 
-@dataclass
-class World:
-    """A committed town (``make_tree``) and the callers the test made in it."""
-
-    engine: AsyncEngine
-    settings: Settings
-    units: dict[str, OrgUnit] = field(default_factory=dict)
-    users: list[int] = field(default_factory=list)
-
-    def session(self) -> AsyncSession:
-        return AsyncSession(self.engine, expire_on_commit=False)
-
-    async def callers(
-        self, role: str, count: int, *, points: int = 0, at: str = "h1"
-    ) -> list[dict[str, str]]:
-        """``count`` people at household h1, each with an account holding ``role`` at
-        unit ``at``, funded with ``points``."""
-        headers = []
-        async with self.session() as session:
-            home = self.units["h1"]
-            grant_at = self.units[at]
-            system = await accounts.town_accounts(session, home.town_id) if points else None
-            for _ in range(count):
-                person = await make_person(session, home)
-                user = await make_user(session, (role, grant_at), person_id=person.id)
-                self.users.append(user.id)
-                if system is not None:
-                    account = await accounts.member_account(session, person.id)
-                    await ledger.post_transaction(
-                        session,
-                        txn_key=f"test-multiprocess:{person.id}:{next(_keys)}",
-                        kind="manual_award",
-                        town_id=home.town_id,
-                        legs=[
-                            ledger.Leg(system.issuance_id, -points),
-                            ledger.Leg(account.id, points),
-                        ],
-                        bucket="earned",
-                        reason="test funding",
-                    )
-                headers.append(bearer(self.settings, user))
-            await session.commit()
-        return headers
-
-    async def scalar(self, statement: Any) -> Any:
-        async with self.session() as session:
-            return await session.scalar(statement)
-
-
 @pytest.fixture
 async def world(engine: AsyncEngine, settings: Settings) -> AsyncIterator[World]:
-    built = World(engine, settings)
-    today = datetime.now(BUSINESS_TZ).date()
-    async with built.session() as session:
-        counter = await session.get(OrderNumberCounter, today)
-        last_number = counter.last_value if counter else None
-        built.units = await make_tree(session)
-        await session.commit()
-    try:
+    async with committed_world(engine, settings) as built:
         yield built
-    finally:
-        towns = {u.town_id for u in built.units.values()}
-        async with AsyncSession(engine) as session, session.begin():
-            await purge_world(session, towns=towns, users=built.users)
-            await session.execute(delete(OrderNumberCounter).where(OrderNumberCounter.day == today))
-            if last_number is not None:
-                session.add(OrderNumberCounter(day=today, last_value=last_number))
 
 
 def http(cluster: ApiCluster, connections: int) -> httpx.AsyncClient:
@@ -197,27 +129,11 @@ async def test_members_of_three_processes_claim_one_order_exactly_one_wins(
     assert claims == 1
 
 
-async def _reward(world: World, stock: int) -> int:
-    async with world.session() as session:
-        unit = world.units["c1"]
-        reward = Reward(
-            org_unit_id=unit.id,
-            town_id=unit.town_id,
-            community_id=unit.id,
-            name="爱心大米",
-            price_points=PRICE,
-            stock=stock,
-        )
-        session.add(reward)
-        await session.commit()
-        return reward.id
-
-
 async def test_redemptions_across_processes_never_oversell_or_overdraw(
     cluster: ApiCluster, world: World, database_url: str
 ) -> None:
-    scarce = await _reward(world, stock=8)
-    plenty = await _reward(world, stock=100)
+    scarce = await world.reward(stock=8, price=PRICE)
+    plenty = await world.reward(stock=100, price=PRICE)
     crowd = await world.callers("member", 24, points=PRICE, at="c1")  # one unit each, 8 in stock
     [rich] = await world.callers("member", 1, points=5 * PRICE, at="c1")  # five units, 15 tries
 

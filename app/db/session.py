@@ -6,6 +6,7 @@ commits after the handler returns and *before* the response is sent
 success that was not durable. Services flush, never commit.
 """
 
+import errno
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
@@ -67,7 +68,23 @@ def create_engine(settings: Settings, url: str, **overrides: Any) -> AsyncEngine
     keys, active = settings.pii_keyring()
     attach_keyring(engine.sync_engine.dialect, KeyRing(keys, active))
     event.listen(engine.sync_engine, "checkout", _discard_closed)
+    event.listen(engine.sync_engine, "do_connect", _refused_when_socket_missing)
     return engine
+
+
+def _refused_when_socket_missing(
+    dialect: Any, record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> Any:
+    """A server on a Unix socket that is down (stopped, restarting) leaves no socket
+    file, and connecting raises a bare ``FileNotFoundError``, which the error handlers
+    cannot tell from a missing upload. It is the server refusing, as a TCP port with
+    nobody listening does: say so, and the request gets a 503 like any outage."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except FileNotFoundError as exc:
+        raise ConnectionRefusedError(
+            errno.ECONNREFUSED, f"no PostgreSQL socket ({exc.strerror})"
+        ) from exc
 
 
 def _discard_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
