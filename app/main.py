@@ -79,7 +79,11 @@ def create_app(
     app.state.settings = settings
     app.state.database_url = url
     app.state.engine = engine
-    app.state.session_factory = create_session_factory(engine)
+    replica = (
+        create_engine(settings, settings.read_database_url) if settings.read_database_url else None
+    )
+    app.state.read_engine = replica
+    app.state.session_factory = create_session_factory(engine, replica)
     app.state.rate_limiter = RateLimiter(
         create_storage(lambda: app.state.session_factory, settings.redis_url)
     )
@@ -135,6 +139,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info("job worker running in-process")
         yield
     await app.state.engine.dispose()
+    if app.state.read_engine is not None:
+        await app.state.read_engine.dispose()
 
 
 async def _stop(task: "asyncio.Task[None]") -> None:

@@ -254,3 +254,12 @@ async def test_two_job_workers_relay_each_event_once(
     assert sorted(r.message_id for r in delivered) == sorted(expected)  # each exactly once
     orders = {str(json.loads(r.body)["data"]["order_id"]) for r in delivered}
     assert orders == {str(r.json()["id"]) for r in responses}
+
+
+def test_workers_and_an_in_process_job_worker_are_refused_together() -> None:
+    """``--with-worker`` runs the job worker inside the one API process; with several
+    API processes the job workers are processes of their own."""
+    refused = redgrid("serve", "--port", "0", "--workers", "2", "--with-worker")
+    assert refused.returncode == 1
+    assert "redgrid worker" in refused.stderr
+    assert redgrid("serve", "--workers", "0").returncode == 2  # argparse: at least 1
