@@ -13,6 +13,7 @@ names are the same primary session.
 """
 
 import errno
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
@@ -64,7 +65,9 @@ def create_engine(settings: Settings, url: str, **overrides: Any) -> AsyncEngine
         "connect_args": {
             "timeout": settings.db_connect_timeout,
             "server_settings": {
-                "application_name": "redgrid",
+                # Which process holds a backend (pg_stat_activity), with N API
+                # processes and job workers on one database.
+                "application_name": f"redgrid/{os.getpid()}",
                 "statement_timeout": str(settings.db_statement_timeout_ms),
                 "timezone": "Asia/Shanghai",
             },

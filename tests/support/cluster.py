@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 import psutil
-from sqlalchemy.engine import make_url
+import psycopg
 
+from app.db.session import libpq_url
 from tests.support.cli import ROOT, LineReader, redgrid_argv, redgrid_env
 from tests.support.workers import worker_settings
 
@@ -68,14 +69,18 @@ class ApiCluster:
             if "spawn_main" in " ".join(child.cmdline())
         ]
 
-    def database_connections(self, pid: int) -> int:
-        """TCP connections process ``pid`` holds to the database server."""
-        port = make_url(self.database_url).port or 5432
-        return sum(
-            1
-            for c in psutil.Process(pid).net_connections(kind="tcp")
-            if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
-        )
+    def database_connections(self) -> dict[int, int]:
+        """Connections each API process holds to the database, by process id (each
+        names itself ``redgrid/<pid>`` to the server)."""
+        pids = [child.pid for child in self.children()]
+        with psycopg.connect(libpq_url(self.database_url), autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT application_name, count(*) FROM pg_stat_activity"
+                " WHERE application_name = ANY(%s) GROUP BY 1",
+                ([f"redgrid/{pid}" for pid in pids],),
+            ).fetchall()
+        held = {int(name.removeprefix("redgrid/")): n for name, n in rows}
+        return {pid: held.get(pid, 0) for pid in pids}
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
