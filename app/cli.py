@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import signal
 import socket
 import sys
@@ -119,6 +120,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     refusal = refuse_public_bind(settings, host) or (
         _refuse_demo(settings) if args.seed_demo else None
     )
+    if not refusal and args.workers > 1 and args.with_worker:
+        refusal = (
+            "error: --with-worker runs the job worker inside the one API process; with"
+            " --workers N run the job workers as their own processes (`redgrid worker`)"
+        )
     if refusal:
         print(refusal if refusal.startswith("error:") else f"error: {refusal}", file=sys.stderr)
         return 1
@@ -139,6 +145,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
             asyncio.run(_with_session(url, settings, seed_demo))
             demo_logins = print_demo_logins
+        if args.workers > 1:
+            _serve_workers(sock, url, args.workers, demo_logins=demo_logins)
+            print("redgrid stopped", flush=True)
+            return 0
         import uvicorn
 
         from app.main import create_app
@@ -153,6 +163,30 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             server.run(sockets=[sock])
     print("redgrid stopped", flush=True)
     return 0
+
+
+def _serve_workers(
+    sock: socket.socket, url: str, workers: int, *, demo_logins: Callable[[], None] | None
+) -> None:
+    """``workers`` API processes sharing one listening socket (uvicorn's supervisor:
+    each is a fresh interpreter that builds its own app and pool, and one that dies is
+    replaced). The database is resolved once, here, and handed down by ``DATABASE_URL``,
+    so the embedded server is started by this process only and lives as long as it."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ["DATABASE_URL"] = url
+    config = uvicorn.Config(
+        "app.main:create_served_app",
+        factory=True,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+    # The socket listens already: connections wait in its backlog until a worker
+    # accepts them, so the address is served from this line on.
+    _print_banner(sock, demo_logins=demo_logins, workers=workers)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -200,10 +234,13 @@ def _announcing_server(
     return Server(config)
 
 
-def _print_banner(sock: socket.socket, *, demo_logins: Callable[[], None] | None) -> None:
+def _print_banner(
+    sock: socket.socket, *, demo_logins: Callable[[], None] | None, workers: int = 1
+) -> None:
     host, port = sock.getsockname()[:2]
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    print(f"redgrid serving on http://{address}  ·  API docs: http://{address}/docs")
+    processes = f"  ·  {workers} worker processes" if workers > 1 else ""
+    print(f"redgrid serving on http://{address}  ·  API docs: http://{address}/docs{processes}")
     if demo_logins is not None:
         demo_logins()
     sys.stdout.flush()
@@ -297,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
     serve.add_argument("--seed-demo", action="store_true", help="seed the demo town if empty")
     serve.add_argument("--with-worker", action="store_true", help="run the job worker in-process")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="API processes sharing the port (default 1); run job workers with `redgrid worker`",
+    )
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run the background job worker")
@@ -331,6 +374,13 @@ def build_parser() -> argparse.ArgumentParser:
     spec.add_argument("--output", "-o", default="-")
     spec.set_defaults(func=cmd_openapi)
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

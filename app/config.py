@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     )
     """PostgreSQL URL. Unset: a private embedded PostgreSQL under `data_dir`."""
 
+    read_database_url: str | None = None
+    """A read replica of the database (a streaming standby). Set: lists and KPI reports
+    of GET requests read from it; everything else uses the primary. Unset: the primary
+    serves everything."""
+
     data_dir: Path = Path("var")
     """Where the embedded PostgreSQL keeps its data between runs."""
 

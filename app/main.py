@@ -19,7 +19,7 @@ from app.kit.ratelimit import RateLimiter, create_storage
 from app.kit.signing import HEADERS as SIGNATURE_HEADERS
 from app.kit.signing import CaptureSignedBody
 from app.middleware import RequestContextMiddleware
-from app.observability import POOL_COLLECTOR
+from app.observability import POOL_COLLECTOR, configure_logging
 from app.openapi import OPENAPI_TAGS, install, render, unique_id
 from app.ops.router import router as ops_router
 from app.orders.open311.router import router as open311_router
@@ -83,7 +83,11 @@ def create_app(
     app.state.settings = settings
     app.state.database_url = url
     app.state.engine = engine
-    app.state.session_factory = create_session_factory(engine)
+    replica = (
+        create_engine(settings, settings.read_database_url) if settings.read_database_url else None
+    )
+    app.state.read_engine = replica
+    app.state.session_factory = create_session_factory(engine, replica)
     app.state.rate_limiter = RateLimiter(
         create_storage(lambda: app.state.session_factory, settings.redis_url)
     )
@@ -142,12 +146,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info("job worker running in-process")
         yield
     await app.state.engine.dispose()
+    if app.state.read_engine is not None:
+        await app.state.read_engine.dispose()
 
 
 async def _stop(task: "asyncio.Task[None]") -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def create_served_app() -> FastAPI:
+    """The app of one API process under ``redgrid serve --workers N``: a fresh
+    interpreter, so it reads its settings (and ``DATABASE_URL``) from the environment
+    and sets up its own logging."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json_format=settings.log_json)
+    return create_app(settings)
 
 
 def render_openapi() -> str:

@@ -20,7 +20,7 @@ from app.authz.permissions import (
     ORDERS_WORK,
 )
 from app.config import Settings
-from app.db.session import DbSession
+from app.db.session import DbSession, ReadSession
 from app.files.schemas import FileRead
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.etag import etag_for
@@ -97,7 +97,7 @@ async def create_order(
 @router.get("", dependencies=[CanRead], summary="List orders · 工单列表")
 async def list_orders(
     principal: CurrentPrincipal,
-    session: DbSession,
+    session: ReadSession,
     status: Annotated[
         str | None,
         Query(

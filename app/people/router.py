@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from app.authz.deps import require
 from app.authz.principal import Principal
-from app.db.session import DbSession
+from app.db.session import DbSession, ReadSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.http import ETAG_HEADER, IfMatchRequired, set_etag, set_location, tagged
 from app.kit.schemas import problem_responses
@@ -56,7 +56,7 @@ async def create_person(
 async def list_people(
     query: Annotated[PersonListQuery, Query()],
     principal: CanReadPeople,
-    session: DbSession,
+    session: ReadSession,
     codec: Pii,
 ) -> PersonPage:
     """People in the caller's scope, newest first (人员列表)."""

@@ -10,7 +10,7 @@ from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
 from app.authz.principal import Principal
 from app.config import Settings
-from app.db.session import DbSession
+from app.db.session import DbSession, ReadSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute, RequiredKey
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
@@ -59,7 +59,7 @@ async def get_my_points(principal: CurrentPrincipal, session: DbSession) -> Acco
     "/me/statement", responses=problem_responses(400, 404), summary="My statement · 我的积分明细"
 )
 async def get_my_statement(
-    query: Annotated[StatementQuery, Query()], principal: CurrentPrincipal, session: DbSession
+    query: Annotated[StatementQuery, Query()], principal: CurrentPrincipal, session: ReadSession
 ) -> StatementPage:
     """The caller's own postings, newest first, each with the balance after it."""
     return await read_service.my_statement(session, principal, query)
@@ -82,7 +82,7 @@ async def get_points_statement(
     person_id: IdParam,
     query: Annotated[StatementQuery, Query()],
     principal: CurrentPrincipal,
-    session: DbSession,
+    session: ReadSession,
 ) -> StatementPage:
     """Postings newest first (keyset pages), each with its running balance."""
     return await read_service.statement(session, principal, person_id, query)
@@ -100,7 +100,7 @@ async def get_points_transaction(
     "/leaderboard", responses=problem_responses(400, 403, 404), summary="Leaderboard · 积分排行"
 )
 async def get_points_leaderboard(
-    query: Annotated[RankingQuery, Query()], principal: CanReadPoints, session: DbSession
+    query: Annotated[RankingQuery, Query()], principal: CanReadPoints, session: ReadSession
 ) -> Leaderboard:
     """Members of a visible subtree ranked by points earned in a month, quarter or year."""
     return await read_service.leaderboard(session, principal, query)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.authz.deps import CurrentPrincipal, require
 from app.authz.permissions import ORDERS_STATS
-from app.db.session import DbSession
+from app.db.session import ReadSession
 from app.kit.schemas import problem_responses
 from app.kit.types import Date, IdParam
 from app.reporting import service, xlsx
@@ -51,7 +51,7 @@ def _download(stats: OrderStats) -> Response:
 )
 async def get_order_stats(
     principal: CurrentPrincipal,
-    session: DbSession,
+    session: ReadSession,
     unit_id: UnitId = None,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -77,7 +77,7 @@ async def get_order_stats(
 )
 async def export_order_stats(
     principal: CurrentPrincipal,
-    session: DbSession,
+    session: ReadSession,
     unit_id: UnitId = None,
     date_from: DateFrom = None,
     date_to: DateTo = None,
