@@ -125,17 +125,19 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
         yield from _dependants(sub)
 
 
-def _route_facts(route: Any) -> tuple[bool, tuple[str, ...]]:
-    """(signed in, permissions of which any admits)."""
+def _route_facts(route: Any) -> tuple[bool, tuple[str, ...], str | None]:
+    """(signed in, permissions of which any admits, why any account may call it)."""
     signed_in = False
     scopes: list[str] = []
+    any_account = None
     for dependant in _dependants(route.dependant):
         if dependant.call is get_principal:
             signed_in = True
         for permission in getattr(dependant.call, "permissions", ()):
             if permission not in scopes:
                 scopes.append(permission)
-    return signed_in, tuple(scopes)
+        any_account = getattr(dependant.call, "any_account", None) or any_account
+    return signed_in, tuple(scopes), any_account
 
 
 def refine(app: FastAPI, spec: dict[str, Any]) -> dict[str, Any]:
@@ -165,7 +167,7 @@ def _refine_operation(operation: dict[str, Any], route: Any) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     parameters: list[dict[str, Any]] = operation.get("parameters", [])
     has_body = "requestBody" in operation
-    signed_in, scopes = _route_facts(route)
+    signed_in, scopes, any_account = _route_facts(route)
     statuses = {int(code) for code in responses if code.isdigit()}
 
     required_headers = set()
@@ -195,6 +197,10 @@ def _refine_operation(operation: dict[str, Any], route: Any) -> None:
         )
         if scopes:
             statuses.add(403)
+        if any_account:
+            # Every signed-in account may call it on its own data; scopes, if any, are
+            # what other people's data needs.
+            operation["x-any-account"] = any_account
     else:
         operation.pop("security", None)
     if "if-match" in required_headers or any(p["name"] == "if-match" for p in parameters):
