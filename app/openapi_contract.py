@@ -284,33 +284,53 @@ _CONSTANT_DOCS = _constant_docs()
 
 def _link(spec: dict[str, Any]) -> None:
     """OpenAPI links, so that a client (or a stateful fuzzer) can follow a resource's
-    life: a 201 on a collection links to every operation on the created item, its id
-    taken from the body (``POST /orders`` → ``orders-triage``, ``orders-claim`` …)."""
+    life. A 201 on a collection links to every operation on the created item, and every
+    step on the item that answers the item again (``POST /orders/{order_id}/triage`` →
+    ``OrderRead``) links onwards to every operation on it, so ``POST /orders`` →
+    ``orders-triage`` → ``orders-pool`` → ``orders-claim`` … is a walk. The item's id comes
+    from the body; an ``If-Match`` the target takes from the ``ETag`` the answer carries."""
     paths: dict[str, dict[str, Any]] = spec.get("paths", {})
 
-    def item_ops(collection: str) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    def item_ops(collection: str) -> Iterator[tuple[str, dict[str, Any], str]]:
         for path, operations in paths.items():
             rest = path.removeprefix(collection + "/")
-            if path == rest or not rest.startswith("{"):
+            if path == rest or not rest.startswith("{") or path.count("{") != 1:
                 continue
             param = rest[1 : rest.index("}")]
-            if path.count("{") != 1:
-                continue
             for method, operation in operations.items():
-                yield path, method, operation, param
+                yield method, operation, param
+
+    def links_to(collection: str) -> dict[str, Any]:
+        links = {}
+        for _, target, param in item_ops(collection):
+            parameters = {param: "$response.body#/id"}
+            if any(p["name"] == "if-match" for p in target.get("parameters", ())):
+                parameters["header.if-match"] = "$response.header.ETag"
+            links[target["operationId"]] = {
+                "operationId": target["operationId"],
+                "parameters": parameters,
+            }
+        return dict(sorted(links.items()))
 
     for collection, operations in paths.items():
         created = operations.get("post", {}).get("responses", {}).get("201")
         if created is None or "{" in collection:
             continue
-        links = {}
-        for _, _, target, param in item_ops(collection):
-            links[target["operationId"]] = {
-                "operationId": target["operationId"],
-                "parameters": {param: "$response.body#/id"},
-            }
-        if links:
-            created["links"] = dict(sorted(links.items()))
+        links = links_to(collection)
+        if not links:
+            continue
+        created["links"] = links
+        item = _body_ref(created)
+        for method, operation, _ in item_ops(collection):
+            answer = operation["responses"].get("200")
+            if method == "post" and answer is not None and _body_ref(answer) == item:
+                answer["links"] = links
+
+
+def _body_ref(response: dict[str, Any]) -> str | None:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref")
+    return ref if isinstance(ref, str) else None
 
 
 # -- schema names --------------------------------------------------------------------
