@@ -224,17 +224,17 @@ def _shadowed(app: FastAPI) -> frozenset[str]:
     cached: frozenset[str] | None = getattr(app.state, "shadowed_paths", None)
     if cached is None:
         routes = [
-            route
+            (route.path_format or "", route.path_regex)
             for route in routing.iter_route_contexts(app.routes)
             if hasattr(route.original_route, "methods")
         ]
-        literals = {route.path_format for route in routes if "{" not in route.path_format}
+        literals = {template for template, _ in routes if "{" not in template}
         cached = frozenset(
             path
-            for route in routes
-            if "{" in route.path_format
+            for template, regex in routes
+            if "{" in template
             for path in literals
-            if route.path_regex.match(path)
+            if regex.match(path)
         )
         app.state.shadowed_paths = cached
     return cached
