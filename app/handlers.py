@@ -206,6 +206,40 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def refuse_shadowed_method(request: Request) -> None:
+    """An app-wide dependency, solved before a route's own: ``PATCH /org-units/export``
+    reaches ``PATCH /org-units/{unit_id}`` only because no PATCH is declared on the
+    literal path it names, and is a 405 with that path's methods in ``Allow`` — before
+    the route's sign-in (401), guard (403) or validation (422) could answer instead.
+    Costs a set lookup: only the few literal paths a parameter template also matches
+    look further."""
+    if request.scope["path"] in _shadowed(request.app):
+        _, methods = _resource_methods(request)
+        if methods and request.method not in methods:
+            raise HTTPException(405, headers={"Allow": ", ".join(methods)})
+
+
+def _shadowed(app: FastAPI) -> frozenset[str]:
+    """The literal paths of routes that a parameter template matches too."""
+    cached: frozenset[str] | None = getattr(app.state, "shadowed_paths", None)
+    if cached is None:
+        routes = [
+            (route.path_format or "", route.path_regex)
+            for route in routing.iter_route_contexts(app.routes)
+            if hasattr(route.original_route, "methods")
+        ]
+        literals = {template for template, _ in routes if "{" not in template}
+        cached = frozenset(
+            path
+            for template, regex in routes
+            if "{" in template
+            for path in literals
+            if regex.match(path)
+        )
+        app.state.shadowed_paths = cached
+    return cached
+
+
 def _literal_over(request: Request, template: str) -> bool:
     """True when ``template`` names the path with fewer parameters than the route that
     took the request (a literal segment where that route has a parameter)."""

@@ -5,7 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from app.api import api_router
@@ -13,7 +13,7 @@ from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_session_factory
 from app.docs import mount_docs
-from app.handlers import register_exception_handlers
+from app.handlers import refuse_shadowed_method, register_exception_handlers
 from app.kit.nonces import PostgresNonces
 from app.kit.ratelimit import RateLimiter, create_storage
 from app.kit.signing import HEADERS as SIGNATURE_HEADERS
@@ -77,6 +77,7 @@ def create_app(
         lifespan=_lifespan,
         generate_unique_id_function=unique_id,
         openapi_tags=OPENAPI_TAGS,
+        dependencies=[Depends(refuse_shadowed_method)],
     )
     engine = create_engine(settings, url)
     POOL_COLLECTOR.engines.add(engine)

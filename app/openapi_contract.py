@@ -141,17 +141,19 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
         yield from _dependants(sub)
 
 
-def _route_facts(route: Any) -> tuple[bool, tuple[str, ...]]:
-    """(signed in, permissions of which any admits)."""
+def _route_facts(route: Any) -> tuple[bool, tuple[str, ...], str | None]:
+    """(signed in, permissions of which any admits, why any account may call it)."""
     signed_in = False
     scopes: list[str] = []
+    any_account = None
     for dependant in _dependants(route.dependant):
         if dependant.call is get_principal:
             signed_in = True
         for permission in getattr(dependant.call, "permissions", ()):
             if permission not in scopes:
                 scopes.append(permission)
-    return signed_in, tuple(scopes)
+        any_account = getattr(dependant.call, "any_account", None) or any_account
+    return signed_in, tuple(scopes), any_account
 
 
 def refine(app: FastAPI, spec: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +189,7 @@ def _refine_operation(operation: dict[str, Any], route: Any) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     parameters: list[dict[str, Any]] = operation.get("parameters", [])
     has_body = "requestBody" in operation
-    signed_in, scopes = _route_facts(route)
+    signed_in, scopes, any_account = _route_facts(route)
     statuses = {int(code) for code in responses if code.isdigit()}
 
     required_headers = set()
@@ -218,6 +220,10 @@ def _refine_operation(operation: dict[str, Any], route: Any) -> None:
         ]
         if scopes:
             statuses.add(403)
+        if any_account:
+            # Every signed-in account may call it on its own data; scopes, if any, are
+            # what other people's data needs.
+            operation["x-any-account"] = any_account
     else:
         operation.pop("security", None)
     if "if-match" in required_headers or any(p["name"] == "if-match" for p in parameters):
@@ -301,33 +307,53 @@ _CONSTANT_DOCS = _constant_docs()
 
 def _link(spec: dict[str, Any]) -> None:
     """OpenAPI links, so that a client (or a stateful fuzzer) can follow a resource's
-    life: a 201 on a collection links to every operation on the created item, its id
-    taken from the body (``POST /orders`` → ``orders-triage``, ``orders-claim`` …)."""
+    life. A 201 on a collection links to every operation on the created item, and every
+    step on the item that answers the item again (``POST /orders/{order_id}/triage`` →
+    ``OrderRead``) links onwards to every operation on it, so ``POST /orders`` →
+    ``orders-triage`` → ``orders-pool`` → ``orders-claim`` … is a walk. The item's id comes
+    from the body; an ``If-Match`` the target takes from the ``ETag`` the answer carries."""
     paths: dict[str, dict[str, Any]] = spec.get("paths", {})
 
-    def item_ops(collection: str) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    def item_ops(collection: str) -> Iterator[tuple[str, dict[str, Any], str]]:
         for path, operations in paths.items():
             rest = path.removeprefix(collection + "/")
-            if path == rest or not rest.startswith("{"):
+            if path == rest or not rest.startswith("{") or path.count("{") != 1:
                 continue
             param = rest[1 : rest.index("}")]
-            if path.count("{") != 1:
-                continue
             for method, operation in operations.items():
-                yield path, method, operation, param
+                yield method, operation, param
+
+    def links_to(collection: str) -> dict[str, Any]:
+        links = {}
+        for _, target, param in item_ops(collection):
+            parameters = {param: "$response.body#/id"}
+            if any(p["name"] == "if-match" for p in target.get("parameters", ())):
+                parameters["header.if-match"] = "$response.header.ETag"
+            links[target["operationId"]] = {
+                "operationId": target["operationId"],
+                "parameters": parameters,
+            }
+        return dict(sorted(links.items()))
 
     for collection, operations in paths.items():
         created = operations.get("post", {}).get("responses", {}).get("201")
         if created is None or "{" in collection:
             continue
-        links = {}
-        for _, _, target, param in item_ops(collection):
-            links[target["operationId"]] = {
-                "operationId": target["operationId"],
-                "parameters": {param: "$response.body#/id"},
-            }
-        if links:
-            created["links"] = dict(sorted(links.items()))
+        links = links_to(collection)
+        if not links:
+            continue
+        created["links"] = links
+        item = _body_ref(created)
+        for method, operation, _ in item_ops(collection):
+            answer = operation["responses"].get("200")
+            if method == "post" and answer is not None and _body_ref(answer) == item:
+                answer["links"] = links
+
+
+def _body_ref(response: dict[str, Any]) -> str | None:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref")
+    return ref if isinstance(ref, str) else None
 
 
 # -- schema names --------------------------------------------------------------------

@@ -136,6 +136,68 @@ def test_security_scheme_has_both_flows_and_scopes_are_permissions() -> None:
             assert requirement == signed or set(requirement["OAuth2"]) <= scopes
 
 
+PUBLIC = {
+    "auth-token": "signing in (password, refresh_token, client_credentials)",
+    "auth-wechat": "signing in with a mini-program code",
+    "auth-logout": "the refresh token in the body is the credential",
+    "files-content": "the link is signed and expires",
+    "ops-healthz": "liveness for the load balancer",
+    "ops-readyz": "readiness for the load balancer",
+}
+"""The operations anyone may call, and why; every other one names its permission."""
+
+
+def test_every_operation_names_the_permission_it_needs() -> None:
+    """A signed-in operation carries its permissions as OAuth2 scopes, or declares with
+    ``app.authz.deps.any_account`` that every account may call it on its own data; an
+    operation without sign-in is one of :data:`PUBLIC`."""
+    unnamed, public = [], []
+    for path, method, operation in _operations():
+        where = f"{method.upper()} {path}"
+        if "security" not in operation:
+            if operation["operationId"] not in PUBLIC:
+                public.append(where)
+            continue
+        scopes = {s for requirement in operation["security"] for s in requirement["OAuth2"]}
+        if not scopes and not operation.get("x-any-account"):
+            unnamed.append(where)
+        if scopes:
+            assert "403" in operation["responses"], where
+    assert not unnamed, f"operations with no permission: {unnamed}"
+    assert not public, f"operations anyone may call, not in PUBLIC: {public}"
+    reads_points = _spec()["paths"]["/api/v1/points/accounts/{person_id}"]["get"]
+    assert reads_points["security"] == [{"OAuth2": ["points.read"]}]
+    assert "own" in reads_points["x-any-account"]
+
+
+def test_the_guard_sees_a_route_that_names_no_permission() -> None:
+    """The mechanism under the guard: a route with only ``CurrentPrincipal`` has empty
+    scopes and no declaration; ``require`` and ``any_account`` each give it one."""
+    from fastapi import APIRouter
+
+    from app.authz.deps import CurrentPrincipal, any_account, require
+    from app.openapi_contract import refine
+
+    router = APIRouter()
+
+    @router.get("/api/v1/bare")
+    async def bare(principal: CurrentPrincipal) -> None: ...
+
+    @router.get("/api/v1/guarded", dependencies=[require("org.read")])
+    async def guarded() -> None: ...
+
+    @router.get("/api/v1/mine", dependencies=[any_account("one's own things")])
+    async def mine() -> None: ...
+
+    app = FastAPI()
+    app.include_router(router)
+    spec = refine(app, app.openapi())
+    bare_op = spec["paths"]["/api/v1/bare"]["get"]
+    assert bare_op["security"] == [{"OAuth2": []}] and "x-any-account" not in bare_op
+    assert spec["paths"]["/api/v1/guarded"]["get"]["security"] == [{"OAuth2": ["org.read"]}]
+    assert spec["paths"]["/api/v1/mine"]["get"]["x-any-account"] == "one's own things"
+
+
 def test_files_are_binary() -> None:
     report = _spec()["paths"]["/api/v1/stats/orders.xlsx"]["get"]["responses"]["200"]
     (content,) = report["content"].values()
@@ -185,3 +247,24 @@ async def test_405_lists_every_method_and_wins_over_a_parameter(
     answer = await client.put(f"/api/v1/people/{tree['town'].id}", headers=headers, json={})
     assert answer.status_code == 405
     assert answer.headers["allow"] == "GET, PATCH"
+
+
+async def test_every_undeclared_method_is_405_with_every_method_of_the_path(
+    client: httpx.AsyncClient,
+) -> None:
+    """Unauthenticated, so that no sign-in (401), guard (403) or validation (422) of a
+    parameter route the path also matches (``PATCH /org-units/{unit_id}`` for
+    ``PATCH /org-units/export``) answers before the 405."""
+    wrong = []
+    for path, operations in _spec()["paths"].items():
+        url = path.replace("{", "").replace("}", "")
+        url = "/".join(
+            "1" if "_id" in s or s in ("day", "code", "receipt") else s for s in url.split("/")
+        )
+        declared = {method.upper() for method in operations}
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - declared:
+            answer = await client.request(method, url, json={})
+            allowed = {m.strip() for m in answer.headers.get("allow", "").split(",") if m.strip()}
+            if answer.status_code != 405 or allowed - {"HEAD"} != declared:
+                wrong.append(f"{method} {url}: {answer.status_code} Allow {sorted(allowed)}")
+    assert not wrong, "\n".join(wrong)

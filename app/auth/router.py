@@ -21,7 +21,7 @@ from app.auth.schemas import (
     WechatLinked,
     WechatSignIn,
 )
-from app.authz.deps import CurrentPrincipal, require
+from app.authz.deps import any_account, require
 from app.authz.permissions import USERS_READ, USERS_WRITE
 from app.authz.principal import Principal
 from app.config import Settings
@@ -36,6 +36,8 @@ from app.kit.types import IdParam, has_control_characters
 from app.problems import problem_response
 from app.users import service as users_service
 from app.users.schemas import Me, PasswordChange
+
+Own = Annotated[Principal, any_account("the caller's own account and sessions")]
 
 router = APIRouter(tags=["auth"])
 clients_router = APIRouter(
@@ -144,7 +146,7 @@ async def logout(session: DbSession, body: Logout) -> None:
 
 
 @router.post("/auth/logout-all", status_code=204, responses=problem_responses(401))
-async def logout_all(session: DbSession, principal: CurrentPrincipal) -> None:
+async def logout_all(session: DbSession, principal: Own) -> None:
     """Signs the caller's account out everywhere: every refresh token is revoked and
     every access token issued so far stops working at its next request."""
     await users_service.sign_out_everywhere(session, principal)
@@ -152,7 +154,7 @@ async def logout_all(session: DbSession, principal: CurrentPrincipal) -> None:
 
 @router.post("/me/password", status_code=204, responses=problem_responses(401, 422, 429))
 async def change_password(
-    request: Request, session: DbSession, principal: CurrentPrincipal, body: PasswordChange
+    request: Request, session: DbSession, principal: Own, body: PasswordChange
 ) -> Response:
     """Changes the caller's own password, given the current one. Every session of the
     account ends, this one included: sign in again with the new password."""
@@ -169,7 +171,7 @@ async def change_password(
 
 
 @router.get("/me", response_model=Me, responses=problem_responses(401))
-async def read_me(session: DbSession, principal: CurrentPrincipal) -> Me:
+async def read_me(session: DbSession, principal: Own) -> Me:
     """The caller: account, linked person (mobile masked), grants, effective permissions."""
     return await users_service.read_me(session, principal)
 
@@ -181,7 +183,7 @@ async def read_me(session: DbSession, principal: CurrentPrincipal) -> Me:
     summary="Link WeChat to my account · 绑定微信",
 )
 async def link_wechat(
-    request: Request, session: DbSession, principal: CurrentPrincipal, body: WechatSignIn
+    request: Request, session: DbSession, principal: Own, body: WechatSignIn
 ) -> WechatLinked:
     """Send a fresh `wx.login()` code: afterwards `POST /auth/wechat` from that
     mini-program signs in to this account. A WeChat identity of another account: 409."""
@@ -195,7 +197,7 @@ async def link_wechat(
     responses=problem_responses(403),
     summary="Unlink WeChat from my account · 解绑微信",
 )
-async def unlink_wechat(session: DbSession, principal: CurrentPrincipal) -> None:
+async def unlink_wechat(session: DbSession, principal: Own) -> None:
     """Refused (422) while the account has no password: it could not sign in again."""
     await service.unlink_wechat(session, principal)
 

@@ -104,3 +104,19 @@ def require_any(*permissions: str):  # type: ignore[no-untyped-def]
 def require(permission: str):  # type: ignore[no-untyped-def]
     """A dependency that admits callers holding ``permission`` somewhere (else 403)."""
     return require_any(permission)
+
+
+def any_account(why: str, *for_others: str):  # type: ignore[no-untyped-def]
+    """The caller of a route that serves every signed-in account on its own data (its
+    inbox, its password, its points): no permission is required for that. ``for_others``
+    are the permissions of which any one admits to other people's data there (checked in
+    the service, where the object is known). ``app.openapi_contract`` writes ``why`` as
+    the operation's ``x-any-account`` and ``for_others`` as its OAuth2 scopes; its guard
+    test refuses a signed-in operation with neither scopes nor this declaration."""
+
+    async def own(principal: CurrentPrincipal) -> Principal:
+        return principal
+
+    own.any_account = why  # type: ignore[attr-defined]
+    own.permissions = for_others  # type: ignore[attr-defined]
+    return Depends(own)

@@ -6,13 +6,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from app.authz.deps import CurrentPrincipal
+from app.authz.deps import any_account
+from app.authz.principal import Principal
 from app.config import Settings
 from app.db.session import DbSession
 from app.files import service
 from app.files.schemas import FileRead
 from app.kit.schemas import problem_responses
 from app.kit.types import IdParam
+
+Uploader = Annotated[Principal, any_account("one's own uploads")]
 
 router = APIRouter(prefix="/files", tags=["files"])
 
@@ -33,7 +36,7 @@ def _settings(request: Request) -> Settings:
     summary="Upload a photo or voice note · 上传照片或语音",
 )
 async def upload_file(
-    request: Request, session: DbSession, principal: CurrentPrincipal, file: UploadFile
+    request: Request, session: DbSession, principal: Uploader, file: UploadFile
 ) -> FileRead:
     """`multipart/form-data` with one part named `file` (what `wx.uploadFile` sends).
     The type is read from the content, whatever the name or declared type: JPEG, PNG or
@@ -56,7 +59,7 @@ async def upload_file(
     summary="One of my uploads · 我上传的文件",
 )
 async def read_file(
-    request: Request, session: DbSession, principal: CurrentPrincipal, file_id: IdParam
+    request: Request, session: DbSession, principal: Uploader, file_id: IdParam
 ) -> FileRead:
     """The uploader's own file with fresh signed links. Anyone else reads a file
     through its order: `GET /orders/{order_id}/files/{file_id}`."""

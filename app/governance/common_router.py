@@ -16,6 +16,8 @@ __all__ = ["Cursor", "Limit"]
 
 READ = problem_responses(400, 401, 403, 404)
 """400: an invalid cursor."""
+LIVE_CODE = problem_responses(401, 403, 404, 409)
+"""A live check-in code: 409 outside the check-in window."""
 WRITE = problem_responses(400, 401, 403, 404, 409)
 """400: an invalid Idempotency-Key; 409: the state refuses it, or the key is in use."""
 UPDATE = problem_responses(401, 403, 404, 409, 412, 428)

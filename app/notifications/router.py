@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from app.authz.deps import CurrentPrincipal
+from app.authz.deps import any_account
+from app.authz.principal import Principal
 from app.db.session import DbSession
 from app.integrations.idempotency import Idempotent, IdempotentRoute
 from app.kit.i18n import negotiate_language
@@ -13,6 +14,8 @@ from app.kit.schemas import problem_responses
 from app.kit.types import BoolParam, IdParam, Line
 from app.notifications import service
 from app.notifications.schemas import MarkedRead, NotificationPage, NotificationRead, UnreadCount
+
+Own = Annotated[Principal, any_account("the caller's own inbox")]
 
 router = APIRouter(
     prefix="/notifications",
@@ -28,7 +31,7 @@ AcceptLanguage = Annotated[
 
 @router.get("", responses=problem_responses(400), summary="My notifications · 我的通知")
 async def list_notifications(
-    principal: CurrentPrincipal,
+    principal: Own,
     session: DbSession,
     unread: Annotated[BoolParam, Query(description="Only those not read yet")] = False,
     limit: Limit = DEFAULT_LIMIT,
@@ -49,9 +52,7 @@ async def list_notifications(
 
 
 @router.get("/unread-count", summary="How many unread · 未读数")
-async def count_unread_notifications(
-    principal: CurrentPrincipal, session: DbSession
-) -> UnreadCount:
+async def count_unread_notifications(principal: Own, session: DbSession) -> UnreadCount:
     return await service.count_unread(session, principal)
 
 
@@ -63,7 +64,7 @@ async def count_unread_notifications(
 )
 async def mark_notification_read(
     notification_id: IdParam,
-    principal: CurrentPrincipal,
+    principal: Own,
     session: DbSession,
     accept_language: AcceptLanguage = None,
 ) -> NotificationRead:
@@ -74,7 +75,5 @@ async def mark_notification_read(
 
 
 @router.post("/read-all", dependencies=[Idempotent], summary="Mark all read · 全部已读")
-async def mark_all_notifications_read(
-    principal: CurrentPrincipal, session: DbSession
-) -> MarkedRead:
+async def mark_all_notifications_read(principal: Own, session: DbSession) -> MarkedRead:
     return await service.mark_all_read(session, principal)

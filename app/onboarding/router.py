@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.authz.deps import CurrentPrincipal, require
+from app.authz.deps import any_account, require
 from app.authz.permissions import PEOPLE_WRITE
 from app.authz.principal import Principal
 from app.config import Settings
@@ -30,6 +30,10 @@ from app.onboarding.schemas import (
     Rejection,
 )
 
+Own = Annotated[
+    Principal, any_account("one's own onboarding; the address picker shows ids and names only")
+]
+
 router = APIRouter(
     tags=["onboarding"], responses=problem_responses(401, 403), route_class=IdempotentRoute
 )
@@ -49,7 +53,7 @@ def _settings(request: Request) -> Settings:
     summary="Bind my phone number · 绑定手机号",
 )
 async def bind_phone(
-    request: Request, session: DbSession, principal: CurrentPrincipal, body: PhoneBind
+    request: Request, session: DbSession, principal: Own, body: PhoneBind
 ) -> Onboarding:
     """Send the `code` of the mini-program's getPhoneNumber button. A number that
     matches one person on record links them and makes the account a `resident` of
@@ -63,7 +67,7 @@ async def bind_phone(
     response_model_exclude_none=True,
     summary="Where my onboarding stands · 我的注册状态",
 )
-async def read_onboarding(session: DbSession, principal: CurrentPrincipal) -> Onboarding:
+async def read_onboarding(session: DbSession, principal: Own) -> Onboarding:
     return await service.read_status(session, principal)
 
 
@@ -74,7 +78,7 @@ async def read_onboarding(session: DbSession, principal: CurrentPrincipal) -> On
 )
 async def search_address_communities(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: Own,
     q: Annotated[Line, Query(min_length=1, max_length=50)],
 ) -> AddressList:
     """Communities whose name contains `q`: ids and names only, for any signed-in
@@ -89,7 +93,7 @@ async def search_address_communities(
     summary="Pick grid, building, household · 选择网格、楼栋、户",
 )
 async def list_address_children(
-    session: DbSession, principal: CurrentPrincipal, unit_id: IdParam
+    session: DbSession, principal: Own, unit_id: IdParam
 ) -> AddressList:
     """The places directly below a community, grid or building (ids, names, levels)."""
     return await service.address_children(session, unit_id)
@@ -105,7 +109,7 @@ async def list_address_children(
     summary="Register myself as a resident · 居民自助登记",
 )
 async def register_resident(
-    request: Request, session: DbSession, principal: CurrentPrincipal, body: RegistrationCreate
+    request: Request, session: DbSession, principal: Own, body: RegistrationCreate
 ) -> Onboarding:
     """Pending until the grid worker verifies it; meanwhile the account may file and
     follow its own orders (`resident_pending`), and nothing more."""
@@ -121,7 +125,7 @@ async def register_resident(
     summary="Join my household by invitation code · 凭邀请码入户",
 )
 async def redeem_household_invitation(
-    session: DbSession, principal: CurrentPrincipal, body: InvitationRedeem
+    session: DbSession, principal: Own, body: InvitationRedeem
 ) -> Onboarding:
     return await service.redeem_invitation(session, principal, body)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.authz.deps import CurrentPrincipal, require
+from app.authz.deps import any_account, require
 from app.authz.permissions import POINTS_AWARD, POINTS_READ, POINTS_RULES
 from app.authz.principal import Principal
 from app.config import Settings
@@ -35,6 +35,9 @@ from app.points.schemas import (
     TransactionRead,
 )
 
+Own = Annotated[Principal, any_account("one's own points")]
+OwnOrReader = Annotated[Principal, any_account("one's own points", POINTS_READ)]
+
 router = APIRouter(
     prefix="/points",
     tags=["points"],
@@ -50,7 +53,7 @@ _WRITE = problem_responses(400, 403, 404, 409)
 
 
 @router.get("/me", responses=problem_responses(404), summary="My points · 我的积分")
-async def get_my_points(principal: CurrentPrincipal, session: DbSession) -> AccountSummary:
+async def get_my_points(principal: Own, session: DbSession) -> AccountSummary:
     """The caller's own balance and totals (no permission needed beyond signing in)."""
     return await read_service.my_summary(session, principal)
 
@@ -59,7 +62,7 @@ async def get_my_points(principal: CurrentPrincipal, session: DbSession) -> Acco
     "/me/statement", responses=problem_responses(400, 404), summary="My statement · 我的积分明细"
 )
 async def get_my_statement(
-    query: Annotated[StatementQuery, Query()], principal: CurrentPrincipal, session: ReadSession
+    query: Annotated[StatementQuery, Query()], principal: Own, session: ReadSession
 ) -> StatementPage:
     """The caller's own postings, newest first, each with the balance after it."""
     return await read_service.my_statement(session, principal, query)
@@ -67,7 +70,7 @@ async def get_my_statement(
 
 @router.get("/accounts/{person_id}", responses=_READ, summary="Balance and totals · 积分余额")
 async def get_points_account(
-    person_id: IdParam, principal: CurrentPrincipal, session: DbSession
+    person_id: IdParam, principal: OwnOrReader, session: DbSession
 ) -> AccountSummary:
     """Balance, and earned and spent this month, quarter, year and all time."""
     return await read_service.account_summary(session, principal, person_id)
@@ -81,7 +84,7 @@ async def get_points_account(
 async def get_points_statement(
     person_id: IdParam,
     query: Annotated[StatementQuery, Query()],
-    principal: CurrentPrincipal,
+    principal: OwnOrReader,
     session: ReadSession,
 ) -> StatementPage:
     """Postings newest first (keyset pages), each with its running balance."""
@@ -90,7 +93,7 @@ async def get_points_statement(
 
 @router.get("/transactions/{transaction_id}", responses=_READ, summary="A transaction · 积分交易")
 async def get_points_transaction(
-    transaction_id: IdParam, principal: CurrentPrincipal, session: DbSession
+    transaction_id: IdParam, principal: OwnOrReader, session: DbSession
 ) -> TransactionRead:
     """A transaction with its legs, for whoever reads every member it touched."""
     return await read_service.get_transaction(session, principal, transaction_id)

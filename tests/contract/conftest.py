@@ -42,6 +42,7 @@ class LiveServer:
     settings: Settings
     world: World
     usernames: dict[str, str]
+    database_url: str
 
 
 async def _seed(settings: Settings, url: str) -> tuple[World, dict[str, str]]:
@@ -83,7 +84,7 @@ def live_server() -> Iterator[LiveServer]:
             assert thread.is_alive(), "uvicorn stopped"
             time.sleep(0.05)
         try:
-            yield LiveServer(f"http://127.0.0.1:{port}", settings, world, usernames)
+            yield LiveServer(f"http://127.0.0.1:{port}", settings, world, usernames, url)
         finally:
             server.should_exit = True
             thread.join(timeout=15)

@@ -10,6 +10,7 @@ from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
 from app.governance import checkin
 from app.governance.common_router import (
+    LIVE_CODE,
     READ,
     UPDATE,
     WRITE,
@@ -198,7 +199,7 @@ async def check_in_meeting(
 @router.get(
     "/meetings/{meeting_id}/checkin-code",
     dependencies=[CanManage],
-    responses=READ,
+    responses=LIVE_CODE,
     summary="The live check-in code · 会议签到二维码",
 )
 async def get_meeting_checkin_code(

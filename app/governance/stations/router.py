@@ -9,6 +9,7 @@ from app.authz.deps import CurrentPrincipal
 from app.db.session import DbSession
 from app.governance import checkin
 from app.governance.common_router import (
+    LIVE_CODE,
     READ,
     UPDATE,
     WRITE,
@@ -271,7 +272,7 @@ async def check_in_duty(
 @router.get(
     "/duty-shifts/{shift_id}/checkin-code",
     dependencies=[CanManage],
-    responses=READ,
+    responses=LIVE_CODE,
     summary="The live check-in code · 值班签到二维码",
 )
 async def get_duty_checkin_code(

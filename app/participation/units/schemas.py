@@ -332,6 +332,8 @@ class CommitmentUpdate(StrictModel):
         }
     )
 
+    not_null = ("title", "status")
+
     title: Title | None = None
     description: Description | None = None
     status: CommitmentStatus | None = None
@@ -340,7 +342,6 @@ class CommitmentUpdate(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "CommitmentUpdate":
-        _refuse_nulls(self, ("title", "status"))
         if self.status is CommitmentStatus.done and self.done_on is None:
             raise ValueError("done 需要 done_on / status done needs done_on")
         if self.done_on is not None and self.status not in (None, CommitmentStatus.done):

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.authz.deps import CurrentPrincipal, require
+from app.authz.deps import require, require_any
 from app.authz.permissions import POINTS_REDEEM, REWARDS_HANDOVER, REWARDS_MANAGE
 from app.authz.principal import Principal
 from app.db.session import DbSession
@@ -33,6 +33,10 @@ router = APIRouter(prefix="/rewards", tags=["rewards"], route_class=IdempotentRo
 CanManageRewards = Annotated[Principal, require(REWARDS_MANAGE)]
 CanRedeem = Annotated[Principal, require(POINTS_REDEEM)]
 CanHandOver = Annotated[Principal, require(REWARDS_HANDOVER)]
+# The service narrows these further (which shops, whose redemptions); the guards say who
+# may ask at all, as the service checks it (REWARD_READERS; handover or one's own).
+CanSeeRewards = Annotated[Principal, require_any(*service.REWARD_READERS)]
+CanSeeRedemptions = Annotated[Principal, require_any(REWARDS_HANDOVER, POINTS_REDEEM)]
 
 _ETAG = {"headers": ETAG_HEADER}
 _READ = problem_responses(401, 403, 404)
@@ -60,7 +64,7 @@ async def create_reward(
 
 @router.get("", responses=problem_responses(400, 401, 403))
 async def list_rewards(
-    query: Annotated[RewardListQuery, Query()], principal: CurrentPrincipal, session: DbSession
+    query: Annotated[RewardListQuery, Query()], principal: CanSeeRewards, session: DbSession
 ) -> RewardPage:
     """Rewards of the shops the caller sees, newest first; members see the shops of
     their own community and town (商品列表)."""
@@ -70,7 +74,7 @@ async def list_rewards(
 @router.get("/redemptions", responses=problem_responses(400, 401, 403))
 async def list_redemptions(
     query: Annotated[RedemptionListQuery, Query()],
-    principal: CurrentPrincipal,
+    principal: CanSeeRedemptions,
     session: DbSession,
 ) -> RedemptionPage:
     """Redemptions in the caller's handover scope, or the member's own (兑换记录)."""
@@ -92,7 +96,7 @@ async def hand_over_by_code(
 
 @router.get("/redemptions/{redemption_id}", responses=_READ)
 async def get_redemption(
-    redemption_id: IdParam, principal: CurrentPrincipal, session: DbSession
+    redemption_id: IdParam, principal: CanSeeRedemptions, session: DbSession
 ) -> RedemptionRead:
     """One redemption (兑换详情)."""
     return await service.get_redemption(session, principal, redemption_id)
@@ -108,7 +112,7 @@ async def hand_over_redemption(
 
 @router.post("/redemptions/{redemption_id}/cancel", dependencies=[Idempotent], responses=_STEP)
 async def cancel_redemption(
-    redemption_id: IdParam, principal: CurrentPrincipal, session: DbSession
+    redemption_id: IdParam, principal: CanSeeRedemptions, session: DbSession
 ) -> RedemptionRead:
     """Cancel a redemption not yet handed over: the points come back by reversal and
     the unit goes back on the shelf (取消兑换)."""
@@ -117,7 +121,7 @@ async def cancel_redemption(
 
 @router.get("/{reward_id}", responses={**_READ, 200: _ETAG})
 async def get_reward(
-    reward_id: IdParam, principal: CurrentPrincipal, session: DbSession, response: Response
+    reward_id: IdParam, principal: CanSeeRewards, session: DbSession, response: Response
 ) -> RewardRead:
     """One reward (商品详情)."""
     reward = await service.get_reward(session, principal, reward_id)
