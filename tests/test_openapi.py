@@ -121,7 +121,7 @@ def test_security_scheme_has_both_flows_and_scopes_are_permissions() -> None:
     scopes = set(scheme["flows"]["clientCredentials"]["scopes"])
     assert "orders.dispatch" in scopes
     claim = _spec()["paths"]["/api/v1/orders/{order_id}/claim"]["post"]
-    signed = {"SignedKey": [], "SignedTimestamp": [], "SignedNonce": [], "SignedSignature": []}
+    signed = SIGNED
     assert claim["security"] == [{"OAuth2": ["orders.work"]}, signed]
     for name, header in [
         ("SignedKey", "X-Redgrid-Key"),
@@ -135,6 +135,9 @@ def test_security_scheme_has_both_flows_and_scopes_are_permissions() -> None:
         for requirement in operation.get("security", []):
             assert requirement == signed or set(requirement["OAuth2"]) <= scopes
 
+
+SIGNED = {"SignedKey": [], "SignedTimestamp": [], "SignedNonce": [], "SignedSignature": []}
+"""The signed-request alternative every signed-in operation lists beside OAuth2."""
 
 PUBLIC = {
     "auth-token": "signing in (password, refresh_token, client_credentials)",
@@ -158,7 +161,7 @@ def test_every_operation_names_the_permission_it_needs() -> None:
             if operation["operationId"] not in PUBLIC:
                 public.append(where)
             continue
-        scopes = {s for requirement in operation["security"] for s in requirement["OAuth2"]}
+        scopes = {s for req in operation["security"] for s in req.get("OAuth2", ())}
         if not scopes and not operation.get("x-any-account"):
             unnamed.append(where)
         if scopes:
@@ -166,7 +169,7 @@ def test_every_operation_names_the_permission_it_needs() -> None:
     assert not unnamed, f"operations with no permission: {unnamed}"
     assert not public, f"operations anyone may call, not in PUBLIC: {public}"
     reads_points = _spec()["paths"]["/api/v1/points/accounts/{person_id}"]["get"]
-    assert reads_points["security"] == [{"OAuth2": ["points.read"]}]
+    assert reads_points["security"] == [{"OAuth2": ["points.read"]}, SIGNED]
     assert "own" in reads_points["x-any-account"]
 
 
@@ -193,8 +196,8 @@ def test_the_guard_sees_a_route_that_names_no_permission() -> None:
     app.include_router(router)
     spec = refine(app, app.openapi())
     bare_op = spec["paths"]["/api/v1/bare"]["get"]
-    assert bare_op["security"] == [{"OAuth2": []}] and "x-any-account" not in bare_op
-    assert spec["paths"]["/api/v1/guarded"]["get"]["security"] == [{"OAuth2": ["org.read"]}]
+    assert bare_op["security"] == [{"OAuth2": []}, SIGNED] and "x-any-account" not in bare_op
+    assert spec["paths"]["/api/v1/guarded"]["get"]["security"] == [{"OAuth2": ["org.read"]}, SIGNED]
     assert spec["paths"]["/api/v1/mine"]["get"]["x-any-account"] == "one's own things"
 
 

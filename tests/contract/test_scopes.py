@@ -32,7 +32,9 @@ def _spec() -> dict[str, Any]:
 
 def _scopes(operation: dict[str, Any]) -> set[str]:
     return {
-        s for requirement in operation.get("security", ()) for s in requirement[SECURITY_SCHEME]
+        s
+        for requirement in operation.get("security", ())
+        for s in requirement.get(SECURITY_SCHEME, ())
     }
 
 
