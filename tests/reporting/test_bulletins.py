@@ -307,4 +307,4 @@ class TestXlsx:
         assert book["附议最多"].cell(row=2, column=1).value == o["B2"].number
         overview = {row[0]: row[1] for row in book["总览"].iter_rows(values_only=True) if row}
         assert overview["通报"] == "月通报"
-        assert overview["考核口径"] == "区级默认口径"
+        assert overview["考核口径"] == "区级默认口径 (kpi_setting)"

@@ -7,10 +7,12 @@ back then."""
 
 import uuid
 from datetime import date, datetime, timedelta
+from io import BytesIO
 from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -308,6 +310,14 @@ class TestReportUsesTheVersionInForce:
             "version": 1,
             "effective_from": "2026-10-31",
         }
+        workbook = await client.get(
+            f"{STATS}.xlsx",
+            params={**OCTOBER, "unit_id": world.id("c1")},
+            headers=world["dispatcher"],
+        )
+        overview = load_workbook(BytesIO(workbook.content))["总览"]
+        rows = {row[0]: row[1] for row in overview.iter_rows(values_only=True) if row}
+        assert rows["考核口径"] == "本镇口径 第1版（2026-10-31 起施行）"
 
     async def test_a_version_effective_after_the_period_does_not_apply(
         self, client: httpx.AsyncClient, world: World, db: AsyncSession

@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.kit.cells import append_row
 from app.reporting.bulletins.schemas import BulletinOrder, BulletinRead, RankedUnit
-from app.reporting.xlsx import LEVEL_ZH, STATUS_ZH
+from app.reporting.xlsx import LEVEL_ZH, STATUS_ZH, basis_text
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND_ZH = {"weekly": "周通报", "monthly": "月通报"}
@@ -134,21 +134,13 @@ def _orders(sheet: Worksheet, rows: Sequence[BulletinOrder], seconds_in_period: 
 def _overview(sheet: Worksheet, bulletin: BulletinRead) -> None:
     c = bulletin.content
     s = c.summary
-    basis = c.definitions.settings_basis
-    source = "—"
-    if basis is not None:
-        source = (
-            "区级默认口径"
-            if basis.source == "district_default"
-            else f"本镇口径 第{basis.version}版"
-        )
     for label, value in (
         ("通报", KIND_ZH.get(c.kind.value, c.kind.value)),
         ("组织", c.town.name),
         ("层级", LEVEL_ZH.get(c.town.level, c.town.level)),
         ("统计期间", f"{c.period.from_date} 至 {c.period.to_date}（北京时间，按受理时间）"),
         ("统计时点", c.as_of.isoformat(timespec="seconds")),
-        ("考核口径", source),
+        ("考核口径", basis_text(c.definitions.settings_basis)),
         ("工单总数", s.total),
         ("计入数", s.counted),
         ("响应率", s.response_rate.rate),
