@@ -4,11 +4,12 @@ Visibility: ``orders.stats`` over the unit (a unit outside the caller's scope is
 found, 404); without ``orders.stats`` anywhere the router answers 403. Read-only.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.permissions import ORDERS_STATS
@@ -68,6 +69,7 @@ async def report(
     settings, basis = await kpi_settings_service.in_force(session, town_id, period.to_date)
     query = _query(visible, unit, period, settings, as_of, by_level)
     rows = await repository.kpi_rows(session, query)
+    children: Sequence[Any]
     if not query.child_column:
         children = []
     elif by_level is None:
@@ -176,7 +178,7 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _channel(row: Mapping[str, Any]) -> ChannelStats:
+def _channel(row: RowMapping) -> ChannelStats:
     def rate(credit: str, answered: str) -> Rate:
         n = int(row[answered])
         value = float(row[credit])

@@ -6,7 +6,7 @@ the same scope narrowed to that town.
 """
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -29,7 +29,9 @@ async def live_towns(session: AsyncSession) -> list[int]:
     return list(rows)
 
 
-async def find_town(session: AsyncSession, scope: Scope, town_id: int) -> Row[Any] | None:
+async def find_town(
+    session: AsyncSession, scope: Scope, town_id: int
+) -> Row[int, str, str, str] | None:
     return (
         await session.execute(
             select(OrgUnit.id, OrgUnit.name, OrgUnit.code, OrgUnit.level).where(
@@ -82,7 +84,7 @@ async def page(
     *,
     after: int | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[int, int, str, date, date, datetime, int | None]]:
     """Newest first (by id), without the content."""
     query = (
         select(

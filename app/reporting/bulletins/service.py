@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
@@ -227,7 +228,7 @@ def _ranked(child: ChildStats, community: UnitRef | None) -> RankedUnit:
 
 
 def _order(
-    row: Mapping[str, Any], communities: Mapping[int, str], grids: Mapping[int, str]
+    row: RowMapping, communities: Mapping[int, str], grids: Mapping[int, str]
 ) -> BulletinOrder:
     return BulletinOrder(
         id=row["id"],
