@@ -288,9 +288,15 @@ class TestXlsx:
         assert "bulletin-" in response.headers["content-disposition"]
         book = load_workbook(BytesIO(response.content))
         assert book.sheetnames == ["总览", "社区排名", "网格排名", "超期工单", "附议最多"]
-        for name in ("社区排名", "网格排名"):
+        for name, last in (("社区排名", 5), ("网格排名", 3)):
             charts = book[name]._charts
             assert len(charts) == 1
+            # One bar per rate (满意率, 解决率, 响应率), one group per ranked name.
+            series = charts[0].series
+            assert [s.val.numRef.f for s in series] == [
+                f"'{name}'!${column}$2:${column}${last}" for column in "EFG"
+            ]
+            assert {s.cat.strRef.f for s in series} == {f"'{name}'!$B$2:$B${last}"}
         communities = book["社区排名"]
         assert [c.value for c in communities[2]][:2] == [1, "东方社区"]
         assert communities.cell(row=2, column=5).value == 0.9  # 满意率

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -101,7 +102,13 @@ def _ranking(sheet: Worksheet, rows: Sequence[RankedUnit], title: str) -> None:
         ),
         titles_from_data=True,
     )
-    chart.set_categories(Reference(sheet, min_col=2, min_row=2, max_row=last))
+    # Names are text: categories by string reference (openpyxl's set_categories makes a
+    # numeric one), and both axes kept visible (Excel hides an axis without delete=0).
+    names = Reference(sheet, min_col=2, min_row=2, max_row=last)
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(names)))
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
     chart.width = max(16.0, min(60.0, 2.0 * (last - 1)))
     chart.height = 9
     sheet.add_chart(chart, "M2")
