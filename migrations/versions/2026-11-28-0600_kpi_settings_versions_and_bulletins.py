@@ -3,7 +3,8 @@
 ``kpi_settings_version``: a town's own versions of the KPI settings, each complete and
 effective from a business date; without one, the district default (``kpi_setting``)
 applies. ``bulletin``: weekly and monthly bulletins of a town, their computed content
-frozen as JSONB, one per town, kind and period.
+frozen as JSONB, one per town, kind and period. Both are history: a trigger refuses
+UPDATE and DELETE, as on ``service_order_event``.
 
 Revision ID: 20261128_0600
 Revises: 20261128_0300
@@ -20,6 +21,15 @@ revision: str = "20261128_0600"
 down_revision: str | None = "20261128_0300"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+GUARD = """
+CREATE FUNCTION reporting_history_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is history: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END $$
+"""
+GUARDED = ("kpi_settings_version", "bulletin")
 
 
 def upgrade() -> None:
@@ -74,8 +84,17 @@ def upgrade() -> None:
             name=op.f("uq_bulletin_town_id_kind_period_start"),
         ),
     )
+    op.execute(GUARD)
+    for table in GUARDED:
+        op.execute(
+            f"CREATE TRIGGER {table}_is_history BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION reporting_history_guard()"
+        )
 
 
 def downgrade() -> None:
+    for table in GUARDED:
+        op.execute(f"DROP TRIGGER {table}_is_history ON {table}")
+    op.execute("DROP FUNCTION reporting_history_guard()")
     op.drop_table("bulletin")
     op.drop_table("kpi_settings_version")

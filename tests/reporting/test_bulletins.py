@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
@@ -171,6 +172,19 @@ class TestPublish:
             live["summary"]["satisfaction_rate"] != first["content"]["summary"]["satisfaction_rate"]
         )
         assert live["summary"]["overdue"] == 2 and first["content"]["overdue_total"] == 3
+
+    async def test_the_database_refuses_to_change_a_published_bulletin(
+        self, client: httpx.AsyncClient, world: World, db: AsyncSession
+    ) -> None:
+        bulletin_id = (await published(client, world))["id"]
+        for statement in (
+            update(Bulletin).where(Bulletin.id == bulletin_id).values(content={}),
+            delete(Bulletin).where(Bulletin.id == bulletin_id),
+        ):
+            with pytest.raises(DBAPIError, match="bulletin is history"):
+                async with db.begin_nested():
+                    await db.execute(statement)
+        assert await db.scalar(select(func.count()).where(Bulletin.id == bulletin_id)) == 1
 
 
 class TestPeriods:

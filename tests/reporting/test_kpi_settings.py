@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
@@ -178,6 +179,20 @@ class TestCreate:
         )
         problem = assert_problem(response, 422, "request.validation_failed")
         assert [e["field"] for e in problem["errors"]] == ["settings.resolved_answers"]
+
+    async def test_the_database_refuses_to_change_a_version(
+        self, world: World, db: AsyncSession
+    ) -> None:
+        row = await add_row(db, world, 1, date(2026, 10, 1), DEFAULT)
+        for statement in (
+            update(KpiSettingsVersion)
+            .where(KpiSettingsVersion.id == row.id)
+            .values(effective_from=date(2026, 9, 1)),
+            delete(KpiSettingsVersion).where(KpiSettingsVersion.id == row.id),
+        ):
+            with pytest.raises(DBAPIError, match="kpi_settings_version is history"):
+                async with db.begin_nested():
+                    await db.execute(statement)
 
 
 class TestInForce:

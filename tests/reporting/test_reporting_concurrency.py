@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.authz.models import RoleGrant
@@ -51,6 +51,9 @@ async def town(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Town]:
         yield Town(unit.id, user.id, bearer(settings, user))
     finally:
         async with AsyncSession(engine) as session, session.begin():
+            # Bulletins and settings versions are history by trigger; replica mode,
+            # local to this transaction, lets the test remove only what it wrote.
+            await session.execute(text("SET LOCAL session_replication_role = replica"))
             await session.execute(delete(Bulletin).where(Bulletin.town_id == unit.id))
             await session.execute(
                 delete(KpiSettingsVersion).where(KpiSettingsVersion.town_id == unit.id)

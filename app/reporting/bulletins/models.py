@@ -1,7 +1,8 @@
 """通报: weekly and monthly bulletins of a town, kept as snapshots.
 
 A bulletin's figures are computed once and stored as JSON: later changes to the
-orders (a late 回访, a reopened order) never alter a published bulletin. One bulletin
+orders (a late 回访, a reopened order) never alter a published bulletin, and a trigger
+refuses UPDATE and DELETE on the table. One bulletin
 per town, kind and period, so the worker and staff may ask for it again and again.
 """
 

@@ -3,8 +3,8 @@
 The district default stays in ``kpi_setting`` (one row per key). A town that weighs or
 excludes differently gets versions here, each complete and effective from a business
 date; the version in force on a day is the town's latest one effective by then, else
-the default. Versions are never edited: a change is a new version, so a report over a
-past period keeps the basis it was computed with.
+the default. Versions are never edited (a trigger refuses UPDATE and DELETE): a change
+is a new version, so a report over a past period keeps the basis it was computed with.
 """
 
 from datetime import date, datetime
