@@ -45,6 +45,17 @@ class TestTheStep:
         ]
         assert all(b.generated_by is None for b in rows)
 
+    async def test_a_town_without_orders_by_the_periods_end_gets_none(
+        self, db: AsyncSession, world: World
+    ) -> None:
+        # The other town's one order was received in October: before last week's end.
+        other = world.id("other_town")
+        assert await service.publish_due(db, other, BulletinKind.weekly) is True
+        new_town = await make_unit(db, "town", name="新设镇")
+        await make_order(db, new_town)  # received now, after every finished period
+        assert await service.publish_due(db, new_town.id, BulletinKind.weekly) is False
+        assert await service.publish_due(db, new_town.id, BulletinKind.monthly) is False
+
     async def test_archived_towns_get_none(self, db: AsyncSession, world: World) -> None:
         world.unit("other_town").is_archived = True
         await db.flush()
@@ -60,8 +71,9 @@ def test_runs_every_hour() -> None:
 
 @pytest.fixture
 async def committed(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
-    """A town with one order received in the last finished week, committed for the
-    worker; everything the test and the job wrote is removed afterwards."""
+    """A town with one order received in the last finished week and one in the last
+    finished month (never inside that week), committed for the worker; everything the
+    test and the job wrote is removed afterwards."""
     async with AsyncSession(engine, expire_on_commit=False) as session:
         before = int(await session.scalar(select(func.coalesce(func.max(Bulletin.id), 0))) or 0)
         town = await make_unit(session, "town", code="BULLETIN-T", name="通报镇")
@@ -77,6 +89,10 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
             feedback_at=received + timedelta(hours=5),
             resolved_at=received + timedelta(hours=4),
         )
+        month = service.last_finished(BulletinKind.monthly, datetime.now(SH).date())
+        earlier = await make_order(
+            session, community, received_at=datetime(month.year, month.month, 15, 10, tzinfo=SH)
+        )
         await session.commit()
     try:
         yield {"town": town.id, "community": community.id, "order": order.id}
@@ -90,7 +106,9 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
             await session.execute(text("SET LOCAL session_replication_role = replica"))
             await session.execute(delete(Bulletin).where(Bulletin.id > before))
             await purge_audit(session, towns={town.id, *towns})
-            await session.execute(delete(ServiceOrder).where(ServiceOrder.id == order.id))
+            await session.execute(
+                delete(ServiceOrder).where(ServiceOrder.id.in_([order.id, earlier.id]))
+            )
             await session.execute(delete(OrgUnit).where(OrgUnit.id == community.id))
             await session.execute(delete(OrgUnit).where(OrgUnit.id == town.id))
             await session.execute(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
+from app.orders.models import ServiceOrder
 from app.reporting.bulletins.models import Bulletin
 
 B = Bulletin
@@ -27,6 +28,12 @@ async def live_towns(session: AsyncSession) -> list[int]:
         .order_by(OrgUnit.id)
     )
     return list(rows)
+
+
+async def has_orders_before(session: AsyncSession, town: Scope, end: datetime) -> bool:
+    """Whether the town had received any order before ``end`` (one index probe)."""
+    query = select(ServiceOrder.id).where(town.clause(ServiceOrder), ServiceOrder.received_at < end)
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 async def find_town(

@@ -157,18 +157,18 @@ async def towns_due(session: AsyncSession) -> list[int]:
 
 
 async def publish_due(session: AsyncSession, town_id: int, kind: BulletinKind) -> bool:
-    """The worker's step: the town's bulletin of the last finished period, if missing."""
+    """The worker's step: the town's bulletin of the last finished period, if missing.
+
+    A town that had received no order by the period's end (one set up since) gets none
+    from the worker: there is nothing to report yet. Staff may still ask for it."""
     row = await repository.find_town(session, Scope.everything(), town_id)
-    if row is None:
-        return False
     at = now()
+    start = last_finished(kind, at.date())
+    period = period_of(kind, start)
+    if row is None or not await repository.has_orders_before(session, _town(town_id), period.end):
+        return False
     published = await publish(
-        session,
-        UnitRef.model_validate(row._mapping),
-        kind,
-        last_finished(kind, at.date()),
-        as_of=at,
-        by=None,
+        session, UnitRef.model_validate(row._mapping), kind, start, as_of=at, by=None
     )
     return published.created
 

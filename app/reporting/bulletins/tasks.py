@@ -1,5 +1,6 @@
 """The 通报 job: every hour, publish each live town's bulletins of the last finished
-week and month that are not published yet.
+week and month that are not published yet (a town with no order by the period's end
+has nothing to report and gets none).
 
 Each town and kind runs in its own transaction, so one town's failure holds back no
 other; publishing is once per town, kind and period (a unique key), so an overlapping
