@@ -24,6 +24,8 @@ from app.people.members.router import router as members_router
 from app.people.router import router as people_router
 from app.points.router import router as points_router
 from app.points.shop.router import router as shop_router
+from app.reporting.bulletins.router import router as bulletins_router
+from app.reporting.kpi_settings.router import router as kpi_settings_router
 from app.reporting.router import router as stats_router
 from app.users.router import router as users_router
 
@@ -41,6 +43,8 @@ for domain_router in (
     orders_router,
     order_config_router,
     stats_router,
+    kpi_settings_router,
+    bulletins_router,
     points_router,
     shop_router,
     activities_router,

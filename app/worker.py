@@ -29,6 +29,7 @@ import app.integrations.wechat.tasks
 import app.notifications.handlers
 import app.orders.tasks
 import app.points.handlers  # (closing an order in the auto-close job awards points)
+import app.reporting.bulletins.tasks
 from app.db.session import libpq_url
 from app.integrations.relay import listener
 from app.queue import close_job_engines, queue, wake

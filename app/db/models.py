@@ -65,6 +65,8 @@ from app.points.models import (
     Redemption,
     Reward,
 )
+from app.reporting.bulletins.models import Bulletin
+from app.reporting.kpi_settings.models import KpiSettingsVersion
 from app.users.models import UserAccount, UserIdentity
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "Bulletin",
     "CalendarOverride",
     "Department",
     "DepartmentArrival",
@@ -87,6 +90,7 @@ __all__ = [
     "HouseholdInvitation",
     "IdempotencyRecord",
     "KpiSetting",
+    "KpiSettingsVersion",
     "Matter",
     "MatterBallot",
     "MatterEvent",

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.scope import Scope
 from app.hierarchy.models import OrgUnit
-from app.orders.models import DepartmentArrival, KpiSetting, OrderCategory, ServiceOrder
+from app.orders.models import DepartmentArrival, OrderCategory, OrderSecond, ServiceOrder
 from app.orders.workflow import OrderStatus
 from app.reporting.rules import STILL_WORKING
 
@@ -56,17 +56,12 @@ class ReportQuery:
     satisfaction_credits: Mapping[str, Decimal]
 
 
-async def kpi_settings(session: AsyncSession) -> dict[str, Any]:
-    rows = await session.execute(select(KpiSetting.key, KpiSetting.value))
-    return {key: value for key, value in rows}
-
-
 async def find_unit(
     session: AsyncSession, scope: Scope, unit_id: int
-) -> Row[int, str, str, str] | None:
+) -> Row[int, str, str, str, int] | None:
     return (
         await session.execute(
-            select(OrgUnit.id, OrgUnit.name, OrgUnit.code, OrgUnit.level).where(
+            select(OrgUnit.id, OrgUnit.name, OrgUnit.code, OrgUnit.level, OrgUnit.town_id).where(
                 OrgUnit.id == unit_id, scope.clause(OrgUnit)
             )
         )
@@ -87,6 +82,25 @@ async def children_of(session: AsyncSession, unit_id: int) -> list[Row[int, str,
     rows = await session.execute(
         select(OrgUnit.id, OrgUnit.name, OrgUnit.code, OrgUnit.level, OrgUnit.is_archived)
         .where(OrgUnit.parent_id == unit_id)
+        .order_by(OrgUnit.id)
+    )
+    return list(rows)
+
+
+async def units_at_level(
+    session: AsyncSession, subtree: Scope, level: str
+) -> list[Row[int, str, str, str, bool, int | None]]:
+    """The nodes of ``level`` inside ``subtree`` (a town's grids), with their parents."""
+    rows = await session.execute(
+        select(
+            OrgUnit.id,
+            OrgUnit.name,
+            OrgUnit.code,
+            OrgUnit.level,
+            OrgUnit.is_archived,
+            OrgUnit.parent_id,
+        )
+        .where(subtree.clause(OrgUnit), OrgUnit.level == level)
         .order_by(OrgUnit.id)
     )
     return list(rows)
@@ -114,11 +128,35 @@ def _hours(later: Any) -> ColumnElement[Any]:
     return extract("epoch", later - O.received_at) / 3600
 
 
+def _excluded(q: ReportQuery) -> ColumnElement[bool]:
+    """Left out of every KPI per the settings (剔除)."""
+    excluded: ColumnElement[bool] = O.status.in_(list(q.excluded_statuses))
+    return or_(excluded, O.is_excluded) if q.exclude_flagged else excluded
+
+
+def _overdue(q: ReportQuery) -> ColumnElement[bool]:
+    """超期: still open past ``resolve_due_at`` as of the report, or resolved after it."""
+    working = O.status.in_(STILL_WORKING)
+    finished = and_(O.resolved_at.is_not(None), not_(working))
+    return or_(
+        and_(working, O.resolve_due_at < q.as_of),
+        and_(finished, O.resolved_at > O.resolve_due_at),
+    )
+
+
+def _in_report(q: ReportQuery) -> tuple[ColumnElement[bool], ...]:
+    """Orders visible to the caller, under the unit, received in the period."""
+    return (
+        q.visible.clause(O),
+        q.subtree.clause(O),
+        O.received_at >= q.start,
+        O.received_at < q.end,
+    )
+
+
 def _figures(q: ReportQuery) -> list[Any]:
     """The aggregate columns of one group; every KPI counts only non-excluded orders."""
-    excluded: ColumnElement[bool] = O.status.in_(list(q.excluded_statuses))
-    if q.exclude_flagged:
-        excluded = or_(excluded, O.is_excluded)
+    excluded = _excluded(q)
     counted = not_(excluded)
     working = O.status.in_(STILL_WORKING)
     finished = and_(O.resolved_at.is_not(None), not_(working))
@@ -154,15 +192,7 @@ def _figures(q: ReportQuery) -> list[Any]:
         func.round(
             cast(func.avg(_hours(O.resolved_at)).filter(counted, finished), Numeric), 2
         ).label("hours_to_resolve"),
-        count()
-        .filter(
-            counted,
-            or_(
-                and_(working, O.resolve_due_at < q.as_of),
-                and_(finished, O.resolved_at > O.resolve_due_at),
-            ),
-        )
-        .label("overdue"),
+        count().filter(counted, _overdue(q)).label("overdue"),
         count().filter(counted, O.escalation_level > 0).label("escalated"),
     ]
 
@@ -288,3 +318,53 @@ async def kpi_rows(session: AsyncSession, q: ReportQuery) -> list[RowMapping]:
         )
     )
     return list(rows.mappings())
+
+
+ORDER_COLUMNS = (
+    O.id,
+    O.number,
+    O.title,
+    O.category,
+    O.status,
+    O.community_id,
+    O.grid_id,
+    O.received_at,
+    O.resolve_due_at,
+    O.resolved_at,
+    O.escalation_level,
+    O.seconds_count,
+)
+"""What a 通报 lists of an order: no resident, contact or address (PIPL)."""
+
+
+async def overdue_orders(session: AsyncSession, q: ReportQuery, limit: int) -> list[RowMapping]:
+    """The counted orders the report calls overdue, earliest deadline first."""
+    query = (
+        select(*ORDER_COLUMNS)
+        .where(*_in_report(q), not_(_excluded(q)), _overdue(q))
+        .order_by(O.resolve_due_at, O.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).mappings())
+
+
+async def most_seconded(session: AsyncSession, q: ReportQuery, limit: int) -> list[RowMapping]:
+    """附议: the counted orders of the subtree seconded most within the period (by
+    ``order_second.created_at``), whenever they were received."""
+    seconds = func.count().label("seconds_in_period")
+    query = (
+        select(*ORDER_COLUMNS, seconds)
+        .select_from(OrderSecond)
+        .join(O, O.id == OrderSecond.order_id)
+        .where(
+            q.visible.clause(O),
+            q.subtree.clause(O),
+            OrderSecond.created_at >= q.start,
+            OrderSecond.created_at < q.end,
+            not_(_excluded(q)),
+        )
+        .group_by(*ORDER_COLUMNS)
+        .order_by(seconds.desc(), O.seconds_count.desc(), O.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).mappings())

@@ -59,8 +59,10 @@ async def get_order_stats(
 ) -> Response | OrderStats:
     """Totals by status, 响应率, 解决率, 满意率, mean hours to accept and to resolve, overdue
     and escalated counts of the orders received in the period under the unit — overall,
-    by category and by child node (ranked). Exclusions and answer credits come from
-    ``kpi_setting``; ``definitions`` states the formulas with the values used.
+    by category and by child node (ranked). Exclusions and answer credits are the KPI
+    settings in force in the unit's town on the period's last day (its own version, else
+    the district default: ``/stats/kpi-settings``); ``definitions`` states the formulas
+    with the values used and names that version (``settings_basis``).
     ``format=xlsx`` downloads the same report as a workbook."""
     stats = await service.order_stats(
         session, principal, unit_id=unit_id, date_from=date_from, date_to=date_to

@@ -64,6 +64,14 @@ _PERIOD_EXAMPLE: dict[str, Any] = {
 }
 _DEFINITIONS_EXAMPLE: dict[str, Any] = {
     "settings": _SETTINGS_EXAMPLE,
+    "settings_basis": {
+        "source": "town",
+        "town_id": 1,
+        "at": "2026-11-30",
+        "version_id": 3,
+        "version": 2,
+        "effective_from": "2026-11-01",
+    },
     "resolution_credits": {"yes": 1.0, "partly": 0.5, "no": 0.0},
     "satisfaction_credits": {"satisfied": 1.0, "basically": 0.8, "not": 0.0},
     "formulas": [_FORMULA_EXAMPLE],
@@ -103,6 +111,33 @@ class KpiSettings(BaseModel):
     )
 
 
+SettingsSource = Literal["town", "district_default"]
+"""Where settings come from: the town's own version (本镇口径) or the district default
+(区级默认口径, ``kpi_setting``)."""
+_BASIS_EXAMPLE: dict[str, Any] = {
+    "source": "town",
+    "town_id": 1,
+    "at": "2026-11-30",
+    "version_id": 3,
+    "version": 2,
+    "effective_from": "2026-11-01",
+}
+
+
+class SettingsBasis(BaseModel):
+    """Which KPI settings a report or bulletin used: the version in force in its town
+    on the period's last day."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_BASIS_EXAMPLE]})
+
+    source: SettingsSource
+    town_id: int
+    at: date = Field(description="The day the settings were taken in force at")
+    version_id: int | None = Field(description="The town's version; null for the default")
+    version: int | None = Field(description="Its number within the town (1, 2, …)")
+    effective_from: date | None = Field(description="When that version took effect")
+
+
 class Formula(BaseModel):
     """How one figure is computed, with the configured values filled in."""
 
@@ -120,6 +155,9 @@ class Definitions(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_DEFINITIONS_EXAMPLE]})
 
     settings: KpiSettings
+    settings_basis: SettingsBasis | None = Field(
+        default=None, description="Which version of the settings was in force (本期适用口径)"
+    )
     resolution_credits: dict[str, float] = Field(
         description="Credit of each 回访 answer to question 1, derived from the settings"
     )

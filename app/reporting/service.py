@@ -4,22 +4,22 @@ Visibility: ``orders.stats`` over the unit (a unit outside the caller's scope is
 found, 404); without ``orders.stats`` anywhere the router answers 403. Read-only.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.permissions import ORDERS_STATS
 from app.authz.principal import Principal
-from app.authz.scope import Scope
+from app.authz.scope import LEVEL_COLUMNS, Scope
 from app.errors import OrgUnitNotFound
 from app.kit.calendar import BUSINESS_TZ
 from app.orders.workflow import OrderStatus
 from app.reporting import repository, rules
-from app.reporting.errors import KpiSettingsInvalid
+from app.reporting.kpi_settings import service as kpi_settings_service
 from app.reporting.schemas import (
     ArrivalStats,
     CategoryStats,
@@ -31,6 +31,7 @@ from app.reporting.schemas import (
     OrderStats,
     Period,
     Rate,
+    SettingsBasis,
     StatusCounts,
     UnitRef,
 )
@@ -47,11 +48,34 @@ async def order_stats(
 ) -> OrderStats:
     as_of = (now or datetime.now(BUSINESS_TZ)).astimezone(BUSINESS_TZ).replace(microsecond=0)
     period = rules.resolve_period(date_from, date_to, as_of.date())
-    unit = await _unit(session, principal, unit_id)
-    settings = await _settings(session)
-    query = _query(principal, unit, period, settings, as_of)
+    unit, town_id = await _unit(session, principal, unit_id)
+    return await report(session, principal.scope(ORDERS_STATS), unit, town_id, period, as_of)
+
+
+async def report(
+    session: AsyncSession,
+    visible: Scope,
+    unit: UnitRef,
+    town_id: int,
+    period: rules.Period,
+    as_of: datetime,
+    *,
+    by_level: str | None = None,
+) -> OrderStats:
+    """The report of ``unit`` (already found in scope) as ``visible`` sees its orders,
+    with the KPI settings in force in its town on the period's last day. ``by_level``
+    breaks it down by the nodes of that level below the unit (default: its children),
+    ranked among themselves: a town's grids, for a 通报."""
+    settings, basis = await kpi_settings_service.in_force(session, town_id, period.to_date)
+    query = _query(visible, unit, period, settings, as_of, by_level)
     rows = await repository.kpi_rows(session, query)
-    children = await repository.children_of(session, unit.id) if query.child_column else []
+    children: Sequence[Any]
+    if not query.child_column:
+        children = []
+    elif by_level is None:
+        children = await repository.children_of(session, unit.id)
+    else:
+        children = await repository.units_at_level(session, query.subtree, by_level)
     return OrderStats(
         unit=unit,
         period=Period(from_date=period.from_date, to_date=period.to_date),
@@ -66,25 +90,36 @@ async def order_stats(
             _channel(r) for r in await repository.feedback_by_channel(session, query)
         ],
         at_unit=_at_unit(rows),
-        definitions=_definitions(settings, query),
+        definitions=_definitions(settings, basis, query),
     )
 
 
+def query_for(
+    visible: Scope, unit: UnitRef, period: rules.Period, settings: KpiSettings, as_of: datetime
+) -> repository.ReportQuery:
+    """The SQL inputs of a report (a 通报's order lists take the same)."""
+    return _query(visible, unit, period, settings, as_of, None)
+
+
 def _query(
-    principal: Principal,
+    visible: Scope,
     unit: UnitRef,
     period: rules.Period,
     settings: KpiSettings,
     as_of: datetime,
+    by_level: str | None,
 ) -> repository.ReportQuery:
     """The caller's scope, the unit's subtree, and the settings turned into SQL inputs."""
+    child_column = (
+        rules.CHILD_COLUMN.get(unit.level) if by_level is None else LEVEL_COLUMNS[by_level]
+    )
     return repository.ReportQuery(
-        visible=principal.scope(ORDERS_STATS),
+        visible=visible,
         subtree=Scope.of([(unit.level, unit.id)]),
         start=period.start,
         end=period.end,
         as_of=as_of,
-        child_column=rules.CHILD_COLUMN.get(unit.level),
+        child_column=child_column,
         excluded_statuses=[s.value for s in settings.excluded_statuses],
         exclude_flagged=settings.exclude_flagged_unreasonable,
         resolution_credits=rules.resolution_credits(settings),
@@ -92,14 +127,17 @@ def _query(
     )
 
 
-async def _unit(session: AsyncSession, principal: Principal, unit_id: int | None) -> UnitRef:
+async def _unit(
+    session: AsyncSession, principal: Principal, unit_id: int | None
+) -> tuple[UnitRef, int]:
+    """The report's unit, and its town (whose KPI settings apply)."""
     scope = principal.scope(ORDERS_STATS)
     if unit_id is None:
         unit_id = await _top_visible(session, principal)
     row = None if unit_id is None else await repository.find_unit(session, scope, unit_id)
     if row is None:
         raise OrgUnitNotFound()
-    return UnitRef.model_validate(row._mapping)
+    return UnitRef.model_validate(row._mapping), row.town_id
 
 
 async def _top_visible(session: AsyncSession, principal: Principal) -> int | None:
@@ -114,17 +152,12 @@ async def _top_visible(session: AsyncSession, principal: Principal) -> int | Non
     return min(grants)[1] if grants else None
 
 
-async def _settings(session: AsyncSession) -> KpiSettings:
-    try:
-        return KpiSettings.model_validate(await repository.kpi_settings(session))
-    except ValidationError as exc:
-        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
-        raise KpiSettingsInvalid(f"配置项有误：{fields}", f"faulty keys: {fields}") from None
-
-
-def _definitions(settings: KpiSettings, query: repository.ReportQuery) -> Definitions:
+def _definitions(
+    settings: KpiSettings, basis: SettingsBasis, query: repository.ReportQuery
+) -> Definitions:
     return Definitions(
         settings=settings,
+        settings_basis=basis,
         resolution_credits=_floats(query.resolution_credits),
         satisfaction_credits=_floats(query.satisfaction_credits),
         formulas=rules.formulas(settings),
@@ -145,7 +178,7 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _channel(row: Mapping[str, Any]) -> ChannelStats:
+def _channel(row: RowMapping) -> ChannelStats:
     def rate(credit: str, answered: str) -> Rate:
         n = int(row[answered])
         value = float(row[credit])

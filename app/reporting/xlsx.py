@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.kit.cells import append_row, safe_cell
 from app.orders.workflow import OrderStatus
-from app.reporting.schemas import KpiFigures, OrderStats, Rate
+from app.reporting.schemas import KpiFigures, OrderStats, Rate, SettingsBasis
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_ZH = {
@@ -126,11 +126,19 @@ def _overview(sheet: Worksheet, stats: OrderStats) -> None:
         append_row(sheet, [formula.name_zh, formula.formula_zh])
     append_row(sheet, ["排名", stats.definitions.ranking_zh])
     append_row(sheet, [])
-    append_row(sheet, ["配置项 (kpi_setting)", "取值"])
+    append_row(sheet, ["考核口径", basis_text(stats.definitions.settings_basis)])
+    append_row(sheet, ["配置项", "取值"])
     for key, value in stats.definitions.settings.model_dump(mode="json").items():
         append_row(sheet, [key, json.dumps(value, ensure_ascii=False)])
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 20
+
+
+def basis_text(basis: SettingsBasis | None) -> str:
+    """Which KPI settings applied, as the overview sheets say it."""
+    if basis is None or basis.source == "district_default":
+        return "区级默认口径 (kpi_setting)"
+    return f"本镇口径 第{basis.version}版（{basis.effective_from} 起施行）"
 
 
 def render(stats: OrderStats) -> bytes:
