@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from app.api import api_router
+from app.authz.cache import PrincipalCache
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_session_factory
@@ -84,6 +85,7 @@ def create_app(
         create_storage(lambda: app.state.session_factory, settings.redis_url)
     )
     app.state.run_worker = run_worker
+    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
 
     app.add_middleware(
         RequestContextMiddleware,
