@@ -230,7 +230,13 @@ def _token(base: str, username: str) -> str:
     return str(response.json()["access_token"])
 
 
-def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
+def _scenarios(base: str, tokens: dict[str, str], only: str | None = None) -> list[Scenario]:
+    """Every scenario (those named with ``only`` when given); the claim pool and the
+    redemption funds are prepared only for a run that includes them."""
+
+    def wanted(name: str) -> bool:
+        return not only or only in name
+
     def get(path: str, role: str) -> dict[str, object]:
         headers = {"Authorization": f"Bearer {tokens[role]}"}
         response = httpx.get(f"{base}{path}", headers=headers, timeout=30)
@@ -255,7 +261,8 @@ def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
         get("/api/v1/rewards?limit=50", "member_demo")["items"],  # type: ignore[arg-type]
         key=lambda r: r["price_points"],
     )
-    _fund_redemptions(base, tokens, int(member["person_id"]), int(cheapest["id"]))  # type: ignore[call-overload]
+    if wanted(REDEEM):
+        _fund_redemptions(base, tokens, int(member["person_id"]), int(cheapest["id"]))  # type: ignore[call-overload]
     order_body = {
         "category": category,
         "title": "楼道灯不亮",
@@ -263,7 +270,7 @@ def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
         "channel": "miniprogram",
         "location_unit_id": home,
     }
-    pool = _pooled_orders(base, tokens, order_body, CLAIM_POOL)
+    pool = _pooled_orders(base, tokens, order_body, CLAIM_POOL if wanted(CLAIM) else 1)
     return [
         Scenario("GET /healthz", "GET", "/healthz", None, "/const"),
         Scenario(
@@ -299,7 +306,7 @@ def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
             "POST /orders (resident)", "POST", "/api/v1/orders", "resident_demo", row, order_body
         ),
         Scenario(
-            f"POST claim ({CLAIM_CONTENDERS} per order)",
+            CLAIM,
             "POST",
             pool[0],
             "member_demo",
@@ -309,7 +316,7 @@ def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
             keyed=True,
         ),
         Scenario(
-            "POST /rewards/{id}/redeem",
+            REDEEM,
             "POST",
             f"/api/v1/rewards/{cheapest['id']}/redeem",
             "member_demo",
@@ -319,10 +326,12 @@ def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
     ]
 
 
-CLAIM_POOL = 300
-"""Pooled orders the claim scenario contends for; past them, every claim loses (409)."""
 CLAIM_CONTENDERS = 4
 """Claims sent in a row for each pooled order: one wins, the others get 409."""
+CLAIM = f"POST claim ({CLAIM_CONTENDERS} per order)"
+REDEEM = "POST /rewards/{id}/redeem"
+CLAIM_POOL = 300
+"""Pooled orders the claim scenario contends for; past them, every claim loses (409)."""
 
 
 def _post(base: str, path: str, token: str, body: object = None) -> dict[str, object]:
@@ -433,7 +442,7 @@ def run(
         )
         print(header)
         print("|" + "---|" * 7)
-        for scenario in _scenarios(base, tokens):
+        for scenario in _scenarios(base, tokens, only):
             if only and only not in scenario.name:
                 continue
             ref_scenario = Scenario("ref", "GET", scenario.reference, None, scenario.reference)
