@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz import cache
@@ -254,3 +254,30 @@ async def test_an_orm_flush_of_a_watched_table_invalidates(
     await db.flush()
     me = await client.get("/api/v1/me", headers=bearer(settings, weak))
     assert me.json()["display_name"] == "改名"
+
+
+async def test_a_cached_caller_costs_no_statement(
+    app: FastAPI, client: httpx.AsyncClient, world: World, principal_cache: PrincipalCache
+) -> None:
+    """The account and its grants are read on the first request only."""
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    def caller_reads() -> list[str]:
+        return [s for s in seen if "FROM user_account" in s or "FROM role_grant" in s]
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        first = await client.get("/api/v1/org-units", headers=world.as_("weak"))
+        assert first.status_code == 200
+        assert len(caller_reads()) == 2  # the account, then its grants
+        seen.clear()
+        second = await client.get("/api/v1/org-units", headers=world.as_("weak"))
+        assert second.status_code == 200
+        assert seen  # the request itself still read its org units
+        assert caller_reads() == []
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
