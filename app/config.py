@@ -110,6 +110,12 @@ class Settings(BaseSettings):
 
     refresh_token_ttl_days: int = 30
 
+    principal_cache_seconds: float = Field(default=30.0, ge=0)
+    """How long a process reuses a caller's account and grants without reading them
+    again (0: read on every request). A change made through another process — a grant
+    revoked, an account deactivated, a sign-out everywhere — takes effect there within
+    this bound; in the process that made it, at once."""
+
     login_max_failures: int = 5
     """等保 2.0: this many failed sign-ins for one account from one source within the
     window, and further attempts answer 429 until the window ends (throttling, not a

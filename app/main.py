@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from app.api import api_router
+from app.authz.cache import PrincipalCache
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_session_factory
@@ -94,6 +95,7 @@ def create_app(
     )
     app.state.nonce_store = PostgresNonces(lambda: app.state.session_factory)
     app.state.run_worker = run_worker
+    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
 
     # Inside the body limit: keeps the body of a signed request for its verification.
     app.add_middleware(CaptureSignedBody)

@@ -1,4 +1,5 @@
-"""``python -m bench [import|http|points|lag|district|district-http|scale ...]``: run benchmarks.
+"""``python -m bench [import|http|points|lag|district|district-http|scale|statements ...]``:
+run benchmarks.
 
 Against BENCH_DATABASE_URL.
 
@@ -33,6 +34,13 @@ def main() -> None:
             "district-http": district_http.main,
         }[sys.argv[1]]
         chosen_main(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["statements"]:
+        # `python -m bench statements --show`: statements and CPU per request, in process.
+        from bench import statements
+
+        sys.argv = [sys.argv[0], *sys.argv[2:]]
+        statements.main()
         return
     if sys.argv[1:2] in (["lag"], ["http"]) and len(sys.argv) > 2:
         # `python -m bench lag --rate 200 --workers 2`: the options go to that benchmark.

@@ -43,6 +43,12 @@ class Scenario:
     reference: str
     """The bare endpoint it is compared with: ``/const`` or ``/row/{id}``."""
     body: dict[str, object] | None = None
+    rotate: tuple[str, ...] = ()
+    """Paths taken in turn, each ``repeat`` times in a row (claims: several requests
+    contend for each pooled order, one wins, the others get 409)."""
+    repeat: int = 1
+    keyed: bool = False
+    """Send a fresh Idempotency-Key with every request (a write that requires one)."""
 
 
 @dataclass
@@ -68,9 +74,11 @@ def _pinned(cpu: int) -> list[str]:
     )
 
 
-def _start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def _start(
+    command: list[str], env: dict[str, str], port: int, *, pin: bool = True
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [*_pinned(0), *command],
+        [*(_pinned(0) if pin else []), *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -89,6 +97,34 @@ def _start(command: list[str], env: dict[str, str], port: int) -> subprocess.Pop
 def _server_process(process: subprocess.Popen[bytes]) -> psutil.Process:
     """The process that serves (taskset execs, so it is the same pid)."""
     return psutil.Process(process.pid)
+
+
+def _tree(server: psutil.Process) -> list[psutil.Process]:
+    """The server and its worker processes (``--workers N``)."""
+    return [server, *server.children(recursive=True)]
+
+
+def _cpu(server: psutil.Process) -> float:
+    """CPU seconds of the server's process tree so far."""
+    total = 0.0
+    for process in _tree(server):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _rss(server: psutil.Process) -> int:
+    """Resident memory of the server's process tree (every worker's)."""
+    total = 0
+    for process in _tree(server):
+        try:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -115,6 +151,21 @@ def _wrk(url: str, scenario: Scenario, token: str | None, seconds: int, connecti
     if scenario.body is not None:
         lines.append('wrk.headers["Content-Type"] = "application/json"')
         lines.append(f"wrk.body = {_lua_string(json.dumps(scenario.body, ensure_ascii=False))}")
+    if scenario.rotate or scenario.keyed:
+        paths = ", ".join(_lua_string(p) for p in scenario.rotate) or _lua_string(scenario.path)
+        lines += [
+            f"local paths = {{{paths}}}",
+            f"local run = {_lua_string(f'{time.time_ns():x}')}",
+            "local n = 0",
+            "request = function()",
+            f"  local path = paths[(math.floor(n / {scenario.repeat}) % #paths) + 1]",
+            "  n = n + 1",
+            '  if {keyed} then wrk.headers["Idempotency-Key"] = run .. "-" .. n end'.format(
+                keyed="true" if scenario.keyed else "false"
+            ),
+            "  return wrk.format(nil, path)",
+            "end",
+        ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines) + "\n")
     try:
@@ -141,29 +192,30 @@ def _measure(
     token: str | None,
     args: argparse.Namespace,
 ) -> Run:
-    peak = [server.memory_info().rss]
+    peak = [_rss(server)]
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.2):
-            peak[0] = max(peak[0], server.memory_info().rss)
+            peak[0] = max(peak[0], _rss(server))
 
     sampler = threading.Thread(target=sample, daemon=True)
-    before = server.cpu_times()
+    before = _cpu(server)
     sampler.start()
     out = _wrk(url, scenario, token, args.seconds, args.connections)
     done.set()
     sampler.join()
-    after = server.cpu_times()
+    after = _cpu(server)
     found = _RATE.search(out)
     if found is None:
         raise SystemExit(f"wrk printed no rate:\n{out}")
     rate = float(found.group(1))
     latency = {m[0]: float(m[1]) * _SCALE[m[2]] for m in _LATENCY.findall(out)}
     errors = sum(int(a or b or 0) for a, b in _ERRORS.findall(out))
-    cpu = (after.user + after.system) - (before.user + before.system)
+    cpu = after - before
     total = rate * args.seconds
-    return Run(rate, latency["50"], latency["99"], errors, cpu / total * 1000, peak[0] / 2**20)
+    per_request = cpu / total * 1000 if total else float("nan")  # nothing answered in time
+    return Run(rate, latency["50"], latency["99"], errors, per_request, peak[0] / 2**20)
 
 
 def _token(base: str, username: str) -> str:
@@ -178,7 +230,13 @@ def _token(base: str, username: str) -> str:
     return str(response.json()["access_token"])
 
 
-def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
+def _scenarios(base: str, tokens: dict[str, str], only: str | None = None) -> list[Scenario]:
+    """Every scenario (those named with ``only`` when given); the claim pool and the
+    redemption funds are prepared only for a run that includes them."""
+
+    def wanted(name: str) -> bool:
+        return not only or only in name
+
     def get(path: str, role: str) -> dict[str, object]:
         headers = {"Authorization": f"Bearer {tokens[role]}"}
         response = httpx.get(f"{base}{path}", headers=headers, timeout=30)
@@ -198,6 +256,21 @@ def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
     listed = categories["items"] if isinstance(categories, dict) else categories
     category = listed[0]["code"]
     row = f"/row/{order_id}"
+    member = get("/api/v1/points/me", "member_demo")
+    cheapest = min(
+        get("/api/v1/rewards?limit=50", "member_demo")["items"],  # type: ignore[arg-type]
+        key=lambda r: r["price_points"],
+    )
+    if wanted(REDEEM):
+        _fund_redemptions(base, tokens, int(member["person_id"]), int(cheapest["id"]))  # type: ignore[call-overload]
+    order_body = {
+        "category": category,
+        "title": "楼道灯不亮",
+        "description": "三楼楼道灯坏了",
+        "channel": "miniprogram",
+        "location_unit_id": home,
+    }
+    pool = _pooled_orders(base, tokens, order_body, CLAIM_POOL if wanted(CLAIM) else 1)
     return [
         Scenario("GET /healthz", "GET", "/healthz", None, "/const"),
         Scenario(
@@ -221,25 +294,87 @@ def _scenarios(base: str, tokens: dict[str, str]) -> list[Scenario]:
             "hongxing_dispatch",
             row,
         ),
+        Scenario(
+            "GET /points/me/statement",
+            "GET",
+            "/api/v1/points/me/statement?limit=20",
+            "member_demo",
+            row,
+        ),
         Scenario("GET /stats/orders (town)", "GET", "/api/v1/stats/orders", "shilong_admin", row),
         Scenario(
-            "POST /orders (resident)",
+            "POST /orders (resident)", "POST", "/api/v1/orders", "resident_demo", row, order_body
+        ),
+        Scenario(
+            CLAIM,
             "POST",
-            "/api/v1/orders",
-            "resident_demo",
+            pool[0],
+            "member_demo",
             row,
-            {
-                "category": category,
-                "title": "楼道灯不亮",
-                "description": "三楼楼道灯坏了",
-                "channel": "miniprogram",
-                "location_unit_id": home,
-            },
+            rotate=tuple(pool),
+            repeat=CLAIM_CONTENDERS,
+            keyed=True,
+        ),
+        Scenario(
+            REDEEM,
+            "POST",
+            f"/api/v1/rewards/{cheapest['id']}/redeem",
+            "member_demo",
+            row,
+            keyed=True,
         ),
     ]
 
 
-def run(server_url: str, *, seconds: int = 10, connections: int = 32, keep: bool = False) -> None:
+CLAIM_CONTENDERS = 4
+"""Claims sent in a row for each pooled order: one wins, the others get 409."""
+CLAIM = f"POST claim ({CLAIM_CONTENDERS} per order)"
+REDEEM = "POST /rewards/{id}/redeem"
+CLAIM_POOL = 300
+"""Pooled orders the claim scenario contends for; past them, every claim loses (409)."""
+
+
+def _post(base: str, path: str, token: str, body: object = None) -> dict[str, object]:
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": os.urandom(8).hex()}
+    response = httpx.post(f"{base}{path}", json=body, headers=headers, timeout=60)
+    response.raise_for_status()
+    return dict(response.json()) if response.content else {}
+
+
+def _pooled_orders(
+    base: str, tokens: dict[str, str], body: dict[str, object], count: int
+) -> list[str]:
+    """``count`` orders submitted by the resident, triaged and put in the claim pool."""
+    paths = []
+    for _ in range(count):
+        order = _post(base, "/api/v1/orders", tokens["resident_demo"], body)
+        for step in ("triage", "pool"):
+            _post(base, f"/api/v1/orders/{order['id']}/{step}", tokens["hongxing_dispatch"], {})
+        paths.append(f"/api/v1/orders/{order['id']}/claim")
+    return paths
+
+
+def _fund_redemptions(base: str, tokens: dict[str, str], person_id: int, reward_id: int) -> None:
+    """Points and stock for a run of redemptions, through the API: manual awards (the
+    bench server's approval threshold is raised so they post at once) and a restock."""
+    for _ in range(5):
+        award = {"person_id": person_id, "amount": 100_000, "reason": "基准测试 · benchmark"}
+        _post(base, "/api/v1/points/adjustments", tokens["shilong_admin"], award)
+    _post(
+        base, f"/api/v1/rewards/{reward_id}/restock", tokens["shilong_admin"], {"quantity": 100_000}
+    )
+
+
+def run(
+    server_url: str,
+    *,
+    seconds: int = 10,
+    connections: int = 32,
+    keep: bool = False,
+    workers: int = 1,
+    only: str | None = None,
+    port: int | None = None,
+) -> None:
     from app.cli import migrate
     from tests.support.databases import base_name, drop_database, recreate_database
 
@@ -248,7 +383,13 @@ def run(server_url: str, *, seconds: int = 10, connections: int = 32, keep: bool
     args = argparse.Namespace(seconds=seconds, connections=connections)
     name = f"{base_name(server_url)}_http"
     database_url = recreate_database(server_url, name)
-    env = {**os.environ, "DATABASE_URL": database_url, "REDGRID_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDGRID_LOG_LEVEL": "WARNING",
+        # The redemption scenario funds the member with manual awards posted at once.
+        "REDGRID_POINTS_APPROVAL_THRESHOLD": "1000000",
+    }
     servers: list[subprocess.Popen[bytes]] = []
     try:
         migrate(database_url)
@@ -259,10 +400,17 @@ def run(server_url: str, *, seconds: int = 10, connections: int = 32, keep: bool
             check=True,
             capture_output=True,
         )
-        ours, bare = _free_port(), _free_port()
-        servers.append(
-            _start([sys.executable, "-m", "app.cli", "serve", "--port", str(ours)], env, ours)
-        )
+        ours, bare = (port, port + 1) if port else (_free_port(), _free_port())
+        if workers == 1:
+            command = [sys.executable, "-m", "app.cli", "serve", "--port", str(ours)]
+        else:
+            # N uvicorn worker processes, each building the app (its own pool and caches).
+            command = [
+                *(sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"),
+                *("--port", str(ours), "--workers", str(workers)),
+                *("--log-level", "warning", "--no-access-log"),
+            ]
+        servers.append(_start(command, env, ours, pin=workers == 1))
         servers.append(
             _start(
                 [
@@ -285,8 +433,8 @@ def run(server_url: str, *, seconds: int = 10, connections: int = 32, keep: bool
         tokens = {user: _token(base, user) for user in users}
         ours_process, bare_process = (_server_process(s) for s in servers)
         print(
-            f"http: wrk -t1 -c{connections} -d{seconds}s, A B A B; one uvicorn process each; "
-            f"{os.cpu_count()} CPUs"
+            f"http: wrk -t1 -c{connections} -d{seconds}s, A B A B; redgrid {workers} uvicorn "
+            f"worker(s), the reference one; {os.cpu_count()} CPUs"
         )
         header = (
             f"| {'scenario':<32} | req/s | p50 / p99 ms | CPU ms/req | peak RSS MiB "
@@ -294,7 +442,9 @@ def run(server_url: str, *, seconds: int = 10, connections: int = 32, keep: bool
         )
         print(header)
         print("|" + "---|" * 7)
-        for scenario in _scenarios(base, tokens):
+        for scenario in _scenarios(base, tokens, only):
+            if only and only not in scenario.name:
+                continue
             ref_scenario = Scenario("ref", "GET", scenario.reference, None, scenario.reference)
             refs, mine = [], []
             for _ in range(2):
@@ -310,7 +460,7 @@ def run(server_url: str, *, seconds: int = 10, connections: int = 32, keep: bool
             cpu = sum(r.cpu_ms_per_request for r in mine) / len(mine)
             rss = max(r.peak_rss_mib for r in mine)
             errors = sum(r.errors for r in mine)
-            note = f" ({errors} errors)" if errors else ""
+            note = f" ({errors} non-2xx)" if errors else ""
             print(
                 f"| {scenario.name:<32} | {rate:,.0f}{note} | {p50:.1f} / {p99:.1f} | {cpu:.2f} "
                 f"| {rss:.0f} | {ref_rate:,.0f} ({scenario.reference.split('/')[1]}) "
@@ -332,8 +482,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--only", help="run the scenarios whose name contains this")
+    parser.add_argument(
+        "--port", type=int, help="redgrid's port, the reference's +1 (default: free)"
+    )
     args = parser.parse_args()
-    run(server_url(), seconds=args.seconds, connections=args.connections, keep=args.keep)
+    run(
+        server_url(),
+        seconds=args.seconds,
+        connections=args.connections,
+        keep=args.keep,
+        workers=args.workers,
+        only=args.only,
+        port=args.port,
+    )
 
 
 if __name__ == "__main__":

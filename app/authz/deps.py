@@ -38,13 +38,14 @@ async def get_principal(
         raise Unauthenticated(
             "访问令牌无效或已过期", "The access token is invalid or expired", headers=_CHALLENGE
         )
-    # A token carries at most the scopes the client holds now.
-    principal = await principals.load(
+    # A token carries at most the scopes the client holds now; the caller comes from
+    # the process's short-lived cache when it can (app.authz.cache: the bound).
+    principal = await principals.for_token(
         session,
+        request.app.state.principal_cache,
         claims.subject,
         scopes=claims.scopes,
         token_version=claims.version,
-        from_token=True,
     )
     if principal is None:
         raise Unauthenticated(

@@ -38,8 +38,9 @@ class RoleGrant(IdMixin, TimestampMixin, Base):
         ),
     )
 
+    # Looked up through uq_role_grant_user_id_role_org_unit_id (user_id first).
     user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE")
     )
     role: Mapped[str] = mapped_column(String(32), ForeignKey("role.code"))
     org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"), index=True)

@@ -2,6 +2,7 @@
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from app.authz.permissions import ALL
@@ -41,8 +42,9 @@ class Principal:
             return False
         return any(ip in ipaddress.ip_network(net, strict=False) for net in self.networks)
 
-    @property
+    @cached_property
     def permissions(self) -> frozenset[str]:
+        """Every permission held anywhere (computed once: a cached caller is reused)."""
         if self.is_superuser:
             return ALL
         return frozenset().union(*(g.permissions for g in self.grants))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.authz import repository
+from app.authz import cache, repository
 from app.authz.principal import Grant, Principal
 
 
@@ -31,15 +31,61 @@ async def load(
     return None
 
 
+async def for_token(
+    session: AsyncSession,
+    principals: cache.PrincipalCache,
+    subject: str,
+    *,
+    scopes: tuple[str, ...],
+    token_version: int | None,
+) -> Principal | None:
+    """``load(..., from_token=True)`` through the process's cache (see
+    ``app.authz.cache`` for how long a change may take to show)."""
+    kind, _, ident = subject.partition(":")
+    key = (subject, scopes) if kind == "client" else subject
+    entry = principals.get(key)
+    if entry is not None:
+        if kind != "user" or entry.token_version == token_version:
+            return entry.principal
+        if token_version is None or (
+            entry.token_version is not None and token_version < entry.token_version
+        ):
+            return None  # issued before a sign-out everywhere or a password change
+    loaded_in = cache.generation()
+    if kind == "user" and ident.isdigit():
+        found = await _user_versioned(session, int(ident))
+        if found is None:
+            principals.forget(key)
+            return None
+        principal, version = found
+        principals.put(key, principal, version, loaded_in)
+        return principal if token_version == version else None
+    principal = await load(session, subject, scopes=scopes)
+    if principal is None:
+        principals.forget(key)
+        return None
+    principals.put(key, principal, None, loaded_in)
+    return principal
+
+
 async def _user(
     session: AsyncSession, user_id: int, token_version: int | None, from_token: bool
 ) -> Principal | None:
+    found = await _user_versioned(session, user_id)
+    if found is None:
+        return None
+    principal, version = found
+    if from_token and token_version != version:
+        return None
+    return principal
+
+
+async def _user_versioned(session: AsyncSession, user_id: int) -> tuple[Principal, int] | None:
+    """The user's principal and the account's current ``token_version``."""
     account = await repository.get_active_user(session, user_id)
     if account is None:
         return None
-    if from_token and token_version != account.token_version:
-        return None
-    return Principal(
+    principal = Principal(
         kind="user",
         subject=f"user:{account.id}",
         display_name=account.display_name,
@@ -48,6 +94,7 @@ async def _user(
         is_superuser=account.is_superuser,
         grants=await repository.grants_of(session, account.id),
     )
+    return principal, account.token_version
 
 
 async def _client(

@@ -1,6 +1,6 @@
 """Loading a caller's grants: one query per request, no recursion."""
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import ApiClient
@@ -10,9 +10,22 @@ from app.hierarchy.models import OrgUnit
 from app.users.models import UserAccount
 
 
-async def get_active_user(session: AsyncSession, user_id: int) -> UserAccount | None:
-    account = await session.get(UserAccount, user_id)
-    return account if account is not None and account.is_active else None
+async def get_active_user(
+    session: AsyncSession, user_id: int
+) -> Row[int, str, int | None, bool, int] | None:
+    """What a principal is made of (id, display name, person, superuser, token version),
+    not the whole account: no password hash leaves the database for a request."""
+    return (
+        await session.execute(
+            select(
+                UserAccount.id,
+                UserAccount.display_name,
+                UserAccount.person_id,
+                UserAccount.is_superuser,
+                UserAccount.token_version,
+            ).where(UserAccount.id == user_id, UserAccount.is_active.is_(True))
+        )
+    ).first()
 
 
 async def grants_of(session: AsyncSession, user_id: int) -> tuple[Grant, ...]:

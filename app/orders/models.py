@@ -317,7 +317,8 @@ class DepartmentArrival(IdMixin, Base):
         ),
     )
 
-    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_order.id"), index=True)
+    # Looked up through uq_department_arrival_order_id_department_id (order_id first).
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("service_order.id"))
     department_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("department.id"))
     whistled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

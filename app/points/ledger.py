@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BusinessRuleViolation, Conflict
-from app.points.models import PointsAccount, PointsPeriodTotal, PointsPosting, PointsTransaction
+from app.points.models import PointsAccount, PointsPosting, PointsTransaction
 
 
 class InsufficientPoints(Conflict):
@@ -110,10 +110,10 @@ async def post_transaction(
             **({"created_at": occurred_at} if occurred_at else {}),
         )
         .on_conflict_do_nothing(index_elements=["txn_key"])
-        .returning(PointsTransaction.id)
+        .returning(PointsTransaction)
     )
-    txn_id = inserted.scalar_one_or_none()
-    if txn_id is None:
+    transaction = inserted.scalar_one_or_none()
+    if transaction is None:
         existing = await session.scalar(
             select(PointsTransaction).where(PointsTransaction.txn_key == txn_key)
         )
@@ -121,9 +121,9 @@ async def post_transaction(
         return Posted(existing, created=False)
     members = await _member_accounts(session, [leg.account_id for leg in legs])
     for leg in sorted(legs, key=lambda leg: leg.account_id):
-        await _apply_leg(session, txn_id, leg, members.get(leg.account_id), bucket, occurred_at)
-    transaction = await session.get(PointsTransaction, txn_id)
-    assert transaction is not None
+        await _apply_leg(
+            session, transaction.id, leg, members.get(leg.account_id), bucket, occurred_at
+        )
     return Posted(transaction, created=True)
 
 
@@ -175,6 +175,9 @@ async def _apply_leg(
     await _add_to_period_totals(session, txn_id, leg, bucket)
 
 
+PERIODS = ("month", "quarter", "year")
+
+
 def period_starts(day: date) -> dict[str, date]:
     quarter_month = 3 * ((day.month - 1) // 3) + 1
     return {
@@ -184,40 +187,33 @@ def period_starts(day: date) -> dict[str, date]:
     }
 
 
+_ADD_TO_PERIOD_TOTALS = text(
+    # One statement for the month, quarter and year rows: the place of the member's
+    # person and the period starts are computed here, from the business date of the
+    # transaction row itself (not the application clock), so verify-ledger can
+    # recompute them from created_at (``period_starts`` is the same arithmetic).
+    "INSERT INTO points_period_total (account_id, period, period_start, earned, spent,"
+    " town_id, community_id, grid_id, building_id, household_id)"
+    " SELECT a.id, v.period,"
+    " date_trunc(v.period, d.day::timestamp)::date,"
+    " CAST(:earned AS bigint), CAST(:spent AS bigint),"
+    " p.town_id, p.community_id, p.grid_id, p.building_id, p.household_id"
+    " FROM points_account a JOIN person p ON p.id = a.person_id"
+    " CROSS JOIN (SELECT (created_at AT TIME ZONE 'Asia/Shanghai')::date AS day"
+    " FROM points_transaction WHERE id = CAST(:txn AS bigint)) d"
+    " CROSS JOIN (VALUES ('month'), ('quarter'), ('year')) AS v(period)"
+    " WHERE a.id = CAST(:id AS bigint)"
+    " ON CONFLICT (account_id, period, period_start) DO UPDATE SET"
+    " earned = points_period_total.earned + excluded.earned,"
+    " spent = points_period_total.spent + excluded.spent"
+)
+
+
 async def _add_to_period_totals(session: AsyncSession, txn_id: int, leg: Leg, bucket: str) -> None:
     earned, spent = (leg.amount, 0) if bucket == "earned" else (0, -leg.amount)
-    # The period is the business date of the transaction row itself (not the
-    # application clock), so verify-ledger can recompute it from created_at.
-    place = (
-        await session.execute(
-            text(
-                "SELECT p.town_id, p.community_id, p.grid_id, p.building_id, p.household_id,"
-                " (t.created_at AT TIME ZONE 'Asia/Shanghai')::date AS day"
-                " FROM points_account a JOIN person p ON p.id = a.person_id"
-                " CROSS JOIN points_transaction t WHERE a.id = :id AND t.id = :txn"
-            ),
-            {"id": leg.account_id, "txn": txn_id},
-        )
-    ).one()
-    for period, start in period_starts(place.day).items():
-        statement = insert(PointsPeriodTotal).values(
-            account_id=leg.account_id,
-            period=period,
-            period_start=start,
-            earned=earned,
-            spent=spent,
-            town_id=place.town_id,
-            community_id=place.community_id,
-            grid_id=place.grid_id,
-            building_id=place.building_id,
-            household_id=place.household_id,
-        )
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["account_id", "period", "period_start"],
-                set_={
-                    "earned": PointsPeriodTotal.earned + statement.excluded.earned,
-                    "spent": PointsPeriodTotal.spent + statement.excluded.spent,
-                },
-            )
-        )
+    done = await session.execute(
+        _ADD_TO_PERIOD_TOTALS,
+        {"id": leg.account_id, "txn": txn_id, "earned": earned, "spent": spent},
+    )
+    if done.rowcount != len(PERIODS):  # type: ignore[attr-defined]
+        raise RuntimeError(f"period totals of account {leg.account_id} not written")

@@ -44,7 +44,8 @@ class PointsAccount(IdMixin, Base):
 
     kind: Mapped[str] = mapped_column(String(16))
     """member 党员积分账户 · issuance 镇发放账户 · redemption 镇兑换账户."""
-    town_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"), index=True)
+    # Looked up through uq_points_account_town_id_kind_person_id (town_id first).
+    town_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))
     person_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("person.id"))
     balance: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     """Member accounts only; system accounts derive theirs from postings."""

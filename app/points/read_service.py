@@ -79,9 +79,10 @@ async def account_summary(
     today = await repository.business_today(session)
     starts = period_starts(today)
     account = await accounts.existing_member_account(session, person.town_id, person.id)
-    totals = {} if account is None else await repository.period_totals(session, account.id, starts)
-    earned, spent = (
-        (0, 0) if account is None else await repository.all_time_totals(session, account.id)
+    totals, (earned, spent) = (
+        ({}, (0, 0))
+        if account is None
+        else await repository.summary_totals(session, account.id, starts)
     )
 
     def period(name: str) -> PeriodTotals:

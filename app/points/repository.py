@@ -337,35 +337,27 @@ async def person_place(session: AsyncSession, person_id: int) -> Placed | None:
 # ---------------------------------------------------------------- reading
 
 
-async def period_totals(
+async def summary_totals(
     session: AsyncSession, account_id: int, starts: dict[str, date]
-) -> dict[str, tuple[int, int]]:
-    """(earned, spent) of the current month, quarter and year."""
-    wanted = or_(
-        *(
-            and_(PointsPeriodTotal.period == period, PointsPeriodTotal.period_start == start)
-            for period, start in starts.items()
-        )
-    )
-    rows = await session.execute(
-        select(PointsPeriodTotal.period, PointsPeriodTotal.earned, PointsPeriodTotal.spent).where(
-            PointsPeriodTotal.account_id == account_id, wanted
-        )
-    )
-    return {r.period: (r.earned, r.spent) for r in rows}
-
-
-async def all_time_totals(session: AsyncSession, account_id: int) -> tuple[int, int]:
-    """The sum of the yearly rows: one row per year, never a scan of postings."""
-    row = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(PointsPeriodTotal.earned), 0),
-                func.coalesce(func.sum(PointsPeriodTotal.spent), 0),
-            ).where(PointsPeriodTotal.account_id == account_id, PointsPeriodTotal.period == "year")
-        )
-    ).one()
-    return int(row[0]), int(row[1])
+) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
+    """(earned, spent) of the current month, quarter and year, and of all time (the sum
+    of the yearly rows: one row per year, never a scan of postings) — one statement over
+    the account's period rows."""
+    T = PointsPeriodTotal
+    current = {
+        period: and_(T.period == period, T.period_start == start)
+        for period, start in starts.items()
+    }
+    yearly = T.period == "year"
+    columns = [
+        func.coalesce(func.sum(column).filter(where), 0)
+        for where in (*current.values(), yearly)
+        for column in (T.earned, T.spent)
+    ]
+    row = (await session.execute(select(*columns).where(T.account_id == account_id))).one()
+    figures = [int(value) for value in row]
+    totals = {period: (figures[2 * n], figures[2 * n + 1]) for n, period in enumerate(current)}
+    return totals, (figures[-2], figures[-1])
 
 
 async def statement(

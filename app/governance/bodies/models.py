@@ -35,7 +35,8 @@ class PartnerBody(IdMixin, ScopedMixin, TimestampMixin, Base):
 
     kind: Mapped[str] = mapped_column(String(24))
     name: Mapped[str] = mapped_column(String(100))
-    org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"), index=True)
+    # Looked up through uq_partner_body_org_unit_id_kind_name (org_unit_id first).
+    org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))
     """The node it is linked to (a compound for a committee)."""
     credit_code: Mapped[str | None] = mapped_column(String(18))
     """统一社会信用代码 (GB 32100)."""

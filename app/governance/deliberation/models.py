@@ -52,6 +52,9 @@ class Matter(IdMixin, ScopedMixin, TimestampMixin, Base):
         Index("ix_matter_grid_id_id", "grid_id", "id"),
     )
 
+    # (grid_id, id) above serves every lookup by grid: the mixin's index is not declared.
+    grid_id: Mapped[int | None] = mapped_column(BigInteger, sort_order=92)
+
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
     org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))

@@ -33,7 +33,8 @@ class Station(IdMixin, ScopedMixin, TimestampMixin, Base):
 
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
-    org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"), index=True)
+    # Looked up through uq_station_org_unit_id_name (org_unit_id first).
+    org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))
     address: Mapped[str | None] = mapped_column(String(200))
     functions: Mapped[list[str]] = mapped_column(ARRAY(String(24)), server_default=text("'{}'"))
     """活动室, 议事, 调解 …: codes of ``StationFunction``."""

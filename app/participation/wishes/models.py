@@ -43,6 +43,10 @@ class MicroWish(IdMixin, ScopedMixin, TimestampMixin, Base):
         Index("ix_micro_wish_community_id_status_id", "community_id", "status", "id"),
     )
 
+    # (community_id, status, id) above serves every lookup by community: the mixin's
+    # index is not declared.
+    community_id: Mapped[int | None] = mapped_column(BigInteger, sort_order=91)
+
     org_unit_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("org_unit.id"))
     wisher_person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("person.id"), index=True)
     posted_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
