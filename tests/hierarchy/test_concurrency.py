@@ -64,13 +64,15 @@ async def _hold_town(engine: AsyncEngine, town_id: int) -> AsyncConnection:
 
 
 async def _until_waiting(engine: AsyncEngine, n: int) -> None:
-    """Wait (bounded) until ``n`` backends of this database wait for a lock."""
+    """Wait (bounded: a minute, a failsafe only — a busy neighbour on the other xdist
+    worker, such as the multi-process tests, can hold the CPU for seconds) until ``n``
+    backends of this database wait for a lock."""
     query = text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
     async with engine.connect() as conn:
-        for _ in range(500):
+        for _ in range(3000):
             if (await conn.scalar(query)) >= n:
                 return
             await asyncio.sleep(0.02)
