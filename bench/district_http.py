@@ -28,9 +28,10 @@ from bench.district import BENCH_SETTINGS, district_database
 from bench.http_load import (
     Scenario,
     _free_port,
-    _measure,
     _server_process,
     _start,
+    compare,
+    start_bare,
 )
 
 PASSWORD = "Hongqi@2026"
@@ -185,23 +186,7 @@ def run(server: str, scale: float, seconds: int, connections: int) -> None:
         servers.append(
             _start([sys.executable, "-m", "app.cli", "serve", "--port", str(ours)], env, ours)
         )
-        servers.append(
-            _start(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "bench.bare:app",
-                    "--port",
-                    str(bare),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                env,
-                bare,
-            )
-        )
+        servers.append(start_bare(env, bare))
         base, reference = f"http://127.0.0.1:{ours}", f"http://127.0.0.1:{bare}"
         tokens = {user: _token(base, user) for user in BENCH_ACCOUNTS}
         ours_process, bare_process = (_server_process(s) for s in servers)
@@ -209,25 +194,8 @@ def run(server: str, scale: float, seconds: int, connections: int) -> None:
         print("| scenario | req/s | p50 / p99 ms | CPU ms/req | peak RSS MiB | reference | ratio |")
         print("|" + "---|" * 7)
         for scenario in _scenarios(place):
-            ref_scenario = Scenario("ref", "GET", scenario.reference, None, scenario.reference)
-            refs, mine = [], []
-            for _ in range(2):
-                refs.append(
-                    _measure(bare_process, reference + scenario.reference, ref_scenario, None, args)
-                )
-                token = tokens.get(scenario.role or "")
-                mine.append(_measure(ours_process, base + scenario.path, scenario, token, args))
-            ref_rate = sum(r.requests_per_second for r in refs) / len(refs)
-            rate = sum(r.requests_per_second for r in mine) / len(mine)
-            p50 = sum(r.p50_ms for r in mine) / len(mine)
-            p99 = max(r.p99_ms for r in mine)
-            cpu = sum(r.cpu_ms_per_request for r in mine) / len(mine)
-            rss = max(r.peak_rss_mib for r in mine)
-            errors = sum(r.errors for r in mine)
-            note = f" ({errors} errors)" if errors else ""
             print(
-                f"| {scenario.name} | {rate:,.0f}{note} | {p50:.1f} / {p99:.1f} | {cpu:.2f} "
-                f"| {rss:.0f} | {ref_rate:,.0f} | **{rate / ref_rate:.3f}** |",
+                compare(ours_process, bare_process, base, reference, scenario, tokens, args),
                 flush=True,
             )
     finally:

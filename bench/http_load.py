@@ -365,6 +365,44 @@ def _fund_redemptions(base: str, tokens: dict[str, str], person_id: int, reward_
     )
 
 
+def start_bare(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """The reference: ``bench/bare.py`` in one uvicorn process on ``port``."""
+    command = [sys.executable, "-m", "uvicorn", "bench.bare:app", "--port", str(port)]
+    return _start([*command, "--log-level", "warning", "--no-access-log"], env, port)
+
+
+def compare(
+    ours: psutil.Process,
+    bare: psutil.Process,
+    base: str,
+    reference: str,
+    scenario: Scenario,
+    tokens: dict[str, str],
+    args: argparse.Namespace,
+) -> str:
+    """One scenario A B A B beside its reference, as a table row (means of the two
+    runs; p99 and peak RSS their maximum; the ratio of the mean throughputs)."""
+    ref_scenario = Scenario("ref", "GET", scenario.reference, None, scenario.reference)
+    refs, mine = [], []
+    for _ in range(2):
+        refs.append(_measure(bare, reference + scenario.reference, ref_scenario, None, args))
+        token = tokens.get(scenario.role or "")
+        mine.append(_measure(ours, base + scenario.path, scenario, token, args))
+    ref_rate = sum(r.requests_per_second for r in refs) / len(refs)
+    rate = sum(r.requests_per_second for r in mine) / len(mine)
+    p50 = sum(r.p50_ms for r in mine) / len(mine)
+    p99 = max(r.p99_ms for r in mine)
+    cpu = sum(r.cpu_ms_per_request for r in mine) / len(mine)
+    rss = max(r.peak_rss_mib for r in mine)
+    errors = sum(r.errors for r in mine)
+    note = f" ({errors} non-2xx)" if errors else ""
+    return (
+        f"| {scenario.name:<32} | {rate:,.0f}{note} | {p50:.1f} / {p99:.1f} | {cpu:.2f} "
+        f"| {rss:.0f} | {ref_rate:,.0f} ({scenario.reference.split('/')[1]}) "
+        f"| **{rate / ref_rate:.3f}** |"
+    )
+
+
 def run(
     server_url: str,
     *,
@@ -411,23 +449,7 @@ def run(
                 *("--log-level", "warning", "--no-access-log"),
             ]
         servers.append(_start(command, env, ours, pin=workers == 1))
-        servers.append(
-            _start(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "bench.bare:app",
-                    "--port",
-                    str(bare),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                env,
-                bare,
-            )
-        )
+        servers.append(start_bare(env, bare))
         base, reference = f"http://127.0.0.1:{ours}", f"http://127.0.0.1:{bare}"
         users = {"hongxing_dispatch", "member_demo", "resident_demo", "shilong_admin"}
         tokens = {user: _token(base, user) for user in users}
@@ -445,26 +467,9 @@ def run(
         for scenario in _scenarios(base, tokens, only):
             if only and only not in scenario.name:
                 continue
-            ref_scenario = Scenario("ref", "GET", scenario.reference, None, scenario.reference)
-            refs, mine = [], []
-            for _ in range(2):
-                refs.append(
-                    _measure(bare_process, reference + scenario.reference, ref_scenario, None, args)
-                )
-                token = tokens.get(scenario.role or "")
-                mine.append(_measure(ours_process, base + scenario.path, scenario, token, args))
-            ref_rate = sum(r.requests_per_second for r in refs) / len(refs)
-            rate = sum(r.requests_per_second for r in mine) / len(mine)
-            p50 = sum(r.p50_ms for r in mine) / len(mine)
-            p99 = max(r.p99_ms for r in mine)
-            cpu = sum(r.cpu_ms_per_request for r in mine) / len(mine)
-            rss = max(r.peak_rss_mib for r in mine)
-            errors = sum(r.errors for r in mine)
-            note = f" ({errors} non-2xx)" if errors else ""
             print(
-                f"| {scenario.name:<32} | {rate:,.0f}{note} | {p50:.1f} / {p99:.1f} | {cpu:.2f} "
-                f"| {rss:.0f} | {ref_rate:,.0f} ({scenario.reference.split('/')[1]}) "
-                f"| **{rate / ref_rate:.3f}** |"
+                compare(ours_process, bare_process, base, reference, scenario, tokens, args),
+                flush=True,
             )
     finally:
         for server in servers:
